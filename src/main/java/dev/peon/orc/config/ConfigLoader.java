@@ -1,0 +1,244 @@
+package dev.peon.orc.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * Loads the configuration: defaults, then a properties file, then {@code PEON_*} environment
+ * variables (plus PEON's {@code API_KEY} and {@code HOST_DIR}), then flags. Every problem is
+ * collected and reported at once.
+ */
+public final class ConfigLoader {
+
+  /** Upstream PEON plans repository. */
+  public static final String DEFAULT_PLAN_SOURCE =
+      "https://github.com/nox-noctua-consulting/peon-warplans.git";
+
+  /** Every key with its default (null = none). Order is the documentation order. */
+  public static final Map<String, String> DEFAULTS = defaults();
+
+  private static final Pattern USER = Pattern.compile("[0-9]{1,10}(:[0-9]{1,10})?");
+  private static final Pattern CIDR =
+      Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("listen.host", "0.0.0.0");
+    d.put("listen.port", "5000");
+    d.put("data.dir", "data");
+    d.put("docker.host", "unix:///var/run/docker.sock");
+    d.put("plans.source", DEFAULT_PLAN_SOURCE);
+    d.put("plans.branch", "");
+    d.put("host.data.dir", "");
+    d.put("container.user", "1000:1000");
+    d.put("stop.timeout", "30s");
+    d.put("api.key", "");
+    d.put("cors.origins", "*");
+    d.put("expose.secrets", "false");
+    d.put("network.subnet.pool", "10.213.0.0/16");
+    d.put("network.subnet.prefix", "28");
+    return java.util.Collections.unmodifiableMap(d);
+  }
+
+  /** The env var name of a key: {@code listen.port} -> {@code PEON_LISTEN_PORT}. */
+  public static String envName(String key) {
+    return "PEON_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
+  }
+
+  /**
+   * @param file a properties file, or null
+   * @param env the process environment
+   * @param flags key -> value from the command line
+   */
+  public OrchestratorConfig load(Path file, Map<String, String> env, Map<String, String> flags) {
+    List<String> problems = new ArrayList<>();
+    Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    if (file != null) {
+      Properties props = new Properties();
+      try (Reader r = Files.newBufferedReader(file)) {
+        props.load(r);
+        for (String k : props.stringPropertyNames()) {
+          if (!DEFAULTS.containsKey(k)) {
+            problems.add("config file: unknown key '" + k + "'");
+          } else {
+            values.put(k, props.getProperty(k).trim());
+          }
+        }
+      } catch (IOException | IllegalArgumentException e) {
+        problems.add("config file " + file + ": cannot be read (" + e.getMessage() + ")");
+      }
+    }
+    if (env.get("API_KEY") != null) {
+      values.put("api.key", env.get("API_KEY"));
+    }
+    if (env.get("HOST_DIR") != null) {
+      values.put("host.data.dir", env.get("HOST_DIR"));
+    }
+    for (String k : DEFAULTS.keySet()) {
+      String v = env.get(envName(k));
+      if (v != null) {
+        values.put(k, v.trim());
+      }
+    }
+    for (Map.Entry<String, String> f : flags.entrySet()) {
+      if (!DEFAULTS.containsKey(f.getKey())) {
+        problems.add("flag: unknown key '" + f.getKey() + "'");
+      } else {
+        values.put(f.getKey(), f.getValue().trim());
+      }
+    }
+    return validate(values, problems);
+  }
+
+  private OrchestratorConfig validate(Map<String, String> v, List<String> problems) {
+    String host = v.get("listen.host");
+    if (host.isBlank()) {
+      problems.add("listen.host: must not be empty");
+    }
+    int port = intIn(v, "listen.port", 0, 65535, problems);
+    Path dataDir = path(v, "data.dir", problems);
+    String dockerHost = v.get("docker.host");
+    if (!(dockerHost.startsWith("unix://") || dockerHost.startsWith("tcp://"))) {
+      problems.add("docker.host: '" + dockerHost + "' must start with unix:// or tcp://");
+    }
+    String planSource = v.get("plans.source");
+    if (planSource.isBlank()) {
+      problems.add("plans.source: must be a git URL or a folder");
+    }
+    String branch = v.get("plans.branch");
+    if (!branch.isEmpty() && !branch.matches("[A-Za-z0-9._/-]{1,100}")) {
+      problems.add("plans.branch: '" + branch + "' is not a valid branch name");
+    }
+    Path hostDataDir = null;
+    if (!v.get("host.data.dir").isEmpty()) {
+      hostDataDir = path(v, "host.data.dir", problems);
+      if (hostDataDir != null && !hostDataDir.isAbsolute()) {
+        problems.add("host.data.dir: '" + v.get("host.data.dir") + "' must be an absolute path");
+      }
+    }
+    String user = v.get("container.user");
+    if (!USER.matcher(user).matches()) {
+      problems.add("container.user: '" + user + "' must be UID or UID:GID (numbers)");
+    }
+    Duration stopTimeout = duration(v, "stop.timeout", problems);
+    Secret apiKey = null;
+    String key = v.get("api.key");
+    if (!key.isEmpty()) {
+      if (key.length() < 8) {
+        problems.add("api.key: must be at least 8 characters (value not shown)");
+      } else {
+        apiKey = new Secret(key);
+      }
+    }
+    List<String> cors =
+        Arrays.stream(v.get("cors.origins").split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .toList();
+    boolean expose = bool(v, "expose.secrets", problems);
+    String pool = v.get("network.subnet.pool");
+    int poolPrefix = -1;
+    var m = CIDR.matcher(pool);
+    if (!m.matches()) {
+      problems.add(
+          "network.subnet.pool: '" + pool + "' must be an IPv4 CIDR such as 10.213.0.0/16");
+    } else {
+      for (int i = 1; i <= 4; i++) {
+        if (Integer.parseInt(m.group(i)) > 255) {
+          problems.add("network.subnet.pool: '" + pool + "' is not an IPv4 address");
+          break;
+        }
+      }
+      poolPrefix = Integer.parseInt(m.group(5));
+      if (poolPrefix < 8 || poolPrefix > 28) {
+        problems.add("network.subnet.pool: prefix /" + poolPrefix + " must be between /8 and /28");
+      }
+    }
+    int prefix = intIn(v, "network.subnet.prefix", 16, 29, problems);
+    if (poolPrefix > 0 && prefix > 0 && prefix < poolPrefix) {
+      problems.add("network.subnet.prefix: /" + prefix + " is larger than the pool /" + poolPrefix);
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+    return new OrchestratorConfig(
+        host,
+        port,
+        dataDir.toAbsolutePath().normalize(),
+        dockerHost,
+        planSource,
+        branch,
+        hostDataDir,
+        user,
+        stopTimeout,
+        apiKey,
+        cors,
+        expose,
+        pool,
+        prefix);
+  }
+
+  private static int intIn(Map<String, String> v, String k, int min, int max, List<String> p) {
+    try {
+      int i = Integer.parseInt(v.get(k));
+      if (i < min || i > max) {
+        p.add(k + ": " + i + " must be between " + min + " and " + max);
+      }
+      return i;
+    } catch (NumberFormatException e) {
+      p.add(k + ": '" + v.get(k) + "' is not a number");
+      return -1;
+    }
+  }
+
+  private static Path path(Map<String, String> v, String k, List<String> p) {
+    try {
+      String s = v.get(k);
+      if (s.isBlank()) {
+        p.add(k + ": must not be empty");
+        return Path.of(".");
+      }
+      return Path.of(s);
+    } catch (InvalidPathException e) {
+      p.add(k + ": '" + v.get(k) + "' is not a valid path");
+      return Path.of(".");
+    }
+  }
+
+  private static boolean bool(Map<String, String> v, String k, List<String> p) {
+    String s = v.get(k).toLowerCase(Locale.ROOT);
+    if (s.equals("true") || s.equals("false")) {
+      return Boolean.parseBoolean(s);
+    }
+    p.add(k + ": '" + v.get(k) + "' must be true or false");
+    return false;
+  }
+
+  /** Parses {@code 30s}, {@code 2m}, {@code 1h} or plain seconds. */
+  private static Duration duration(Map<String, String> v, String k, List<String> p) {
+    String s = v.get(k).trim().toLowerCase(Locale.ROOT);
+    var m = Pattern.compile("(\\d{1,6})([smh]?)").matcher(s);
+    if (!m.matches()) {
+      p.add(k + ": '" + v.get(k) + "' must be a duration such as 30s, 2m or 1h");
+      return Duration.ofSeconds(30);
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofSeconds(n);
+    };
+  }
+}

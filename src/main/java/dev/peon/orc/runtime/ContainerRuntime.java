@@ -1,0 +1,75 @@
+package dev.peon.orc.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The container-runtime port, in our own words. The only implementation talking to a real engine
+ * lives in {@code runtime.docker}; tests of logic use a fake. Every method throws {@link
+ * RuntimeFailure} with a {@link RuntimeFailure.Kind} on failure, never an engine-specific type.
+ * Containers and networks are addressed by name.
+ */
+public interface ContainerRuntime extends AutoCloseable {
+
+  /** Version of the engine; throws {@code ENGINE_UNREACHABLE} when it does not answer. */
+  String engineVersion();
+
+  /** Creates the network if no network of that name exists. */
+  void ensureNetwork(NetworkSpec spec);
+
+  /** Removes the network; no-op when it does not exist. */
+  void removeNetwork(String name);
+
+  /** Names of networks carrying all the given labels. */
+  List<String> listNetworks(Map<String, String> labels);
+
+  /** Creates (does not start) a container; {@code CONFLICT} if the name is taken. */
+  String create(ContainerSpec spec);
+
+  /** Starts a container; no-op if running. {@code PORT_IN_USE} when a host port is taken. */
+  void start(String name);
+
+  /** Asks the container to stop, kills it after {@code grace}; no-op if not running. */
+  void stop(String name, Duration grace);
+
+  /** Kills at once; no-op if not running. */
+  void kill(String name);
+
+  /** Force-removes the container; no-op when it does not exist. */
+  void remove(String name);
+
+  Optional<ContainerInfo> inspect(String name);
+
+  /** All containers (running or not) carrying all the given labels. */
+  List<ContainerInfo> list(Map<String, String> labels);
+
+  /** Image configuration, empty when the image is not present locally. */
+  Optional<ImageInfo> inspectImage(String image);
+
+  /**
+   * Pulls an image, reporting progress; {@code IMAGE_NOT_FOUND} or {@code REGISTRY_UNREACHABLE} on
+   * failure.
+   */
+  void pull(String image, Consumer<PullProgress> progress);
+
+  /** One stats sample of a running container, empty when it is not running. */
+  Optional<StatsSample> stats(String name);
+
+  /**
+   * Subscribes to container events. The subscription ends on {@link Subscription#close()}; when the
+   * stream drops, {@code onError} is called once and the caller resubscribes.
+   */
+  Subscription events(Consumer<RuntimeEvent> listener, Consumer<Throwable> onError);
+
+  @Override
+  void close();
+
+  /** A live subscription. */
+  interface Subscription extends AutoCloseable {
+    @Override
+    void close();
+  }
+}

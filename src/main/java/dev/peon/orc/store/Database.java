@@ -1,0 +1,146 @@
+package dev.peon.orc.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SQLite database: WAL, {@code synchronous=NORMAL}, foreign keys on, one writer. Migrations are
+ * numbered SQL files {@code db/migration/V<n>.sql} on the classpath, applied in order at open.
+ *
+ * <p>SQLite serializes writers anyway; we keep one connection behind a lock so that a transaction
+ * is never interleaved with another, which is plenty for an orchestrator's write rate.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+  private final Connection connection;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  private Database(Connection connection) {
+    this.connection = connection;
+  }
+
+  /** Opens (creating if needed) the database file and applies pending migrations. */
+  public static Database open(Path file) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=NORMAL");
+        s.execute("PRAGMA foreign_keys=ON");
+        s.execute("PRAGMA busy_timeout=5000");
+      }
+      Database db = new Database(c);
+      db.migrate();
+      return db;
+    } catch (SQLException | IOException e) {
+      throw new StoreException("cannot open database", e);
+    }
+  }
+
+  private void migrate() throws SQLException {
+    inTransaction(
+        c -> {
+          try (Statement s = c.createStatement()) {
+            s.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY,"
+                    + " applied_at TEXT NOT NULL)");
+          }
+          int current;
+          try (var rs =
+              c.createStatement().executeQuery("SELECT MAX(version) FROM schema_version")) {
+            current = rs.next() ? rs.getInt(1) : 0;
+          }
+          for (int v = current + 1; ; v++) {
+            String sql = readMigration(v);
+            if (sql == null) {
+              break;
+            }
+            try (Statement s = c.createStatement()) {
+              for (String part : sql.split(";\\s*(\\r?\\n|$)")) {
+                if (!part.isBlank()) {
+                  s.execute(part);
+                }
+              }
+              s.execute(
+                  "INSERT INTO schema_version(version, applied_at) VALUES ("
+                      + v
+                      + ", datetime('now'))");
+            }
+            LOG.atInfo().addKeyValue("version", v).log("database migrated");
+          }
+          return null;
+        });
+  }
+
+  private static String readMigration(int version) {
+    try (InputStream in =
+        Database.class.getResourceAsStream("/db/migration/V" + version + ".sql")) {
+      return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new StoreException("cannot read migration " + version, e);
+    }
+  }
+
+  /** Work done in one transaction on the single connection. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /** Runs {@code work} in a transaction: committed if it returns, rolled back if it throws. */
+  public <T> T inTransaction(Work<T> work) {
+    lock.lock();
+    try {
+      connection.setAutoCommit(false);
+      try {
+        T result = work.run(connection);
+        connection.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        if (e instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new StoreException("database operation failed", e);
+      } finally {
+        connection.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("database operation failed", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** True when a trivial query succeeds. */
+  public boolean isReachable() {
+    try {
+      return inTransaction(c -> c.createStatement().executeQuery("SELECT 1").next());
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      LOG.warn("closing database failed", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+}
