@@ -1,0 +1,52 @@
+package dev.peon.orc.server;
+
+/** A server operation refused or failed; {@link Kind} says which, never the message text. */
+public final class ServerException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** What went wrong, mapped to an HTTP status by the API layers. */
+  public enum Kind {
+    INVALID(400),
+    MISSING_SETTINGS(400),
+    NOT_FOUND(404),
+    PLAN_NOT_FOUND(404),
+    ALREADY_EXISTS(409),
+    PORTS_USED(409),
+    BUSY(409),
+    IMAGE_UNAVAILABLE(502),
+    RUNTIME(502),
+    INTERNAL(500);
+
+    private final int status;
+
+    Kind(int status) {
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
+    }
+  }
+
+  private final Kind kind;
+  private final String errCode;
+
+  public ServerException(Kind kind, String message) {
+    this(kind, message, null, null);
+  }
+
+  public ServerException(Kind kind, String message, String errCode, Throwable cause) {
+    super(message, cause);
+    this.kind = kind;
+    this.errCode = errCode;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** PEON error code such as {@code srv.portsused}, or null. */
+  public String errCode() {
+    return errCode;
+  }
+}

@@ -1,0 +1,294 @@
+package dev.peon.orc.server;
+
+import dev.peon.orc.plan.PortEntry;
+import dev.peon.orc.plan.PortGroup;
+import dev.peon.orc.runtime.PortBinding;
+import dev.peon.orc.store.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Servers, their port reservations and subnets in SQLite. Reservation is atomic: one lock plus
+ * one transaction, and the primary key on (port, protocol) as the last line of defence.
+ */
+final class ServerRepository {
+  private final Database db;
+  private final HostPorts hostPorts;
+  private final SubnetPool subnets;
+  private final ReentrantLock allocation = new ReentrantLock();
+
+  ServerRepository(Database db, HostPorts hostPorts, SubnetPool subnets) {
+    this.db = db;
+    this.hostPorts = hostPorts;
+    this.subnets = subnets;
+  }
+
+  /** Expands a plan port entry into the bindings Docker publishes. */
+  static List<PortBinding> bindings(List<PortEntry> entries) {
+    Set<PortBinding> out = new LinkedHashSet<>();
+    for (PortEntry e : entries) {
+      if (e.protocol() != PortEntry.PortProtocol.UDP) {
+        out.add(new PortBinding(e.port(), PortBinding.Protocol.TCP));
+      }
+      if (e.protocol() != PortEntry.PortProtocol.TCP) {
+        out.add(new PortBinding(e.port(), PortBinding.Protocol.UDP));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Inserts a CREATING row, reserves the first free port group and a subnet, all in one
+   * transaction. Throws PORTS_USED when no group is free, ALREADY_EXISTS if the id is taken.
+   */
+  ServerRecord insertCreating(ServerId id, List<PortGroup> groups) {
+    allocation.lock();
+    try {
+      return db.inTransaction(
+          c -> {
+            if (find(c, id).isPresent()) {
+              throw new ServerException(
+                  ServerException.Kind.ALREADY_EXISTS, "The server [" + id + "] already exists.");
+            }
+            String subnet = subnets.allocate(usedSubnets(c));
+            Instant now = Instant.now();
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO servers(server_id, game_uid, servername, port_group, subnet,"
+                        + " status, created_at) VALUES (?,?,?,?,?,?,?)")) {
+              ps.setString(1, id.uid());
+              ps.setString(2, id.game().value());
+              ps.setString(3, id.name());
+              ps.setInt(4, -1);
+              ps.setString(5, subnet);
+              ps.setString(6, ServerRecord.Status.CREATING.name());
+              ps.setString(7, now.toString());
+              ps.executeUpdate();
+            }
+            int chosen = groups.isEmpty() ? 0 : chooseGroup(c, id, groups);
+            if (!groups.isEmpty()) {
+              reserve(c, id, bindings(groups.get(chosen).entries()));
+            }
+            try (PreparedStatement ps =
+                c.prepareStatement("UPDATE servers SET port_group = ? WHERE server_id = ?")) {
+              ps.setInt(1, chosen);
+              ps.setString(2, id.uid());
+              ps.executeUpdate();
+            }
+            return new ServerRecord(id, chosen, subnet, ServerRecord.Status.CREATING, now);
+          });
+    } finally {
+      allocation.unlock();
+    }
+  }
+
+  /**
+   * Adopts an existing server folder: reserves exactly its ports (PORTS_USED if another server
+   * holds one) and inserts an ACTIVE row.
+   */
+  ServerRecord insertImported(ServerId id, List<PortEntry> ports) {
+    allocation.lock();
+    try {
+      return db.inTransaction(
+          c -> {
+            if (find(c, id).isPresent()) {
+              throw new ServerException(
+                  ServerException.Kind.ALREADY_EXISTS, "The server [" + id + "] already exists.");
+            }
+            List<PortBinding> b = bindings(ports);
+            String holder = holderOf(c, b);
+            if (holder != null) {
+              throw portsUsed(holder, id);
+            }
+            String subnet = subnets.allocate(usedSubnets(c));
+            Instant now = Instant.now();
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "INSERT INTO servers(server_id, game_uid, servername, port_group, subnet,"
+                        + " status, created_at) VALUES (?,?,?,0,?,?,?)")) {
+              ps.setString(1, id.uid());
+              ps.setString(2, id.game().value());
+              ps.setString(3, id.name());
+              ps.setString(4, subnet);
+              ps.setString(5, ServerRecord.Status.ACTIVE.name());
+              ps.setString(6, now.toString());
+              ps.executeUpdate();
+            }
+            reserve(c, id, b);
+            return new ServerRecord(id, 0, subnet, ServerRecord.Status.ACTIVE, now);
+          });
+    } finally {
+      allocation.unlock();
+    }
+  }
+
+  static ServerException portsUsed(String holder, ServerId id) {
+    return new ServerException(
+        ServerException.Kind.PORTS_USED,
+        "Server ["
+            + holder
+            + "] is using one or more of the ports required by ["
+            + id
+            + "]",
+        "srv.portsused",
+        null);
+  }
+
+  private int chooseGroup(Connection c, ServerId id, List<PortGroup> groups) throws SQLException {
+    String firstHolder = null;
+    for (int i = 0; i < groups.size(); i++) {
+      List<PortBinding> b = bindings(groups.get(i).entries());
+      String holder = holderOf(c, b);
+      if (holder == null) {
+        holder = b.stream().anyMatch(p -> !hostPorts.isFree(p)) ? "a process outside PEON" : null;
+      }
+      if (holder == null) {
+        return i;
+      }
+      if (firstHolder == null) {
+        firstHolder = holder;
+      }
+    }
+    throw portsUsed(firstHolder, id);
+  }
+
+  private static String holderOf(Connection c, List<PortBinding> bindings) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT server_id FROM port_reservations WHERE port = ? AND protocol = ?")) {
+      for (PortBinding b : bindings) {
+        ps.setInt(1, b.port());
+        ps.setString(2, b.protocol().wire());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            return rs.getString(1);
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  private static void reserve(Connection c, ServerId id, List<PortBinding> bindings)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO port_reservations(port, protocol, server_id) VALUES (?,?,?)")) {
+      for (PortBinding b : bindings) {
+        ps.setInt(1, b.port());
+        ps.setString(2, b.protocol().wire());
+        ps.setString(3, id.uid());
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /** The server holding any of these ports other than {@code self}, or null. */
+  String otherHolder(ServerId self, List<PortBinding> bindings) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT server_id FROM port_reservations WHERE port = ? AND protocol = ?"
+                      + " AND server_id <> ?")) {
+            for (PortBinding b : bindings) {
+              ps.setInt(1, b.port());
+              ps.setString(2, b.protocol().wire());
+              ps.setString(3, self.uid());
+              try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                  return rs.getString(1);
+                }
+              }
+            }
+          }
+          return null;
+        });
+  }
+
+  private static Set<String> usedSubnets(Connection c) throws SQLException {
+    Set<String> used = new java.util.HashSet<>();
+    try (ResultSet rs =
+        c.createStatement().executeQuery("SELECT subnet FROM servers WHERE subnet IS NOT NULL")) {
+      while (rs.next()) {
+        used.add(rs.getString(1));
+      }
+    }
+    return used;
+  }
+
+  void markActive(ServerId id) {
+    db.inTransaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("UPDATE servers SET status = ? WHERE server_id = ?")) {
+            ps.setString(1, ServerRecord.Status.ACTIVE.name());
+            ps.setString(2, id.uid());
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  /** Deletes the row; reservations and schedules go with it (foreign keys cascade). */
+  void delete(ServerId id) {
+    db.inTransaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM servers WHERE server_id = ?")) {
+            ps.setString(1, id.uid());
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  Optional<ServerRecord> find(ServerId id) {
+    return db.inTransaction(c -> find(c, id));
+  }
+
+  private static Optional<ServerRecord> find(Connection c, ServerId id) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT server_id, port_group, subnet, status, created_at FROM servers WHERE server_id"
+                + " = ?")) {
+      ps.setString(1, id.uid());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  List<ServerRecord> all() {
+    return db.inTransaction(
+        c -> {
+          List<ServerRecord> out = new ArrayList<>();
+          try (ResultSet rs =
+              c.createStatement()
+                  .executeQuery(
+                      "SELECT server_id, port_group, subnet, status, created_at FROM servers ORDER"
+                          + " BY game_uid, servername")) {
+            while (rs.next()) {
+              out.add(map(rs));
+            }
+          }
+          return out;
+        });
+  }
+
+  private static ServerRecord map(ResultSet rs) throws SQLException {
+    return new ServerRecord(
+        ServerId.parse(rs.getString(1)),
+        rs.getInt(2),
+        rs.getString(3),
+        ServerRecord.Status.valueOf(rs.getString(4)),
+        Instant.parse(rs.getString(5)));
+  }
+}
