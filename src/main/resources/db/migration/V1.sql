@@ -21,3 +21,4 @@ CREATE TABLE schedules (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX schedules_due ON schedules(due_at);
+CREATE INDEX schedules_server ON schedules(server_id, action);

@@ -1,0 +1,127 @@
+package dev.peon.orc.auth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Throttles repeated authentication failures per source address: after {@code maxFailures} failures
+ * within {@code window}, the address is refused for {@code lockout}, even with the right key. A
+ * success clears the failure count, but never ends a lock-out early. At most {@code maxTracked}
+ * addresses are remembered; the least recently seen is forgotten first. Thread-safe.
+ */
+public final class AuthThrottle {
+  private static final Logger LOG = LoggerFactory.getLogger(AuthThrottle.class);
+
+  public static final int DEFAULT_MAX_FAILURES = 10;
+  public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_LOCKOUT = Duration.ofMinutes(5);
+  public static final int DEFAULT_MAX_TRACKED = 10_000;
+
+  private final Clock clock;
+  private final int maxFailures;
+  private final Duration window;
+  private final Duration lockout;
+  private final Map<String, Attempts> byAddress;
+
+  /** With the defaults: 10 failures within 60 s lock an address out for 5 minutes. */
+  public AuthThrottle(Clock clock) {
+    this(clock, DEFAULT_MAX_FAILURES, DEFAULT_WINDOW, DEFAULT_LOCKOUT, DEFAULT_MAX_TRACKED);
+  }
+
+  public AuthThrottle(
+      Clock clock, int maxFailures, Duration window, Duration lockout, int maxTracked) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    if (maxFailures < 1 || maxTracked < 1) {
+      throw new IllegalArgumentException("maxFailures and maxTracked must be positive");
+    }
+    if (!window.isPositive() || !lockout.isPositive()) {
+      throw new IllegalArgumentException("window and lockout must be positive");
+    }
+    this.maxFailures = maxFailures;
+    this.window = window;
+    this.lockout = lockout;
+    this.byAddress =
+        new LinkedHashMap<>(16, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Attempts> eldest) {
+            return size() > maxTracked;
+          }
+        };
+  }
+
+  /** True while {@code address} is locked out. */
+  public synchronized boolean isBlocked(String address) {
+    return lockedUntil(address) != null;
+  }
+
+  /** How long {@code address} stays locked out; zero when it is not. */
+  public synchronized Duration retryAfter(String address) {
+    Instant until = lockedUntil(address);
+    return until == null ? Duration.ZERO : Duration.between(clock.instant(), until);
+  }
+
+  /** Counts a failure; the one that reaches the limit starts the lock-out. */
+  public synchronized void recordFailure(String address) {
+    Objects.requireNonNull(address, "address");
+    if (lockedUntil(address) != null) {
+      return;
+    }
+    Instant now = clock.instant();
+    Attempts attempts = byAddress.computeIfAbsent(address, a -> new Attempts());
+    attempts.forgetBefore(now.minus(window));
+    attempts.failures.addLast(now);
+    if (attempts.failures.size() >= maxFailures) {
+      attempts.failures.clear();
+      attempts.blockedUntil = now.plus(lockout);
+      LOG.atWarn()
+          .addKeyValue("address", address)
+          .addKeyValue("lockout", lockout)
+          .log("too many authentication failures; address locked out");
+    }
+  }
+
+  /** Clears the failure count of an address that is not locked out. */
+  public synchronized void recordSuccess(String address) {
+    Objects.requireNonNull(address, "address");
+    if (lockedUntil(address) == null) {
+      byAddress.remove(address);
+    }
+  }
+
+  /** Number of addresses currently remembered. */
+  synchronized int trackedAddresses() {
+    return byAddress.size();
+  }
+
+  /** The end of the address's lock-out, or null; forgets a lock-out that has ended. */
+  private Instant lockedUntil(String address) {
+    Objects.requireNonNull(address, "address");
+    Attempts attempts = byAddress.get(address);
+    if (attempts == null || attempts.blockedUntil == null) {
+      return null;
+    }
+    if (clock.instant().isBefore(attempts.blockedUntil)) {
+      return attempts.blockedUntil;
+    }
+    byAddress.remove(address);
+    return null;
+  }
+
+  private static final class Attempts {
+    private final ArrayDeque<Instant> failures = new ArrayDeque<>();
+    private Instant blockedUntil;
+
+    void forgetBefore(Instant oldest) {
+      while (!failures.isEmpty() && !failures.peekFirst().isAfter(oldest)) {
+        failures.removeFirst();
+      }
+    }
+  }
+}
