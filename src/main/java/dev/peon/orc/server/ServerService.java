@@ -535,6 +535,25 @@ public final class ServerService {
     powerLocks.remove(id);
   }
 
+  /**
+   * Eradicates a server folder that is not (or no longer) managed: removes a container of that
+   * name if any, then the folder. Managed servers go through {@link #destroy}.
+   */
+  public void eradicateFolder(ServerId id) {
+    if (tracker.knows(id)) {
+      destroy(id, true);
+      return;
+    }
+    try {
+      runtime.remove(id.containerName());
+      runtime.removeNetwork(id.networkName());
+    } catch (RuntimeFailure e) {
+      throw failure(id, "eradicate", e);
+    }
+    deleteFolder(id);
+    LOG.atInfo().addKeyValue("serverId", id).log("server folder eradicated");
+  }
+
   private void deleteFolder(ServerId id) {
     Path dir = layout.dir(id);
     try {
