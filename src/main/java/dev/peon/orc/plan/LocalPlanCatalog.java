@@ -77,6 +77,9 @@ public final class LocalPlanCatalog implements PlanCatalog {
     syncLock.lock();
     try {
       return syncLocked();
+    } catch (PlanSyncException e) {
+      LOG.atWarn().addKeyValue("source", source).log("plan sync failed: {}", e.getMessage());
+      throw e;
     } finally {
       syncLock.unlock();
     }

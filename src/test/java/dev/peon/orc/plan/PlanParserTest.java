@@ -202,10 +202,7 @@ class PlanParserTest {
 
     assertThat(plan.portGroups().get(0).entries())
         .extracting(PortEntry::name, PortEntry::port)
-        .containsExactly(
-            tuple("PORT", 1),
-            tuple("Q", 2),
-            tuple("PORT", 3));
+        .containsExactly(tuple("PORT", 1), tuple("Q", 2), tuple("PORT", 3));
     assertThat(plan.warnings()).isEmpty();
   }
 
