@@ -101,4 +101,19 @@ class LocalPlanCatalogTest {
     assertThat(catalog.registry()).isEmpty();
     assertThat(catalog.rejected()).isEmpty();
   }
+
+  @Test
+  void doesNotFollowSymbolicLinksInThePlansFolder() throws IOException {
+    Path elsewhere = writePlan(data.resolve("elsewhere"), "ark", minimal("ark"));
+    Files.createDirectories(plans());
+    Files.createSymbolicLink(plans().resolve("ark"), elsewhere);
+    Files.createDirectories(plans().resolve("rust"));
+    Files.createSymbolicLink(plans().resolve("rust/plan.json"), elsewhere.resolve("plan.json"));
+
+    LocalPlanCatalog catalog = catalog();
+
+    assertThat(catalog.find(new PlanId("ark"))).isEmpty();
+    assertThat(catalog.find(new PlanId("rust"))).isEmpty();
+    assertThat(catalog.rejected()).containsOnlyKeys("rust");
+  }
 }
