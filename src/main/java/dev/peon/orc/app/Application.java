@@ -72,9 +72,7 @@ public final class Application implements AutoCloseable {
           "the Docker engine at " + config.dockerHost() + " is not reachable: " + e.getMessage(), e);
     }
     Secret key = new ApiKeyStore(config.dataDir()).resolve(config.apiKey());
-    LocalPlanCatalog plans =
-        new LocalPlanCatalog(
-            config.dataDir().resolve("plans"), config.planSource(), config.planBranch());
+    LocalPlanCatalog plans = LocalPlanCatalog.fromConfig(config);
     try {
       plans.syncIfEmpty();
     } catch (PlanSyncException e) {

@@ -272,7 +272,7 @@ public final class PeonV1Routes implements Routes {
       ctx.status(404).json("Could not get the settings for [" + (PlanId.isValid(game) ? game : "invalid game_uid") + "]");
       return;
     }
-    ctx.json(PlanSettings.of(plan.get()));
+    ctx.json(dev.peon.orc.plan.PlanSettingsView.of(plan.get()));
   }
 
   private void openapi(Context ctx) throws IOException {
