@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peon.orc.auth.ApiKeyAuthenticator.Result;
 import dev.peon.orc.config.Secret;
+import dev.peon.orc.testing.CapturedLogs;
 import dev.peon.orc.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +39,15 @@ class ApiKeyAuthenticatorTest {
 
     clock.advance(Duration.ofMinutes(5));
     assertThat(auth.check(ADDR, "right-key")).isEqualTo(Result.ALLOWED);
+  }
+
+  @Test
+  void logsTheAddressOfAFailureButNeverThePresentedKey() {
+    try (CapturedLogs logs = new CapturedLogs(ApiKeyAuthenticator.class)) {
+      auth.check(ADDR, "secret-guess-42");
+      assertThat(logs.lines()).singleElement().asString().startsWith("WARN").contains(ADDR);
+      assertThat(logs.lines()).noneMatch(line -> line.contains("secret-guess-42"));
+    }
   }
 
   @Test

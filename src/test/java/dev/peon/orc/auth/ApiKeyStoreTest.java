@@ -3,6 +3,7 @@ package dev.peon.orc.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peon.orc.config.Secret;
+import dev.peon.orc.testing.CapturedLogs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,6 +31,16 @@ class ApiKeyStoreTest {
 
     Secret second = new ApiKeyStore(data).resolve(null);
     assertThat(second.value()).isEqualTo(first.value());
+  }
+
+  @Test
+  void logsWhereTheGeneratedKeyIsButNotTheKey() {
+    try (CapturedLogs logs = new CapturedLogs(ApiKeyStore.class)) {
+      Secret key = new ApiKeyStore(dir).resolve(null);
+      assertThat(logs.lines())
+          .anyMatch(line -> line.startsWith("INFO") && line.contains("api-key"));
+      assertThat(logs.lines()).noneMatch(line -> line.contains(key.value()));
+    }
   }
 
   @Test
