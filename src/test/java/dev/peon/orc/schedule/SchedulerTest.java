@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.peon.orc.schedule.RecordingHandler.Call;
 import dev.peon.orc.server.ServerId;
 import dev.peon.orc.store.Database;
+import dev.peon.orc.testing.CapturedLogs;
 import dev.peon.orc.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -174,6 +176,21 @@ class SchedulerTest {
   }
 
   @Test
+  void aHandlerFailureIsLoggedAsWarningWithTheServer() {
+    Scheduler scheduler = scheduler(new RecordingHandler(1, CAMP));
+    scheduler.scheduleStop(CAMP, T0);
+    try (CapturedLogs logs = new CapturedLogs(Scheduler.class)) {
+      scheduler.runDue();
+      assertThat(logs.lines())
+          .anySatisfy(
+              line ->
+                  assertThat(line)
+                      .startsWith("WARN scheduled action failed")
+                      .contains("serverId=valheim.camp1", "action=STOP", "container is gone"));
+    }
+  }
+
+  @Test
   void aSlowHandlerIsNotFiredTwice() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch entered = new CountDownLatch(1);
@@ -260,8 +277,7 @@ class SchedulerTest {
     scheduler.scheduleStop(CAMP, due);
 
     assertThat(fired.await(3, TimeUnit.SECONDS)).isTrue();
-    assertThat(firedAt.get())
-        .isAfterOrEqualTo(due.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    assertThat(firedAt.get()).isAfterOrEqualTo(due.truncatedTo(ChronoUnit.MILLIS));
     assertThat(Duration.between(due, firedAt.get())).isLessThan(Duration.ofSeconds(2));
     assertThat(scheduler.nextEvent(OTHER)).isPresent();
   }
