@@ -422,8 +422,8 @@ public final class PeonV1Routes implements Routes {
   }
 
   private Optional<Instant> due(ObjectNode body) {
-    JsonNode interval = body.get("interval");
-    JsonNode epoch = body.get("epoch_time");
+    JsonNode interval = blankToNull(body.get("interval"));
+    JsonNode epoch = blankToNull(body.get("epoch_time"));
     if ((interval == null || interval.isNull()) && (epoch == null || epoch.isNull())) {
       return Optional.empty();
     }
@@ -435,6 +435,11 @@ public final class PeonV1Routes implements Routes {
     } catch (InvalidScheduleException e) {
       throw new V1Error(400, e.getMessage());
     }
+  }
+
+  /** The web UI sends an empty string for "no schedule". */
+  private static JsonNode blankToNull(JsonNode n) {
+    return n != null && n.isTextual() && n.asText().isBlank() ? null : n;
   }
 
   private static boolean flag(ObjectNode body, String key) {
