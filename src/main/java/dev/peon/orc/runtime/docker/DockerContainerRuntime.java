@@ -356,8 +356,16 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   public void pull(String image, Consumer<PullProgress> progress) {
     var reference = ImageReference.parse(image);
     var streamError = new AtomicReference<String>();
+    var failure = new AtomicReference<Throwable>();
     var callback =
         new ResultCallback.Adapter<PullResponseItem>() {
+          @Override
+          public void onError(Throwable throwable) {
+            // Kept for classification below instead of the template's ERROR log line.
+            failure.compareAndSet(null, throwable);
+            closeQuietly(this);
+          }
+
           @Override
           public void onNext(PullResponseItem item) {
             if (item.getErrorDetail() != null || item.getError() != null) {
@@ -384,6 +392,9 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         cmd.withTag(reference.tag());
       }
       cmd.exec(callback).awaitCompletion();
+      if (failure.get() != null) {
+        throw Failures.classify(Failures.Operation.PULL, "pull " + image, failure.get());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "pull interrupted: " + image, e);

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventActor;
 import com.github.dockerjava.api.model.EventType;
 import dev.peon.orc.runtime.RuntimeEvent;
+import dev.peon.orc.runtime.RuntimeFailure;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,50 @@ class EventStreamTest {
     assertThat(EventStream.kindOf("health_status: healthy")).isEqualTo(RuntimeEvent.Kind.OTHER);
     assertThat(EventStream.kindOf("oom")).isEqualTo(RuntimeEvent.Kind.OOM);
     assertThat(EventStream.kindOf("destroy")).isEqualTo(RuntimeEvent.Kind.DESTROY);
+  }
+
+  @Test
+  void reportsAnEndedStreamOnceAsEngineUnreachable() {
+    var errors = new java.util.ArrayList<Throwable>();
+    var stream = new EventStream(e -> {}, errors::add);
+
+    stream.callback().onComplete();
+    stream.callback().onError(new java.io.IOException("reset"));
+
+    assertThat(errors)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            RuntimeFailure.class,
+            f -> assertThat(f.kind()).isEqualTo(RuntimeFailure.Kind.ENGINE_UNREACHABLE));
+  }
+
+  @Test
+  void staysSilentWhenTheStreamEndsAfterClose() {
+    var errors = new java.util.ArrayList<Throwable>();
+    var stream = new EventStream(e -> {}, errors::add);
+
+    stream.close();
+    stream.callback().onError(new java.io.IOException("closed"));
+    stream.callback().onComplete();
+
+    assertThat(errors).isEmpty();
+  }
+
+  @Test
+  void keepsDeliveringWhenAListenerThrows() {
+    var delivered = new java.util.ArrayList<RuntimeEvent>();
+    var stream =
+        new EventStream(
+            e -> {
+              delivered.add(e);
+              throw new IllegalStateException("listener bug");
+            },
+            e -> {});
+
+    stream.callback().onNext(event(EventType.CONTAINER, "start", Map.of("name", "a")));
+    stream.callback().onNext(event(EventType.CONTAINER, "die", Map.of("name", "a")));
+
+    assertThat(delivered).hasSize(2);
   }
 
   private static Event event(EventType type, String action, Map<String, String> attributes) {
