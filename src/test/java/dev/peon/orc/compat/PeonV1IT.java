@@ -37,8 +37,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The PEON /api/v1 end to end over HTTP, against a real dockerd, a local registry and the fake
- * game image. Follows the spec's client checks and every rule marked fix.
+ * The PEON /api/v1 end to end over HTTP, against a real dockerd, a local registry and the fake game
+ * image. Follows the spec's client checks and every rule marked fix.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -78,14 +78,22 @@ class PeonV1IT {
                 null,
                 Map.of(),
                 Map.of(
-                    "listen.host", "127.0.0.1",
-                    "listen.port", "0",
-                    "data.dir", data.toString(),
-                    "plans.source", plans.toString(),
-                    "api.key", KEY,
-                    "stop.timeout", "5s",
-                    "network.subnet.pool", "10.214.0.0/20",
-                    "docker.host", TestDocker.host()));
+                    "listen.host",
+                    "127.0.0.1",
+                    "listen.port",
+                    "0",
+                    "data.dir",
+                    data.toString(),
+                    "plans.source",
+                    plans.toString(),
+                    "api.key",
+                    KEY,
+                    "stop.timeout",
+                    "5s",
+                    "network.subnet.pool",
+                    "10.214.0.0/20",
+                    "docker.host",
+                    TestDocker.host()));
     return Application.start(cfg, Clock.systemUTC());
   }
 
@@ -225,7 +233,10 @@ class PeonV1IT {
   void masksSecretsInServerConfig() {
     await(
         () ->
-            api.get("/api/v1/server/get/fakegame.camp1").json().get("server_config").has("password"));
+            api.get("/api/v1/server/get/fakegame.camp1")
+                .json()
+                .get("server_config")
+                .has("password"));
     JsonNode s = api.get("/api/v1/server/get/fakegame.camp1").json();
     assertThat(s.get("server_config").get("password").asText()).isEqualTo("********");
     assertThat(s.get("server_config").get("server_name").asText()).isEqualTo("Camp One");
@@ -251,7 +262,8 @@ class PeonV1IT {
             "{\"game_uid\":\"fakegame\",\"servername\":\"camp2\",\"SERVER_NAME\":\"two\","
                 + "\"WORLD_NAME\":\"w2\",\"start_later\":true}");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
-    assertThat(r.json().get("info").asText()).contains("were created, but the server was not started");
+    assertThat(r.json().get("info").asText())
+        .contains("were created, but the server was not started");
     String cfg = Files.readString(data.resolve("servers/fakegame/camp2/config.json"));
     assertThat(cfg).contains("\"" + ports[2] + "\"");
     JsonNode listed = api.get("/api/v1/server/get/fakegame.camp2").json();
@@ -301,9 +313,7 @@ class PeonV1IT {
   void startsWithAnAutoStopAndRestarts() {
     long now = Instant.now().getEpochSecond();
     V1Client.Response r =
-        api.put(
-            "/api/v1/server/start/fakegame.camp1",
-            "{\"epoch_time\":\"" + (now + 3600) + "\"}");
+        api.put("/api/v1/server/start/fakegame.camp1", "{\"epoch_time\":\"" + (now + 3600) + "\"}");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().get("container_state").asText()).isEqualTo("running");
     assertThat(r.json().get("time").asLong()).isEqualTo(now + 3600);
@@ -383,7 +393,8 @@ class PeonV1IT {
     assertThat(put.json().get("info").asText()).isEqualTo("Unsupported action [frobnicate].");
     V1Client.Response del = api.delete("/api/v1/server/frobnicate/fakegame.camp1", null);
     assertThat(del.status()).isEqualTo(404);
-    assertThat(del.json().get("error").asText()).isEqualTo("Incorrect action [frobnicate] provided");
+    assertThat(del.json().get("error").asText())
+        .isEqualTo("Incorrect action [frobnicate] provided");
     V1Client.Response skip = api.put("/api/v1/server/skip/fakegame.camp1", null);
     assertThat(skip.status()).isEqualTo(200);
     V1Client.Response method = api.send("DELETE", "/api/v1/orchestrator", null, KEY);
@@ -471,7 +482,8 @@ class PeonV1IT {
     assertThat(full.json().get("info").asText()).isEqualTo("fakegame.camp1");
     assertThat(full.json().get("stdout").asText()).contains("Pulled").contains("Recreated");
     assertThat(serverState("fakegame.camp1")).isEqualTo("running");
-    V1Client.Response quick = api.put("/api/v1/server/update/fakegame.camp1", "{\"mode\":\"quick\"}");
+    V1Client.Response quick =
+        api.put("/api/v1/server/update/fakegame.camp1", "{\"mode\":\"quick\"}");
     assertThat(quick.status()).isEqualTo(200);
     V1Client.Response game = api.put("/api/v1/server/update/fakegame.camp1", "{\"mode\":\"game\"}");
     assertThat(game.status()).isEqualTo(200);
@@ -497,7 +509,8 @@ class PeonV1IT {
   @Order(20)
   void survivesAnOrchestratorRestartWithoutStoppingServers() {
     long time = api.get("/api/v1/server/get/fakegame.camp1").json().get("time").asLong();
-    String startedBefore = docker.inspect("peon.warcamp.fakegame.camp1").orElseThrow().startedAt().toString();
+    String startedBefore =
+        docker.inspect("peon.warcamp.fakegame.camp1").orElseThrow().startedAt().toString();
     app.close();
     app = startApp();
     api = new V1Client(app.port(), KEY);
@@ -522,7 +535,8 @@ class PeonV1IT {
   @Order(22)
   void destroyKeepsFilesImportBringsTheServerBackAndEradicateRemovesThem() {
     Path dir = data.resolve("servers/fakegame/camp2");
-    V1Client.Response d = api.delete("/api/v1/server/destroy/fakegame.camp2", "{\"eradicate\":\"False\"}");
+    V1Client.Response d =
+        api.delete("/api/v1/server/destroy/fakegame.camp2", "{\"eradicate\":\"False\"}");
     assertThat(d.status()).isEqualTo(200);
     assertThat(d.json().get("info").asText()).isEqualTo("Server fakegame.camp2 was removed. ");
     assertThat(dir.resolve("config.json")).exists();
@@ -539,7 +553,8 @@ class PeonV1IT {
     V1Client.Response er =
         api.delete("/api/v1/server/destroy/fakegame.camp2", "{\"eradicate\":true}");
     assertThat(er.status()).isEqualTo(200);
-    assertThat(er.json().get("info").asText()).contains("All files for fakegame.camp2 will be purged");
+    assertThat(er.json().get("info").asText())
+        .contains("All files for fakegame.camp2 will be purged");
     assertThat(dir).doesNotExist();
     assertThat(docker.inspect("peon.warcamp.fakegame.camp2")).isEmpty();
     assertThat(data.resolve("servers/fakegame/camp1/user/world.db")).exists();

@@ -13,7 +13,8 @@ import java.time.Duration;
 /** A tiny HTTP client for tests of the v1 API. */
 final class V1Client {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
   private final String key;
 
@@ -66,7 +67,8 @@ final class V1Client {
             : HttpRequest.BodyPublishers.ofString(body));
     try {
       HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-      return new Response(r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8), r);
+      return new Response(
+          r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8), r);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
