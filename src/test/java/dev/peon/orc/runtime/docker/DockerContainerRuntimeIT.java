@@ -211,6 +211,38 @@ class DockerContainerRuntimeIT {
   }
 
   @Test
+  void runsServerStartFromActionsAndGoesOfflineWhenItReturns() throws IOException {
+    Path config = folder("custom-config");
+    Path actions = folder("custom-actions");
+    Files.writeString(actions.resolve("server_start"), "echo custom > /home/steam/config/custom\n");
+    String name = PREFIX + "custom";
+    create(
+        new ContainerSpec(
+            name,
+            name,
+            image,
+            List.of(),
+            List.of(),
+            List.of(
+                new BindMount(config.toString(), "/home/steam/config", false),
+                new BindMount(actions.toString(), "/actions", false)),
+            "1000:1000",
+            labels("custom"),
+            null,
+            false));
+
+    runtime.start(name);
+
+    Polling.await(
+        "container exit",
+        SOON,
+        () -> runtime.inspect(name).orElseThrow().state() == ContainerState.EXITED);
+    assertThat(runtime.inspect(name).orElseThrow().exitStatus().code()).isZero();
+    assertThat(read(config.resolve("custom"))).isEqualTo("custom");
+    assertThat(read(config.resolve("state"))).isEqualTo("OFFLINE");
+  }
+
+  @Test
   void echoesStdinLinesToStdout() throws Exception {
     String name = PREFIX + "echo";
     create(simpleSpec(name, List.of(), List.of()));
