@@ -71,15 +71,15 @@ public final class PeonV1Routes implements Routes {
       app.get(p + "/orchestrator", wrap(this::orchestrator));
       app.get(p + "/servers", wrap(this::listServers));
       app.put(p + "/servers", wrap(this::importServers));
-      app.get(p + "/server/{action}/{uid}", wrap(this::getServer));
+      app.get(p + "/server/{action}/<uid>", wrap(this::getServer));
       app.post(p + "/server/create", wrap(this::createFromBody));
-      app.put(p + "/server/{action}/{uid}", wrap(this::putServer));
-      app.delete(p + "/server/{action}/{uid}", wrap(this::deleteServer));
+      app.put(p + "/server/{action}/<uid>", wrap(this::putServer));
+      app.delete(p + "/server/{action}/<uid>", wrap(this::deleteServer));
       app.get(p + "/plans", wrap(this::listPlans));
       app.put(p + "/plans", wrap(this::syncPlans));
       app.get(p + "/plan/{game}", wrap(this::getPlan));
     }
-    app.get("/openapi.json", this::openapi);
+    app.get("/openapi.json", wrap(this::openapi));
   }
 
   // ------------------------------------------------------------ handlers
@@ -277,11 +277,11 @@ public final class PeonV1Routes implements Routes {
             ? plans.find(new PlanId(game))
             : Optional.<dev.peon.orc.plan.Plan>empty();
     if (plan.isEmpty()) {
-      ctx.status(404)
-          .json(
-              "Could not get the settings for ["
-                  + (PlanId.isValid(game) ? game : "invalid game_uid")
-                  + "]");
+      HttpServer.jsonString(
+          ctx.status(404),
+          "Could not get the settings for ["
+              + (PlanId.isValid(game) ? game : "invalid game_uid")
+              + "]");
       return;
     }
     ctx.json(dev.peon.orc.plan.PlanSettingsView.of(plan.get()));

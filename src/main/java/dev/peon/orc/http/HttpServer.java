@@ -63,7 +63,7 @@ public final class HttpServer implements AutoCloseable {
             switch (o) {
               case ALLOWED -> {}
               case DENIED -> {
-                ctx.status(401).json("Not authorized");
+                jsonString(ctx.status(401), "Not authorized");
                 ctx.skipRemainingHandlers();
               }
               case THROTTLED -> {
@@ -77,7 +77,6 @@ public final class HttpServer implements AutoCloseable {
             }
           }
         });
-    app.options("/*", ctx -> ctx.status(204));
     for (Routes r : routes) {
       r.register(app);
     }
@@ -114,6 +113,13 @@ public final class HttpServer implements AutoCloseable {
           }
         });
   }
+
+  /** Answers with a bare JSON string, as the PEON v1 API does for some errors. */
+  public static void jsonString(Context ctx, String text) {
+    ctx.contentType("application/json").result(JSON_STRINGS.valueToTree(text).toString());
+  }
+
+  private static final ObjectMapper JSON_STRINGS = new ObjectMapper();
 
   private static String statusText(int status) {
     return switch (status) {
