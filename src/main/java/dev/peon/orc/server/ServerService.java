@@ -149,6 +149,12 @@ public final class ServerService {
             .log("server folder unreadable; server kept in the database but not listed");
         continue;
       }
+      try {
+        // killed between marking the row active and removing the marker: the create finished
+        Files.deleteIfExists(layout.dir(id).resolve(ServerLayout.CREATING_MARKER));
+      } catch (IOException e) {
+        LOG.atWarn().addKeyValue("serverId", id).log("could not remove a stale create marker");
+      }
       ContainerInfo c = containers.remove(id.uid());
       if (c == null) {
         LOG.atWarn()
