@@ -42,6 +42,11 @@ public final class ServerLayout {
     return root;
   }
 
+  /** The servers folder as the Docker host sees it. */
+  public Path hostRoot() {
+    return hostRoot;
+  }
+
   public Path dir(ServerId id) {
     Path p = root.resolve(id.game().value()).resolve(id.name()).normalize();
     if (!p.startsWith(root) || p.equals(root)) {

@@ -782,7 +782,7 @@ public final class ServerService {
           .log(rf.getMessage());
       return new ServerException(
           ServerException.Kind.RUNTIME,
-          "The " + action + " of [" + id + "] failed: " + rf.getMessage(),
+          "The " + action + " of [" + id + "] failed: " + withoutHostPaths(rf.getMessage()),
           null,
           e);
     }
@@ -793,6 +793,16 @@ public final class ServerService {
         .log("server action failed");
     return new ServerException(
         ServerException.Kind.INTERNAL, "The " + action + " of [" + id + "] failed.", null, e);
+  }
+
+  /** Engine messages may name host folders; API answers never do. */
+  private String withoutHostPaths(String message) {
+    if (message == null) {
+      return "unknown engine error";
+    }
+    return message
+        .replace(layout.hostRoot().toString(), "<servers>")
+        .replace(layout.root().toString(), "<servers>");
   }
 
   private interface Step<T> {

@@ -570,6 +570,20 @@ class PeonV1IT {
     assertThat(read(data.resolve("servers/fakegame/camp1/config/state"))).isEqualTo("OFFLINE");
   }
 
+  @Test
+  @Order(99)
+  void throttlesRepeatedAuthFailuresFromOneAddress() {
+    int status = 0;
+    for (int i = 0; i < 12 && status != 429; i++) {
+      status = api.send("GET", "/api/v1/orchestrator", null, "wrong-" + i).status();
+    }
+    assertThat(status).isEqualTo(429);
+    V1Client.Response locked = api.get("/api/v1/orchestrator");
+    assertThat(locked.status()).isEqualTo(429);
+    assertThat(locked.raw().headers().firstValue("Retry-After")).isPresent();
+    assertThat(locked.json().has("error")).isTrue();
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private String serverState(String uid) {
