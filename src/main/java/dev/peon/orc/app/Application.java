@@ -28,9 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: builds every part from the configuration, starts them in order
- * (database, Docker, plans, servers with boot reconciliation, scheduler, HTTP) and stops them in
- * reverse.
+ * The composition root: builds every part from the configuration, starts them in order (database,
+ * Docker, plans, servers with boot reconciliation, scheduler, HTTP) and stops them in reverse.
  */
 public final class Application implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Application.class);
@@ -43,7 +42,11 @@ public final class Application implements AutoCloseable {
   private final int port;
 
   private Application(
-      Database db, ContainerRuntime runtime, ServerService servers, Scheduler scheduler, HttpServer http) {
+      Database db,
+      ContainerRuntime runtime,
+      ServerService servers,
+      Scheduler scheduler,
+      HttpServer http) {
     this.db = db;
     this.runtime = runtime;
     this.servers = servers;
@@ -69,7 +72,8 @@ public final class Application implements AutoCloseable {
       runtime.close();
       db.close();
       throw new StartupException(
-          "the Docker engine at " + config.dockerHost() + " is not reachable: " + e.getMessage(), e);
+          "the Docker engine at " + config.dockerHost() + " is not reachable: " + e.getMessage(),
+          e);
     }
     Secret key = new ApiKeyStore(config.dataDir()).resolve(config.apiKey());
     LocalPlanCatalog plans = LocalPlanCatalog.fromConfig(config);

@@ -103,8 +103,7 @@ public final class PeonV1Routes implements Routes {
     ServerView v =
         servers
             .find(id)
-            .orElseThrow(
-                () -> new V1Error(404, "There was an issue getting the server."));
+            .orElseThrow(() -> new V1Error(404, "There was an issue getting the server."));
     switch (action) {
       case "stats" -> {
         ServerStats s = servers.stats(id);
@@ -190,7 +189,8 @@ public final class PeonV1Routes implements Routes {
           throw new V1Error(400, "The mode argument must be a string.");
         }
         requireKnown(id);
-        String out = servers.update(id, UpdateMode.parse(m == null || m.isNull() ? null : m.asText()));
+        String out =
+            servers.update(id, UpdateMode.parse(m == null || m.isNull() ? null : m.asText()));
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("status", "success");
         r.put("info", id.uid());
@@ -239,7 +239,10 @@ public final class PeonV1Routes implements Routes {
     }
     String info = "Server " + id.uid() + " was removed. ";
     if (eradicate) {
-      info += "All files for " + id.uid() + " will be purged from the server. This may take a few moments.";
+      info +=
+          "All files for "
+              + id.uid()
+              + " will be purged from the server. This may take a few moments.";
     }
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("status", "success");
@@ -256,7 +259,9 @@ public final class PeonV1Routes implements Routes {
     try {
       added = plans.sync();
     } catch (PlanSyncException e) {
-      throw new V1Error(502, "The plans could not be refreshed: " + e.getMessage() + " Current plans are unchanged.");
+      throw new V1Error(
+          502,
+          "The plans could not be refreshed: " + e.getMessage() + " Current plans are unchanged.");
     }
     Map<String, Object> m = new LinkedHashMap<>();
     for (RegistryEntry e : added) {
@@ -267,9 +272,16 @@ public final class PeonV1Routes implements Routes {
 
   private void getPlan(Context ctx) {
     String game = ctx.pathParam("game");
-    var plan = PlanId.isValid(game) ? plans.find(new PlanId(game)) : Optional.<dev.peon.orc.plan.Plan>empty();
+    var plan =
+        PlanId.isValid(game)
+            ? plans.find(new PlanId(game))
+            : Optional.<dev.peon.orc.plan.Plan>empty();
     if (plan.isEmpty()) {
-      ctx.status(404).json("Could not get the settings for [" + (PlanId.isValid(game) ? game : "invalid game_uid") + "]");
+      ctx.status(404)
+          .json(
+              "Could not get the settings for ["
+                  + (PlanId.isValid(game) ? game : "invalid game_uid")
+                  + "]");
       return;
     }
     ctx.json(dev.peon.orc.plan.PlanSettingsView.of(plan.get()));
@@ -299,7 +311,8 @@ public final class PeonV1Routes implements Routes {
         continue;
       }
       if (!v.isValueNode()) {
-        throw new V1Error(400, "The setting [" + safe(k) + "] must be a string, number or boolean.");
+        throw new V1Error(
+            400, "The setting [" + safe(k) + "] must be a string, number or boolean.");
       }
       if (v.asText().length() > 4096 || v.asText().indexOf('\0') >= 0) {
         throw new V1Error(400, "The setting [" + safe(k) + "] is too long or contains a NUL byte.");

@@ -17,13 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP server: Javalin on virtual threads, JSON everywhere (404 and 405 included), CORS, a
- * request id per request, API-key checking for {@code /api/} paths, and a last-resort error
- * mapper that never shows stack traces or host paths.
+ * request id per request, API-key checking for {@code /api/} paths, and a last-resort error mapper
+ * that never shows stack traces or host paths.
  */
 public final class HttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
   public static final String REQUEST_ID = "requestId";
-  private static final String ALLOWED_HEADERS = "Content-Type, X-Api-Key, Authorization, X-Request-Id";
+  private static final String ALLOWED_HEADERS =
+      "Content-Type, X-Api-Key, Authorization, X-Request-Id";
   private static final Set<String> PUBLIC_PATHS = Set.of("/openapi.json", "/healthz");
 
   private final Javalin app;
@@ -67,7 +68,10 @@ public final class HttpServer implements AutoCloseable {
               }
               case THROTTLED -> {
                 ctx.header("Retry-After", "300");
-                ctx.status(429).json(errorBody(ctx, "Too many failed authentication attempts; try again later."));
+                ctx.status(429)
+                    .json(
+                        errorBody(
+                            ctx, "Too many failed authentication attempts; try again later."));
                 ctx.skipRemainingHandlers();
               }
             }
@@ -83,8 +87,17 @@ public final class HttpServer implements AutoCloseable {
     app.exception(
         Exception.class,
         (e, ctx) -> {
-          LOG.atError().addKeyValue(REQUEST_ID, (Object) ctx.attribute(REQUEST_ID)).setCause(e).log("unhandled error");
-          ctx.status(500).json(errorBody(ctx, "Internal error; see the orchestrator log (request " + ctx.attribute(REQUEST_ID) + ")."));
+          LOG.atError()
+              .addKeyValue(REQUEST_ID, (Object) ctx.attribute(REQUEST_ID))
+              .setCause(e)
+              .log("unhandled error");
+          ctx.status(500)
+              .json(
+                  errorBody(
+                      ctx,
+                      "Internal error; see the orchestrator log (request "
+                          + ctx.attribute(REQUEST_ID)
+                          + ")."));
         });
     app.error(
         404,

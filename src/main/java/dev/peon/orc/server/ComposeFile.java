@@ -13,7 +13,8 @@ final class ComposeFile {
 
   static String render(ContainerSpec spec, String subnet) {
     StringBuilder y = new StringBuilder();
-    y.append("# Written by PEON Orchestrator for reference; the orchestrator drives the Engine API.\n");
+    y.append(
+        "# Written by PEON Orchestrator for reference; the orchestrator drives the Engine API.\n");
     y.append("services:\n");
     y.append("  server:\n");
     y.append("    container_name: ").append(q(spec.name())).append('\n');
@@ -45,10 +46,20 @@ final class ComposeFile {
       y.append("    labels:\n");
       spec.labels().entrySet().stream()
           .sorted(java.util.Map.Entry.comparingByKey())
-          .forEach(l -> y.append("      ").append(q(l.getKey())).append(": ").append(q(l.getValue())).append('\n'));
+          .forEach(
+              l ->
+                  y.append("      ")
+                      .append(q(l.getKey()))
+                      .append(": ")
+                      .append(q(l.getValue()))
+                      .append('\n'));
     }
     y.append("    networks:\n      - ").append(q(spec.network())).append('\n');
-    y.append("networks:\n  ").append(q(spec.network())).append(":\n    name: ").append(q(spec.network())).append('\n');
+    y.append("networks:\n  ")
+        .append(q(spec.network()))
+        .append(":\n    name: ")
+        .append(q(spec.network()))
+        .append('\n');
     if (subnet != null) {
       y.append("    ipam:\n      config:\n        - subnet: ").append(q(subnet)).append('\n');
     }

@@ -36,12 +36,12 @@ final class ServerConfigJson {
   ObjectNode build(
       Plan plan, ServerId id, PortGroup group, Map<String, String> userValues, String description) {
     ObjectNode cfg = plan.raw().deepCopy();
-    ObjectNode meta =
-        cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
+    ObjectNode meta = cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
     meta.put("game_uid", id.game().value());
     meta.put("warcamp", id.name());
     meta.put(
-        "description", description != null && !description.isEmpty() ? description : plan.description());
+        "description",
+        description != null && !description.isEmpty() ? description : plan.description());
     meta.put("hostname", id.containerName());
     meta.put("container_name", id.containerName());
     ArrayNode ports = mapper.createArrayNode();

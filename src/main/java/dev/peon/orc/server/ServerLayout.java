@@ -132,7 +132,9 @@ public final class ServerLayout {
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
               throws IOException {
             if (attrs.isSymbolicLink() || !attrs.isRegularFile()) {
-              LOG.atWarn().addKeyValue("file", from.relativize(file)).log("skipped non-regular file");
+              LOG.atWarn()
+                  .addKeyValue("file", from.relativize(file))
+                  .log("skipped non-regular file");
               return FileVisitResult.CONTINUE;
             }
             Files.copy(
@@ -209,7 +211,9 @@ public final class ServerLayout {
               try {
                 found.add(ServerId.parse(uid));
               } catch (IllegalArgumentException e) {
-                LOG.atWarn().addKeyValue("folder", uid).log("ignored server folder with invalid id");
+                LOG.atWarn()
+                    .addKeyValue("folder", uid)
+                    .log("ignored server folder with invalid id");
               }
             }
           }

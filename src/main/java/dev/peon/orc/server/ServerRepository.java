@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Servers, their port reservations and subnets in SQLite. Reservation is atomic: one lock plus
- * one transaction, and the primary key on (port, protocol) as the last line of defence.
+ * Servers, their port reservations and subnets in SQLite. Reservation is atomic: one lock plus one
+ * transaction, and the primary key on (port, protocol) as the last line of defence.
  */
 final class ServerRepository {
   private final Database db;
@@ -134,11 +134,7 @@ final class ServerRepository {
   static ServerException portsUsed(String holder, ServerId id) {
     return new ServerException(
         ServerException.Kind.PORTS_USED,
-        "Server ["
-            + holder
-            + "] is using one or more of the ports required by ["
-            + id
-            + "]",
+        "Server [" + holder + "] is using one or more of the ports required by [" + id + "]",
         "srv.portsused",
         null);
   }

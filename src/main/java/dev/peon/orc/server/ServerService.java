@@ -67,7 +67,8 @@ public final class ServerService {
     this.config = config;
     this.layout = new ServerLayout(config.dataDir(), config.bindSourceRoot());
     this.repository =
-        new ServerRepository(db, hostPorts, new SubnetPool(config.subnetPool(), config.subnetPrefix()));
+        new ServerRepository(
+            db, hostPorts, new SubnetPool(config.subnetPool(), config.subnetPrefix()));
     this.plans = plans;
     this.runtime = runtime;
     this.hostPorts = hostPorts;
@@ -150,12 +151,17 @@ public final class ServerService {
       }
       ContainerInfo c = containers.remove(id.uid());
       if (c == null) {
-        LOG.atWarn().addKeyValue("serverId", id).log("container vanished; recreating it (not started)");
+        LOG.atWarn()
+            .addKeyValue("serverId", id)
+            .log("container vanished; recreating it (not started)");
         try {
           ensureNetwork(id, r.subnet());
           runtime.create(containerSpec(def));
         } catch (RuntimeFailure e) {
-          LOG.atError().addKeyValue("serverId", id).addKeyValue("reason", e.getMessage()).log("recreate failed");
+          LOG.atError()
+              .addKeyValue("serverId", id)
+              .addKeyValue("reason", e.getMessage())
+              .log("recreate failed");
         }
       } else {
         LOG.atInfo()
@@ -193,7 +199,9 @@ public final class ServerService {
     if (name == null || name.isEmpty()) {
       name =
           names.generate(
-              n -> layout.exists(new ServerId(req.game(), n)) || tracker.knows(new ServerId(req.game(), n)));
+              n ->
+                  layout.exists(new ServerId(req.game(), n))
+                      || tracker.knows(new ServerId(req.game(), n)));
     }
     ServerId id = new ServerId(req.game(), name);
     List<String> missing = new ArrayList<>();
@@ -217,7 +225,9 @@ public final class ServerService {
     if (tracker.knows(id) || layout.exists(id)) {
       throw new ServerException(
           ServerException.Kind.ALREADY_EXISTS,
-          "The server [" + id + "] already exists"
+          "The server ["
+              + id
+              + "] already exists"
               + (tracker.knows(id) ? "." : " on disk; import it with PUT /api/v1/servers."));
     }
     ensureImage(plan.image());
@@ -258,13 +268,18 @@ public final class ServerService {
       throw failure(id, "create", e);
     }
     tracker.put(id, def, rec.subnet());
-    LOG.atInfo().addKeyValue("serverId", id).addKeyValue("portGroup", rec.portGroup()).log("server created");
+    LOG.atInfo()
+        .addKeyValue("serverId", id)
+        .addKeyValue("portGroup", rec.portGroup())
+        .log("server created");
     if (!req.startLater()) {
       try {
         start(id);
       } catch (ServerException e) {
         if (!req.noclean()) {
-          LOG.atWarn().addKeyValue("serverId", id).log("start after create failed; removing the new server");
+          LOG.atWarn()
+              .addKeyValue("serverId", id)
+              .log("start after create failed; removing the new server");
           undoCreate(id, true);
         }
         throw e;
@@ -279,7 +294,10 @@ public final class ServerService {
       runtime.remove(id.containerName());
       runtime.removeNetwork(id.networkName());
     } catch (RuntimeFailure e) {
-      LOG.atWarn().addKeyValue("serverId", id).addKeyValue("reason", e.getMessage()).log("cleanup failed");
+      LOG.atWarn()
+          .addKeyValue("serverId", id)
+          .addKeyValue("reason", e.getMessage())
+          .log("cleanup failed");
     }
     Path dir = layout.dir(id);
     if (deleteFolderIfMarked && Files.exists(dir.resolve(ServerLayout.CREATING_MARKER))) {
@@ -455,7 +473,10 @@ public final class ServerService {
           default -> "the image " + image + " could not be pulled";
         };
     return new ServerException(
-        ServerException.Kind.IMAGE_UNAVAILABLE, "Pull failed: " + why + ". Nothing was changed.", null, e);
+        ServerException.Kind.IMAGE_UNAVAILABLE,
+        "Pull failed: " + why + ". Nothing was changed.",
+        null,
+        e);
   }
 
   private void ensureImage(String image) {
@@ -500,8 +521,7 @@ public final class ServerService {
     try {
       Path file = layout.configJson(id);
       ObjectNode cfg = configJson.read(file);
-      ObjectNode meta =
-          cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
+      ObjectNode meta = cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
       meta.put("description", description);
       ServerLayout.writeAtomically(file, configJson.render(cfg));
       tracker.updateDefinition(id, configJson.definition(id, cfg));
@@ -529,15 +549,18 @@ public final class ServerService {
           if (eradicate) {
             deleteFolder(id);
           }
-          LOG.atInfo().addKeyValue("serverId", id).addKeyValue("eradicate", eradicate).log("server destroyed");
+          LOG.atInfo()
+              .addKeyValue("serverId", id)
+              .addKeyValue("eradicate", eradicate)
+              .log("server destroyed");
           return null;
         });
     powerLocks.remove(id);
   }
 
   /**
-   * Eradicates a server folder that is not (or no longer) managed: removes a container of that
-   * name if any, then the folder. Managed servers go through {@link #destroy}.
+   * Eradicates a server folder that is not (or no longer) managed: removes a container of that name
+   * if any, then the folder. Managed servers go through {@link #destroy}.
    */
   public void eradicateFolder(ServerId id) {
     if (tracker.knows(id)) {
@@ -573,7 +596,9 @@ public final class ServerService {
 
   // ---------------------------------------------------------------- import
 
-  /** Adopts every server folder with a config.json that is not known yet (container not started). */
+  /**
+   * Adopts every server folder with a config.json that is not known yet (container not started).
+   */
   public List<ServerView> importAll() {
     List<ServerView> adopted = new ArrayList<>();
     for (ServerId id : layout.scan()) {
@@ -590,13 +615,19 @@ public final class ServerService {
           runtime.remove(id.containerName());
           runtime.create(containerSpec(def));
         } catch (RuntimeException e) {
-          LOG.atWarn().addKeyValue("serverId", id).addKeyValue("reason", e.getMessage()).log("container not created on import");
+          LOG.atWarn()
+              .addKeyValue("serverId", id)
+              .addKeyValue("reason", e.getMessage())
+              .log("container not created on import");
         }
         tracker.put(id, def, rec.subnet());
         adopted.add(get(id));
         LOG.atInfo().addKeyValue("serverId", id).log("server imported");
       } catch (RuntimeException e) {
-        LOG.atWarn().addKeyValue("serverId", id).addKeyValue("reason", e.getMessage()).log("server folder not imported");
+        LOG.atWarn()
+            .addKeyValue("serverId", id)
+            .addKeyValue("reason", e.getMessage())
+            .log("server folder not imported");
       }
     }
     return adopted;
@@ -606,7 +637,9 @@ public final class ServerService {
     try {
       ensureImage(image);
     } catch (ServerException e) {
-      LOG.atWarn().addKeyValue("image", image).log("image not available; start will fail until it is");
+      LOG.atWarn()
+          .addKeyValue("image", image)
+          .log("image not available; start will fail until it is");
     }
   }
 
@@ -625,7 +658,8 @@ public final class ServerService {
       return configJson.definition(id, configJson.read(layout.configJson(id)));
     } catch (IOException e) {
       throw new ServerException(
-          ServerException.Kind.INVALID, "config.json of " + id + " is unreadable: " + e.getMessage());
+          ServerException.Kind.INVALID,
+          "config.json of " + id + " is unreadable: " + e.getMessage());
     }
   }
 
@@ -646,7 +680,10 @@ public final class ServerService {
     for (VolumeMount v : def.volumes()) {
       String rel = serverRelative(v.source());
       if (rel == null) {
-        LOG.atWarn().addKeyValue("serverId", id).addKeyValue("source", v.source()).log("mount outside the server folder skipped");
+        LOG.atWarn()
+            .addKeyValue("serverId", id)
+            .addKeyValue("source", v.source())
+            .log("mount outside the server folder skipped");
         continue;
       }
       try {
@@ -655,9 +692,14 @@ public final class ServerService {
           Files.createDirectories(local);
           handOver(local);
         }
-        mounts.add(new BindMount(hostDir.resolve(dir.relativize(local).toString()).toString(), v.target(), false));
+        mounts.add(
+            new BindMount(
+                hostDir.resolve(dir.relativize(local).toString()).toString(), v.target(), false));
       } catch (IllegalArgumentException | IOException e) {
-        LOG.atWarn().addKeyValue("serverId", id).addKeyValue("source", v.source()).log("mount refused: " + e.getMessage());
+        LOG.atWarn()
+            .addKeyValue("serverId", id)
+            .addKeyValue("source", v.source())
+            .log("mount refused: " + e.getMessage());
       }
     }
     for (VolumeMount f : def.files()) {
@@ -671,7 +713,10 @@ public final class ServerService {
           mounts.add(new BindMount(hostDir.resolve(rel).toString(), f.target(), false));
         }
       } catch (IllegalArgumentException e) {
-        LOG.atWarn().addKeyValue("serverId", id).addKeyValue("source", f.source()).log("file mount refused");
+        LOG.atWarn()
+            .addKeyValue("serverId", id)
+            .addKeyValue("source", f.source())
+            .log("file mount refused");
       }
     }
     return new ContainerSpec(
@@ -713,7 +758,9 @@ public final class ServerService {
         Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
       }
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
-      LOG.atDebug().addKeyValue("folder", dir.getFileName()).log("could not hand the folder to the container user");
+      LOG.atDebug()
+          .addKeyValue("folder", dir.getFileName())
+          .log("could not hand the folder to the container user");
     }
   }
 
@@ -722,14 +769,22 @@ public final class ServerService {
       return se;
     }
     if (e instanceof RuntimeFailure rf) {
-      LOG.atWarn().addKeyValue("serverId", id).addKeyValue("action", action).addKeyValue("kind", rf.kind()).log(rf.getMessage());
+      LOG.atWarn()
+          .addKeyValue("serverId", id)
+          .addKeyValue("action", action)
+          .addKeyValue("kind", rf.kind())
+          .log(rf.getMessage());
       return new ServerException(
           ServerException.Kind.RUNTIME,
           "The " + action + " of [" + id + "] failed: " + rf.getMessage(),
           null,
           e);
     }
-    LOG.atError().addKeyValue("serverId", id).addKeyValue("action", action).setCause(e).log("server action failed");
+    LOG.atError()
+        .addKeyValue("serverId", id)
+        .addKeyValue("action", action)
+        .setCause(e)
+        .log("server action failed");
     return new ServerException(
         ServerException.Kind.INTERNAL, "The " + action + " of [" + id + "] failed.", null, e);
   }

@@ -85,7 +85,9 @@ final class ServerStateTracker implements AutoCloseable {
     if (closed.get()) {
       return;
     }
-    LOG.atWarn().addKeyValue("reason", String.valueOf(t.getMessage())).log("Docker event stream dropped; reconnecting");
+    LOG.atWarn()
+        .addKeyValue("reason", String.valueOf(t.getMessage()))
+        .log("Docker event stream dropped; reconnecting");
     worker.submit(
         () -> {
           try {
@@ -170,7 +172,10 @@ final class ServerStateTracker implements AutoCloseable {
             .log("server state changed");
       }
     } catch (RuntimeFailure ex) {
-      LOG.atWarn().addKeyValue("serverId", id).addKeyValue("reason", ex.getMessage()).log("inspect failed");
+      LOG.atWarn()
+          .addKeyValue("serverId", id)
+          .addKeyValue("reason", ex.getMessage())
+          .log("inspect failed");
     }
   }
 

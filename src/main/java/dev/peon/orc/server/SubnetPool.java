@@ -3,8 +3,8 @@ package dev.peon.orc.server;
 import java.util.Set;
 
 /**
- * Carves per-server subnets (a /28 by default) out of a configured IPv4 pool, so hundreds of
- * server networks fit where Docker's default pools hold about thirty.
+ * Carves per-server subnets (a /28 by default) out of a configured IPv4 pool, so hundreds of server
+ * networks fit where Docker's default pools hold about thirty.
  */
 public final class SubnetPool {
   private final long base;
