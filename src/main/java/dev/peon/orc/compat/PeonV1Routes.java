@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.Routes;
+import dev.peon.orc.plan.Plan;
 import dev.peon.orc.plan.PlanCatalog;
 import dev.peon.orc.plan.PlanId;
+import dev.peon.orc.plan.PlanSettingsView;
 import dev.peon.orc.plan.PlanSyncException;
 import dev.peon.orc.plan.RegistryEntry;
+import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.schedule.InvalidScheduleException;
 import dev.peon.orc.schedule.ScheduleSpec;
 import dev.peon.orc.schedule.ScheduledAction;
@@ -36,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,6 +159,9 @@ public final class PeonV1Routes implements Routes {
       create(ctx, new PlanId(uid), null, body(ctx));
       return;
     }
+    if (!PUT_ACTIONS.contains(action)) {
+      throw new V1Error(404, "Unsupported action [" + safe(action) + "].");
+    }
     ServerId id = serverId(ctx, action);
     switch (action) {
       case "create" -> create(ctx, id.game(), id.name(), body(ctx));
@@ -259,9 +266,11 @@ public final class PeonV1Routes implements Routes {
     try {
       added = plans.sync();
     } catch (PlanSyncException e) {
+      LOG.atWarn().addKeyValue("reason", e.getMessage()).log("plan refresh failed");
       throw new V1Error(
           502,
-          "The plans could not be refreshed: " + e.getMessage() + " Current plans are unchanged.");
+          "The plans could not be refreshed from the configured source (the orchestrator log says"
+              + " why). Current plans are unchanged.");
     }
     Map<String, Object> m = new LinkedHashMap<>();
     for (RegistryEntry e : added) {
@@ -272,10 +281,7 @@ public final class PeonV1Routes implements Routes {
 
   private void getPlan(Context ctx) {
     String game = ctx.pathParam("game");
-    var plan =
-        PlanId.isValid(game)
-            ? plans.find(new PlanId(game))
-            : Optional.<dev.peon.orc.plan.Plan>empty();
+    var plan = PlanId.isValid(game) ? plans.find(new PlanId(game)) : Optional.<Plan>empty();
     if (plan.isEmpty()) {
       HttpServer.jsonString(
           ctx.status(404),
@@ -284,7 +290,7 @@ public final class PeonV1Routes implements Routes {
               + "]");
       return;
     }
-    ctx.json(dev.peon.orc.plan.PlanSettingsView.of(plan.get()));
+    ctx.json(PlanSettingsView.of(plan.get()));
   }
 
   private void openapi(Context ctx) throws IOException {
@@ -330,6 +336,10 @@ public final class PeonV1Routes implements Routes {
     boolean startLater = flag(body, "start_later");
     boolean noclean = flag(body, "noclean");
     Optional<Instant> stopAt = due(body);
+    if (startLater && stopAt.isPresent()) {
+      throw new V1Error(
+          400, "An auto-stop (interval or epoch_time) needs a started server; drop start_later.");
+    }
     ServerView v =
         servers.create(new CreateRequest(game, name, settings, description, startLater, noclean));
     if (startLater) {
@@ -348,8 +358,11 @@ public final class PeonV1Routes implements Routes {
     ctx.json(serverObject(servers.find(v.id()).orElse(v)));
   }
 
-  private static final java.util.Set<String> CONTROL_KEYS =
-      java.util.Set.of(
+  private static final Set<String> PUT_ACTIONS =
+      Set.of("create", "start", "stop", "restart", "update", "description", "skip");
+
+  private static final Set<String> CONTROL_KEYS =
+      Set.of(
           "description",
           "start_later",
           "noclean",
@@ -364,10 +377,8 @@ public final class PeonV1Routes implements Routes {
 
   Map<String, Object> serverObject(ServerView v) {
     Map<String, Object> o = new LinkedHashMap<>();
-    String state = v.containerState() == null ? "removing" : v.containerState().wire();
-    if (v.containerState() == null) {
-      state = "dead";
-    }
+    // a server whose container vanished (until the next start recreates it) reads as dead
+    String state = v.containerState() == null ? "dead" : v.containerState().wire();
     o.put("game_uid", v.id().game().value());
     o.put("servername", v.id().name());
     o.put("container_type", v.containerType());
@@ -529,8 +540,12 @@ public final class PeonV1Routes implements Routes {
       } catch (V1Error e) {
         error(ctx, e.status, e.getMessage(), e.errCode);
       } catch (ServerException e) {
-        error(ctx, e.kind().status(), e.getMessage(), e.errCode());
-      } catch (dev.peon.orc.runtime.RuntimeFailure e) {
+        String message =
+            e.kind() == ServerException.Kind.NOT_FOUND
+                ? "There was an issue getting the server."
+                : e.getMessage();
+        error(ctx, e.kind().status(), message, e.errCode());
+      } catch (RuntimeFailure e) {
         error(ctx, 502, "The Docker engine failed: " + e.getMessage(), null);
       }
     };

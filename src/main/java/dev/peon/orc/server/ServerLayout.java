@@ -212,7 +212,8 @@ public final class ServerLayout {
           for (Path n : names) {
             String uid = g.getFileName() + "." + n.getFileName();
             if (Files.isDirectory(n, LinkOption.NOFOLLOW_LINKS)
-                && Files.isRegularFile(n.resolve("config.json"), LinkOption.NOFOLLOW_LINKS)) {
+                && Files.isRegularFile(n.resolve("config.json"), LinkOption.NOFOLLOW_LINKS)
+                && !Files.exists(n.resolve(CREATING_MARKER), LinkOption.NOFOLLOW_LINKS)) {
               try {
                 found.add(ServerId.parse(uid));
               } catch (IllegalArgumentException e) {
