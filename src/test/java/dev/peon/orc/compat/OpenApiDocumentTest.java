@@ -175,7 +175,7 @@ class OpenApiDocumentTest {
 
   /** Javalin's {@code {action}} and OpenAPI's {@code {action}} may name a parameter differently. */
   private static String normalize(String path) {
-    return path.replaceAll("\\{[^}/]+}", "{}");
+    return path.replaceAll("\\{[^}/]+}|<[^>/]+>", "{}");
   }
 
   // ------------------------------------------------------------ tree walks
