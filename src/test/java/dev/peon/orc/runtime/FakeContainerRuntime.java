@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
@@ -59,6 +60,7 @@ public final class FakeContainerRuntime implements ContainerRuntime {
   private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
   private volatile Executor eventExecutor = Runnable::run;
   private volatile boolean engineDown;
+  private volatile CountDownLatch stopGate;
   private long nextId = 1;
 
   private static final class Container {
@@ -143,6 +145,16 @@ public final class FakeContainerRuntime implements ContainerRuntime {
 
   public void failNextCreate(RuntimeFailure.Kind kind) {
     failNext(Operation.CREATE, kind);
+  }
+
+  /**
+   * The next {@link #stop} blocks (outside the fake's lock, so other calls proceed) until the
+   * returned latch is counted down: a container slow to stop.
+   */
+  public CountDownLatch holdNextStop() {
+    CountDownLatch gate = new CountDownLatch(1);
+    stopGate = gate;
+    return gate;
   }
 
   /** While down, every call throws {@code ENGINE_UNREACHABLE}. */
@@ -361,6 +373,16 @@ public final class FakeContainerRuntime implements ContainerRuntime {
 
   @Override
   public void stop(String name, Duration grace) {
+    CountDownLatch gate = stopGate;
+    if (gate != null) {
+      stopGate = null;
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "interrupted while stopping " + name);
+      }
+    }
     ContainerInfo info;
     synchronized (lock) {
       enter(Operation.STOP, "stop", name);
