@@ -268,7 +268,6 @@ public final class ServerService {
       ensureNetwork(id, rec.subnet());
       runtime.create(spec);
       repository.markActive(id);
-      Files.deleteIfExists(dir.resolve(ServerLayout.CREATING_MARKER));
     } catch (IOException | RuntimeException e) {
       undoCreate(id, true);
       throw failure(id, "create", e);
@@ -287,11 +286,26 @@ public final class ServerService {
               .addKeyValue("serverId", id)
               .log("start after create failed; removing the new server");
           undoCreate(id, true);
+          throw e;
         }
+        clearCreatingMarker(id);
         throw e;
       }
     }
+    clearCreatingMarker(id);
     return get(id);
+  }
+
+  /**
+   * The create marker stays until the first start has been tried, so that a failed start removes
+   * the new folder too (a retry of the same create would otherwise find it "already exists").
+   */
+  private void clearCreatingMarker(ServerId id) {
+    try {
+      Files.deleteIfExists(layout.dir(id).resolve(ServerLayout.CREATING_MARKER));
+    } catch (IOException e) {
+      LOG.atWarn().addKeyValue("serverId", id).log("could not remove the create marker");
+    }
   }
 
   /** Removes everything a create made; the folder only when it still carries the create marker. */
@@ -436,9 +450,10 @@ public final class ServerService {
                 deleteUpdateFlag(dir, done);
               }
               case REINIT -> {
+                // pull before stopping, so that a failed pull leaves the server as it was
+                pull(v.definition().image(), done);
                 stopQuietly(id);
                 done.add("Stopped the server.");
-                pull(v.definition().image(), done);
                 ServerLayout.emptyDir(dir.resolve("data"));
                 done.add("Emptied data/.");
                 deleteUpdateFlag(dir, done);

@@ -1,0 +1,213 @@
+package dev.peon.orc.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static final String KEY = "s3cr3t-api-key-value";
+
+  @TempDir Path dir;
+  private final ConfigLoader loader = new ConfigLoader();
+
+  private Path file(String content) throws IOException {
+    Path f = dir.resolve("peon.properties");
+    Files.writeString(f, content);
+    return f;
+  }
+
+  @Test
+  void usesDefaultsWhenNothingIsGiven() {
+    OrchestratorConfig c = loader.load(null, Map.of(), Map.of());
+
+    assertThat(c.listenHost()).isEqualTo("0.0.0.0");
+    assertThat(c.listenPort()).isEqualTo(5000);
+    assertThat(c.dataDir()).isEqualTo(Path.of("data").toAbsolutePath().normalize());
+    assertThat(c.dockerHost()).isEqualTo("unix:///var/run/docker.sock");
+    assertThat(c.planSource()).isEqualTo(ConfigLoader.DEFAULT_PLAN_SOURCE);
+    assertThat(c.planSourceIsGit()).isTrue();
+    assertThat(c.planBranch()).isEmpty();
+    assertThat(c.hostDataDir()).isNull();
+    assertThat(c.bindSourceRoot()).isEqualTo(c.dataDir());
+    assertThat(c.containerUser()).isEqualTo("1000:1000");
+    assertThat(c.stopTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.apiKey()).isNull();
+    assertThat(c.corsOrigins()).containsExactly("*");
+    assertThat(c.exposeSecrets()).isFalse();
+    assertThat(c.subnetPool()).isEqualTo("10.213.0.0/16");
+    assertThat(c.subnetPrefix()).isEqualTo(28);
+  }
+
+  @Test
+  void fileOverridesDefaults() throws IOException {
+    OrchestratorConfig c =
+        loader.load(file("listen.port=6000\ncontainer.user=1001\n"), Map.of(), Map.of());
+
+    assertThat(c.listenPort()).isEqualTo(6000);
+    assertThat(c.containerUser()).isEqualTo("1001");
+    assertThat(c.listenHost()).isEqualTo("0.0.0.0");
+  }
+
+  @Test
+  void environmentOverridesFileAndFlagsOverrideEnvironment() throws IOException {
+    Path f = file("listen.port=6000\nlisten.host=10.0.0.1\nstop.timeout=5s\n");
+    Map<String, String> env =
+        Map.of("PEON_LISTEN_PORT", "7000", "PEON_STOP_TIMEOUT", "2m", "UNRELATED", "x");
+
+    OrchestratorConfig c = loader.load(f, env, Map.of("listen.port", "8000"));
+
+    assertThat(c.listenPort()).isEqualTo(8000);
+    assertThat(c.stopTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.listenHost()).isEqualTo("10.0.0.1");
+  }
+
+  @Test
+  void namesEnvironmentVariablesAfterKeys() {
+    assertThat(ConfigLoader.envName("listen.port")).isEqualTo("PEON_LISTEN_PORT");
+    assertThat(ConfigLoader.envName("network.subnet.pool")).isEqualTo("PEON_NETWORK_SUBNET_POOL");
+  }
+
+  @Test
+  void readsPeonApiKeyAndHostDir() {
+    OrchestratorConfig c =
+        loader.load(null, Map.of("API_KEY", KEY, "HOST_DIR", "/srv/peon"), Map.of());
+
+    assertThat(c.apiKey().matches(KEY)).isTrue();
+    assertThat(c.hostDataDir()).isEqualTo(Path.of("/srv/peon"));
+    assertThat(c.bindSourceRoot()).isEqualTo(Path.of("/srv/peon"));
+  }
+
+  @Test
+  void ownEnvironmentVariablesWinOverPeonOnes() {
+    OrchestratorConfig c =
+        loader.load(
+            null,
+            Map.of("API_KEY", "peon-key-1234", "PEON_API_KEY", KEY, "HOST_DIR", "/a"),
+            Map.of("host.data.dir", "/b"));
+
+    assertThat(c.apiKey().matches(KEY)).isTrue();
+    assertThat(c.hostDataDir()).isEqualTo(Path.of("/b"));
+  }
+
+  @Test
+  void listsEveryProblemAtOnce() throws IOException {
+    Path f = file("listen.port=70000\nbogus.key=1\n");
+    Map<String, String> env = Map.of("PEON_CONTAINER_USER", "steam", "PEON_STOP_TIMEOUT", "soon");
+    Map<String, String> flags =
+        Map.of("network.subnet.pool", "10.300.0.0/16", "nonsense", "x", "expose.secrets", "yes");
+
+    ConfigException e =
+        catchThrowableOfType(ConfigException.class, () -> loader.load(f, env, flags));
+
+    assertThat(e.problems())
+        .anySatisfy(p -> assertThat(p).contains("listen.port").contains("70000"))
+        .anySatisfy(p -> assertThat(p).contains("bogus.key"))
+        .anySatisfy(p -> assertThat(p).contains("nonsense"))
+        .anySatisfy(p -> assertThat(p).contains("container.user").contains("steam"))
+        .anySatisfy(p -> assertThat(p).contains("stop.timeout").contains("soon"))
+        .anySatisfy(p -> assertThat(p).contains("network.subnet.pool").contains("10.300.0.0/16"))
+        .anySatisfy(p -> assertThat(p).contains("expose.secrets").contains("yes"))
+        .hasSize(7);
+    assertThat(e.getMessage()).contains("listen.port").contains("container.user");
+  }
+
+  @Test
+  void rejectsAPortThatIsNotANumber() {
+    assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("listen.port", "http")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("listen.port: 'http' is not a number");
+  }
+
+  @Test
+  void rejectsMalformedCidrs() {
+    for (String bad : List.of("10.213.0.0", "10.213.0.0/33", "not-a-cidr", "10.213.0/16")) {
+      assertThatThrownBy(() -> loader.load(null, Map.of(), Map.of("network.subnet.pool", bad)))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("network.subnet.pool");
+    }
+  }
+
+  @Test
+  void rejectsASubnetLargerThanThePool() {
+    assertThatThrownBy(
+            () ->
+                loader.load(
+                    null,
+                    Map.of(),
+                    Map.of("network.subnet.pool", "10.213.0.0/24", "network.subnet.prefix", "20")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("network.subnet.prefix");
+  }
+
+  @Test
+  void rejectsRelativeHostDirAndBadDockerHost() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                loader.load(
+                    null,
+                    Map.of("HOST_DIR", "relative/dir"),
+                    Map.of("docker.host", "/var/run/docker.sock")));
+
+    assertThat(e.problems())
+        .anySatisfy(p -> assertThat(p).contains("host.data.dir"))
+        .anySatisfy(p -> assertThat(p).contains("docker.host"));
+  }
+
+  @Test
+  void parsesDurations() {
+    assertThat(loader.load(null, Map.of(), Map.of("stop.timeout", "45")).stopTimeout())
+        .isEqualTo(Duration.ofSeconds(45));
+    assertThat(loader.load(null, Map.of(), Map.of("stop.timeout", "1h")).stopTimeout())
+        .isEqualTo(Duration.ofHours(1));
+    assertThat(loader.load(null, Map.of(), Map.of("stop.timeout", "90S")).stopTimeout())
+        .isEqualTo(Duration.ofSeconds(90));
+  }
+
+  @Test
+  void splitsCorsOrigins() {
+    OrchestratorConfig c =
+        loader.load(null, Map.of(), Map.of("cors.origins", " https://a.example , https://b ,"));
+
+    assertThat(c.corsOrigins()).containsExactly("https://a.example", "https://b");
+  }
+
+  @Test
+  void neverShowsTheApiKeyInToString() {
+    OrchestratorConfig c = loader.load(null, Map.of("API_KEY", KEY), Map.of());
+
+    assertThat(c.toString()).doesNotContain(KEY).contains("********");
+    assertThat(c.apiKey().toString()).doesNotContain(KEY);
+  }
+
+  @Test
+  void neverShowsATooShortApiKeyInTheProblem() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class, () -> loader.load(null, Map.of("API_KEY", "abc12"), Map.of()));
+
+    assertThat(e.problems()).singleElement().asString().contains("api.key").doesNotContain("abc12");
+    assertThat(e.getMessage()).doesNotContain("abc12");
+  }
+
+  @Test
+  void reportsAnUnreadableFile() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () -> loader.load(dir.resolve("missing.properties"), Map.of(), Map.of()));
+
+    assertThat(e.problems()).singleElement().asString().contains("cannot be read");
+  }
+}

@@ -1,0 +1,309 @@
+package dev.peon.orc.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.peon.orc.plan.PortEntry;
+import dev.peon.orc.plan.PortEntry.PortProtocol;
+import dev.peon.orc.plan.PortGroup;
+import dev.peon.orc.runtime.PortBinding;
+import dev.peon.orc.runtime.PortBinding.Protocol;
+import dev.peon.orc.store.Database;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerRepositoryTest {
+  private static final List<PortGroup> VALHEIM =
+      List.of(
+          group(entry("PORT", 2456, PortProtocol.UDP), entry("QUERY_PORT", 2457, PortProtocol.UDP)),
+          group(
+              entry("PORT", 2466, PortProtocol.UDP), entry("QUERY_PORT", 2467, PortProtocol.UDP)));
+
+  @TempDir Path dir;
+  private Database db;
+  private FakeHostPorts hostPorts;
+  private ServerRepository repo;
+
+  @BeforeEach
+  void open() {
+    db = Database.open(dir.resolve("peon.db"));
+    hostPorts = new FakeHostPorts();
+    repo = new ServerRepository(db, hostPorts, new SubnetPool("10.213.0.0/16", 28));
+  }
+
+  @AfterEach
+  void close() {
+    db.close();
+  }
+
+  private static PortEntry entry(String name, int port, PortProtocol protocol) {
+    return new PortEntry(name, port, protocol, protocol.name().toLowerCase());
+  }
+
+  private static PortGroup group(PortEntry... entries) {
+    return new PortGroup(List.of(entries));
+  }
+
+  private static ServerId id(String uid) {
+    return ServerId.parse(uid);
+  }
+
+  /** port/protocol -> holder, from the reservations table. */
+  private Map<String, String> reservations() {
+    return db.inTransaction(
+        c -> {
+          Map<String, String> out = new HashMap<>();
+          try (ResultSet rs =
+              c.createStatement()
+                  .executeQuery("SELECT port, protocol, server_id FROM port_reservations")) {
+            while (rs.next()) {
+              out.put(rs.getInt(1) + "/" + rs.getString(2), rs.getString(3));
+            }
+          }
+          return out;
+        });
+  }
+
+  @Test
+  void choosesTheFirstFreeGroup() {
+    ServerRecord a = repo.insertCreating(id("valheim.a"), VALHEIM);
+    ServerRecord b = repo.insertCreating(id("valheim.b"), VALHEIM);
+
+    assertThat(a.portGroup()).isZero();
+    assertThat(b.portGroup()).isEqualTo(1);
+    assertThat(a.status()).isEqualTo(ServerRecord.Status.CREATING);
+    assertThat(reservations())
+        .containsOnly(
+            Map.entry("2456/udp", "valheim.a"),
+            Map.entry("2457/udp", "valheim.a"),
+            Map.entry("2466/udp", "valheim.b"),
+            Map.entry("2467/udp", "valheim.b"));
+  }
+
+  @Test
+  void givesEachServerItsOwnSubnet() {
+    ServerRecord a = repo.insertCreating(id("valheim.a"), VALHEIM);
+    ServerRecord b = repo.insertCreating(id("valheim.b"), VALHEIM);
+
+    assertThat(a.subnet()).isEqualTo("10.213.0.0/28");
+    assertThat(b.subnet()).isEqualTo("10.213.0.16/28");
+  }
+
+  @Test
+  void reusesAGroupFreedByADeletedServer() {
+    repo.insertCreating(id("valheim.a"), VALHEIM);
+    repo.insertCreating(id("valheim.b"), VALHEIM);
+    repo.delete(id("valheim.a"));
+
+    assertThat(repo.insertCreating(id("valheim.c"), VALHEIM).portGroup()).isZero();
+    assertThat(repo.find(id("valheim.a"))).isEmpty();
+  }
+
+  @Test
+  void skipsAGroupWhosePortAForeignProcessHolds() {
+    hostPorts.occupy(2457, Protocol.UDP);
+
+    ServerRecord a = repo.insertCreating(id("valheim.a"), VALHEIM);
+
+    assertThat(a.portGroup()).isEqualTo(1);
+  }
+
+  @Test
+  void theSamePortNumberWithAnotherProtocolDoesNotClash() {
+    hostPorts.occupy(2456, Protocol.TCP);
+
+    assertThat(repo.insertCreating(id("valheim.a"), VALHEIM).portGroup()).isZero();
+  }
+
+  @Test
+  void refusesWithPortsUsedNamingTheHolderWhenNoGroupIsFree() {
+    repo.insertCreating(id("valheim.a"), VALHEIM);
+    repo.insertCreating(id("valheim.b"), VALHEIM);
+
+    ServerException e =
+        catchThrowableOfType(
+            ServerException.class, () -> repo.insertCreating(id("valheim.c"), VALHEIM));
+
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.PORTS_USED);
+    assertThat(e.errCode()).isEqualTo("srv.portsused");
+    assertThat(e.getMessage())
+        .isEqualTo("Server [valheim.a] is using one or more of the ports required by [valheim.c]");
+    assertThat(repo.find(id("valheim.c"))).as("no row left behind").isEmpty();
+    assertThat(reservations()).doesNotContainValue("valheim.c");
+  }
+
+  @Test
+  void namesAProcessOutsidePeonWhenTheHostHoldsThePorts() {
+    hostPorts.occupy(2456, Protocol.UDP);
+    hostPorts.occupy(2466, Protocol.UDP);
+
+    ServerException e =
+        catchThrowableOfType(
+            ServerException.class, () -> repo.insertCreating(id("valheim.a"), VALHEIM));
+
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.PORTS_USED);
+    assertThat(e.getMessage()).contains("a process outside PEON").contains("[valheim.a]");
+  }
+
+  @Test
+  void rejectsASecondInsertOfTheSameServer() {
+    repo.insertCreating(id("valheim.a"), VALHEIM);
+
+    ServerException e =
+        catchThrowableOfType(
+            ServerException.class, () -> repo.insertCreating(id("valheim.a"), VALHEIM));
+
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.ALREADY_EXISTS);
+    assertThat(reservations()).hasSize(2);
+  }
+
+  @Test
+  void aPlanWithoutPortsReservesNothing() {
+    ServerRecord r = repo.insertCreating(id("valheim.a"), List.of());
+
+    assertThat(r.portGroup()).isZero();
+    assertThat(reservations()).isEmpty();
+  }
+
+  @Test
+  void marksARowActive() {
+    repo.insertCreating(id("valheim.a"), VALHEIM);
+
+    repo.markActive(id("valheim.a"));
+
+    assertThat(repo.find(id("valheim.a")))
+        .get()
+        .extracting(ServerRecord::status)
+        .isEqualTo(ServerRecord.Status.ACTIVE);
+  }
+
+  @Test
+  void importReservesExactlyTheGivenPortsOrNamesTheHolder() {
+    repo.insertCreating(id("valheim.a"), VALHEIM);
+
+    ServerRecord imported = repo.insertImported(id("valheim.old"), VALHEIM.get(1).entries());
+    ServerException clash =
+        catchThrowableOfType(
+            ServerException.class,
+            () -> repo.insertImported(id("valheim.older"), VALHEIM.get(0).entries()));
+
+    assertThat(imported.status()).isEqualTo(ServerRecord.Status.ACTIVE);
+    assertThat(reservations()).containsEntry("2466/udp", "valheim.old");
+    assertThat(clash.errCode()).isEqualTo("srv.portsused");
+    assertThat(clash.getMessage()).startsWith("Server [valheim.a]");
+    assertThat(repo.find(id("valheim.older"))).isEmpty();
+  }
+
+  @Test
+  void otherHolderIgnoresTheServerItself() {
+    repo.insertCreating(id("valheim.a"), VALHEIM);
+    List<PortBinding> group0 = ServerRepository.bindings(VALHEIM.get(0).entries());
+
+    assertThat(repo.otherHolder(id("valheim.a"), group0)).isNull();
+    assertThat(repo.otherHolder(id("valheim.b"), group0)).isEqualTo("valheim.a");
+  }
+
+  @Test
+  void listsAllRowsSortedByGameAndName() {
+    repo.insertCreating(id("valheim.b"), List.of());
+    repo.insertCreating(id("ark.z"), List.of());
+    repo.insertCreating(id("valheim.a"), List.of());
+
+    assertThat(repo.all())
+        .extracting(r -> r.id().uid())
+        .containsExactly("ark.z", "valheim.a", "valheim.b");
+  }
+
+  @Test
+  void expandsProtocolsIntoBindings() {
+    List<PortBinding> b =
+        ServerRepository.bindings(
+            List.of(
+                entry("A", 1000, PortProtocol.TCP),
+                entry("B", 1001, PortProtocol.UDP),
+                entry("C", 1002, PortProtocol.BOTH),
+                entry("A_AGAIN", 1000, PortProtocol.TCP)));
+
+    assertThat(b)
+        .containsExactly(
+            new PortBinding(1000, Protocol.TCP),
+            new PortBinding(1001, Protocol.UDP),
+            new PortBinding(1002, Protocol.TCP),
+            new PortBinding(1002, Protocol.UDP));
+  }
+
+  @Test
+  void bothProtocolsAreReservedForATcpUdpEntry() {
+    List<PortGroup> groups = List.of(group(entry("GAME", 27015, PortProtocol.BOTH)));
+    repo.insertCreating(id("csgo.a"), groups);
+    List<PortGroup> udpOnly = List.of(group(entry("Q", 27015, PortProtocol.UDP)));
+
+    ServerException e =
+        catchThrowableOfType(
+            ServerException.class, () -> repo.insertCreating(id("csgo.b"), udpOnly));
+
+    assertThat(reservations()).containsOnlyKeys("27015/tcp", "27015/udp");
+    assertThat(e.getMessage()).startsWith("Server [csgo.a]");
+  }
+
+  @Test
+  void aThousandConcurrentAllocationsNeverShareAPort() throws Exception {
+    int servers = 1000;
+    List<PortGroup> groups =
+        IntStream.range(0, 1200)
+            .mapToObj(i -> group(entry("PORT", 20000 + i, PortProtocol.UDP)))
+            .toList();
+    CountDownLatch go = new CountDownLatch(1);
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    List<Future<ServerRecord>> results = new ArrayList<>();
+
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < servers; i++) {
+        ServerId id = id("game.s" + i);
+        results.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  try {
+                    return repo.insertCreating(id, groups);
+                  } catch (RuntimeException e) {
+                    failures.add(e);
+                    throw e;
+                  }
+                }));
+      }
+      go.countDown();
+    }
+
+    assertThat(failures).isEmpty();
+    List<Integer> chosen = new ArrayList<>();
+    for (Future<ServerRecord> f : results) {
+      chosen.add(f.get().portGroup());
+    }
+    assertThat(chosen)
+        .doesNotHaveDuplicates()
+        .hasSize(servers)
+        .allMatch(g -> g >= 0 && g < servers);
+    Map<String, String> reserved = reservations();
+    assertThat(reserved).hasSize(servers);
+    Map<String, Integer> perServer = new HashMap<>();
+    reserved.values().forEach(s -> perServer.merge(s, 1, Integer::sum));
+    assertThat(perServer).hasSize(servers).allSatisfy((s, n) -> assertThat(n).isOne());
+    assertThat(repo.all()).hasSize(servers);
+    assertThat(repo.all().stream().map(ServerRecord::subnet).distinct()).hasSize(servers);
+  }
+}
