@@ -1,13 +1,11 @@
 package dev.peon.orc.plan;
 
+import dev.peon.orc.fs.FileTrees;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.UUID;
 
 /** Temporary sibling folders of the plans folder, swapped into place by renames. */
@@ -39,40 +37,14 @@ final class DirectorySwap {
       throw e;
     }
     if (old != null) {
-      deleteTree(old);
+      FileTrees.deleteTree(old);
     }
-  }
-
-  /** Deletes a tree without following symbolic links; a missing path is fine. */
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            if (e != null) {
-              throw e;
-            }
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 
   /** Best-effort cleanup of a temporary folder after a failure. */
   static void deleteQuietly(Path root) {
     try {
-      deleteTree(root);
+      FileTrees.deleteTree(root);
     } catch (IOException ignored) {
       // a leftover hidden temporary folder is harmless; the next sync uses a new name
     }

@@ -61,19 +61,7 @@ final class ServerRepository {
             }
             String subnet = subnets.allocate(usedSubnets(c));
             Instant now = Instant.now();
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "INSERT INTO servers(server_id, game_uid, servername, port_group, subnet,"
-                        + " status, created_at) VALUES (?,?,?,?,?,?,?)")) {
-              ps.setString(1, id.uid());
-              ps.setString(2, id.game().value());
-              ps.setString(3, id.name());
-              ps.setInt(4, -1);
-              ps.setString(5, subnet);
-              ps.setString(6, ServerRecord.Status.CREATING.name());
-              ps.setString(7, now.toString());
-              ps.executeUpdate();
-            }
+            insertRow(c, id, -1, subnet, ServerRecord.Status.CREATING, now);
             int chosen = groups.isEmpty() ? 0 : chooseGroup(c, id, groups);
             if (!groups.isEmpty()) {
               reserve(c, id, bindings(groups.get(chosen).entries()));
@@ -111,23 +99,30 @@ final class ServerRepository {
             }
             String subnet = subnets.allocate(usedSubnets(c));
             Instant now = Instant.now();
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "INSERT INTO servers(server_id, game_uid, servername, port_group, subnet,"
-                        + " status, created_at) VALUES (?,?,?,0,?,?,?)")) {
-              ps.setString(1, id.uid());
-              ps.setString(2, id.game().value());
-              ps.setString(3, id.name());
-              ps.setString(4, subnet);
-              ps.setString(5, ServerRecord.Status.ACTIVE.name());
-              ps.setString(6, now.toString());
-              ps.executeUpdate();
-            }
+            insertRow(c, id, 0, subnet, ServerRecord.Status.ACTIVE, now);
             reserve(c, id, b);
             return new ServerRecord(id, 0, subnet, ServerRecord.Status.ACTIVE, now);
           });
     } finally {
       allocation.unlock();
+    }
+  }
+
+  private static void insertRow(
+      Connection c, ServerId id, int group, String subnet, ServerRecord.Status status, Instant now)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO servers(server_id, game_uid, servername, port_group, subnet, status,"
+                + " created_at) VALUES (?,?,?,?,?,?,?)")) {
+      ps.setString(1, id.uid());
+      ps.setString(2, id.game().value());
+      ps.setString(3, id.name());
+      ps.setInt(4, group);
+      ps.setString(5, subnet);
+      ps.setString(6, status.name());
+      ps.setString(7, now.toString());
+      ps.executeUpdate();
     }
   }
 

@@ -3,6 +3,7 @@ package dev.peon.orc.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peon.orc.config.OrchestratorConfig;
+import dev.peon.orc.fs.FileTrees;
 import dev.peon.orc.plan.Plan;
 import dev.peon.orc.plan.PlanCatalog;
 import dev.peon.orc.plan.PlanVariable;
@@ -246,8 +247,8 @@ public final class ServerService {
       for (String sub : List.of("actions", "config", "data", "user")) {
         Files.createDirectories(dir.resolve(sub));
       }
-      ServerLayout.copyTree(plan.folder().resolve("actions"), dir.resolve("actions"));
-      ServerLayout.copyTree(plan.folder().resolve("data"), dir.resolve("data"));
+      FileTrees.copyTree(plan.folder().resolve("actions"), dir.resolve("actions"));
+      FileTrees.copyTree(plan.folder().resolve("data"), dir.resolve("data"));
       ObjectNode cfg =
           configJson.build(
               plan,
@@ -257,11 +258,11 @@ public final class ServerService {
                   : plan.portGroups().get(rec.portGroup()),
               values,
               req.description());
-      ServerLayout.writeAtomically(dir.resolve("plan.json"), configJson.render(plan.raw()));
-      ServerLayout.writeAtomically(dir.resolve("config.json"), configJson.render(cfg));
+      FileTrees.writeAtomically(dir.resolve("plan.json"), configJson.render(plan.raw()));
+      FileTrees.writeAtomically(dir.resolve("config.json"), configJson.render(cfg));
       def = configJson.definition(id, cfg);
       ContainerSpec spec = containerSpec(def);
-      ServerLayout.writeAtomically(
+      FileTrees.writeAtomically(
           dir.resolve("docker-compose.yml"),
           ComposeFile.render(spec, rec.subnet()).getBytes(StandardCharsets.UTF_8));
       handOver(dir);
@@ -322,7 +323,7 @@ public final class ServerService {
     Path dir = layout.dir(id);
     if (deleteFolderIfMarked && Files.exists(dir.resolve(ServerLayout.CREATING_MARKER))) {
       try {
-        ServerLayout.deleteTree(dir);
+        FileTrees.deleteTree(dir);
         Path game = dir.getParent();
         try (var s = Files.list(game)) {
           if (s.findAny().isEmpty()) {
@@ -380,13 +381,7 @@ public final class ServerService {
         id,
         () -> {
           get(id);
-          try {
-            runtime.stop(id.containerName(), config.stopTimeout());
-          } catch (RuntimeFailure e) {
-            if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
-              throw failure(id, "stop", e);
-            }
-          }
+          stopQuietly(id);
           tracker.refresh(id);
           LOG.atInfo().addKeyValue("serverId", id).log("server stopped");
           return get(id);
@@ -398,13 +393,7 @@ public final class ServerService {
         id,
         () -> {
           get(id);
-          try {
-            runtime.stop(id.containerName(), config.stopTimeout());
-          } catch (RuntimeFailure e) {
-            if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
-              throw failure(id, "restart", e);
-            }
-          }
+          stopQuietly(id);
           tracker.refresh(id);
           return start(id);
         });
@@ -454,7 +443,7 @@ public final class ServerService {
                 pull(v.definition().image(), done);
                 stopQuietly(id);
                 done.add("Stopped the server.");
-                ServerLayout.emptyDir(dir.resolve("data"));
+                FileTrees.emptyDir(dir.resolve("data"));
                 done.add("Emptied data/.");
                 deleteUpdateFlag(dir, done);
                 recreate(id, v.definition(), done);
@@ -544,7 +533,7 @@ public final class ServerService {
       ObjectNode cfg = configJson.read(file);
       ObjectNode meta = cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
       meta.put("description", description);
-      ServerLayout.writeAtomically(file, configJson.render(cfg));
+      FileTrees.writeAtomically(file, configJson.render(cfg));
       tracker.updateDefinition(id, configJson.definition(id, cfg));
     } catch (IOException e) {
       throw failure(id, "description", e);
@@ -601,7 +590,7 @@ public final class ServerService {
   private void deleteFolder(ServerId id) {
     Path dir = layout.dir(id);
     try {
-      ServerLayout.deleteTree(dir);
+      FileTrees.deleteTree(dir);
       Path game = dir.getParent();
       if (Files.isDirectory(game, LinkOption.NOFOLLOW_LINKS)) {
         try (var s = Files.list(game)) {
@@ -708,7 +697,7 @@ public final class ServerService {
         continue;
       }
       try {
-        Path local = rel.isEmpty() ? dir : ServerLayout.resolveInside(dir, rel);
+        Path local = rel.isEmpty() ? dir : FileTrees.resolveInside(dir, rel);
         if (!Files.exists(local, LinkOption.NOFOLLOW_LINKS)) {
           Files.createDirectories(local);
           handOver(local);
@@ -729,7 +718,7 @@ public final class ServerService {
         continue;
       }
       try {
-        Path local = ServerLayout.resolveInside(dir, rel);
+        Path local = FileTrees.resolveInside(dir, rel);
         if (Files.isRegularFile(local, LinkOption.NOFOLLOW_LINKS)) {
           mounts.add(new BindMount(hostDir.resolve(rel).toString(), f.target(), false));
         }

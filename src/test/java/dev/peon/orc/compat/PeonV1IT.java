@@ -118,7 +118,7 @@ class PeonV1IT {
       registry.close();
     }
     docker.close();
-    dev.peon.orc.server.ServerLayout.deleteTree(root);
+    dev.peon.orc.fs.FileTrees.deleteTree(root);
   }
 
   // ------------------------------------------------------------------ checks

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peon.orc.config.ConfigLoader;
 import dev.peon.orc.config.OrchestratorConfig;
+import dev.peon.orc.fs.FileTrees;
 import dev.peon.orc.plan.PlanId;
 import dev.peon.orc.plan.PortEntry;
 import dev.peon.orc.plan.PortGroup;
@@ -779,7 +780,7 @@ class ServerServiceTest {
         services.forEach(ServerService::close);
         services.clear();
         db.close();
-        ServerLayout.deleteTree(dataDir);
+        FileTrees.deleteTree(dataDir);
         db = Database.open(dataDir.resolve("peon.db"));
         runtime = new FakeContainerRuntime(clock);
         runtime.addImage(IMAGE, Map.of());
