@@ -167,6 +167,30 @@ class PeonV1IT {
   }
 
   @Test
+  @Order(3)
+  void refreshesPlansAndReportsOnlyNewOnes() throws IOException {
+    V1Client.Response same = api.put("/api/v1/plans", null);
+    assertThat(same.status()).as(same.body()).isEqualTo(200);
+    assertThat(same.json().get("new_recipies").size()).isZero();
+    Path extra = plans.resolve("extragame");
+    Files.createDirectories(extra);
+    Files.writeString(
+        extra.resolve("plan.json"),
+        "{\"metadata\": {\"image\": \"" + image + "\"}, \"environment\": {}}");
+    Files.writeString(
+        plans.resolve("plans.json"),
+        Files.readString(plans.resolve("plans.json"))
+            .replace(
+                "[", "[{\"title\": \"Extra\", \"game_uid\": \"extragame\", \"plan_url\": \"x\"},"));
+    V1Client.Response added = api.put("/api/v1/plans", null);
+    assertThat(added.status()).isEqualTo(200);
+    JsonNode fresh = added.json().get("new_recipies");
+    assertThat(fresh.size()).isEqualTo(1);
+    assertThat(fresh.get("extragame").get("title").asText()).isEqualTo("Extra");
+    assertThat(api.get("/api/v1/plan/extragame").status()).isEqualTo(200);
+  }
+
+  @Test
   @Order(4)
   void createWithMissingSettingsListsThemAndLeavesNothingBehind() {
     V1Client.Response r = api.put("/api/v1/server/create/fakegame.camp1", "{}");
