@@ -59,19 +59,32 @@ public final class HttpServer implements AutoCloseable {
             return;
           }
           if (ctx.path().startsWith("/api/") && !PUBLIC_PATHS.contains(ctx.path())) {
-            AccessCheck.Outcome o = access.check(ctx.ip(), ctx.header("X-Api-Key"));
+            boolean v2 = isV2(ctx);
+            String presented = ctx.header("X-Api-Key");
+            String authz = ctx.header("Authorization");
+            if (presented == null && v2 && authz != null && authz.startsWith("Bearer ")) {
+              presented = authz.substring("Bearer ".length()).trim();
+            }
+            AccessCheck.Outcome o = access.check(ctx.ip(), presented);
             switch (o) {
               case ALLOWED -> {}
               case DENIED -> {
-                jsonString(ctx.status(401), "Not authorized");
+                if (v2) {
+                  renderProblem(
+                      ctx, Problem.of("unauthorized", 401, "A valid API key is required."));
+                } else {
+                  jsonString(ctx.status(401), "Not authorized");
+                }
                 ctx.skipRemainingHandlers();
               }
               case THROTTLED -> {
                 ctx.header("Retry-After", "300");
-                ctx.status(429)
-                    .json(
-                        errorBody(
-                            ctx, "Too many failed authentication attempts; try again later."));
+                String m = "Too many failed authentication attempts; try again later.";
+                if (v2) {
+                  renderProblem(ctx, Problem.of("rate-limited", 429, m));
+                } else {
+                  ctx.status(429).json(errorBody(ctx, m));
+                }
                 ctx.skipRemainingHandlers();
               }
             }
@@ -80,9 +93,10 @@ public final class HttpServer implements AutoCloseable {
     for (Routes r : routes) {
       r.register(app);
     }
+    app.exception(Problem.ProblemException.class, (e, ctx) -> renderProblem(ctx, e.problem()));
     app.exception(
         HttpResponseException.class,
-        (e, ctx) -> ctx.status(e.getStatus()).json(errorBody(ctx, statusText(e.getStatus()))));
+        (e, ctx) -> genericError(ctx, e.getStatus(), statusText(e.getStatus())));
     app.exception(
         Exception.class,
         (e, ctx) -> {
@@ -90,28 +104,71 @@ public final class HttpServer implements AutoCloseable {
               .addKeyValue(REQUEST_ID, (Object) ctx.attribute(REQUEST_ID))
               .setCause(e)
               .log("unhandled error");
-          ctx.status(500)
-              .json(
-                  errorBody(
-                      ctx,
-                      "Internal error; see the orchestrator log (request "
-                          + ctx.attribute(REQUEST_ID)
-                          + ")."));
+          genericError(
+              ctx,
+              500,
+              "Internal error; see the orchestrator log (request "
+                  + ctx.attribute(REQUEST_ID)
+                  + ").");
         });
     app.error(
         404,
         ctx -> {
           if (ctx.result() == null) {
-            ctx.json(errorBody(ctx, "Not found: no such endpoint."));
+            genericError(ctx, 404, "Not found: no such endpoint.");
           }
         });
     app.error(
         405,
         ctx -> {
           if (ctx.result() == null) {
-            ctx.json(errorBody(ctx, "Method not allowed for this endpoint."));
+            genericError(ctx, 405, "Method not allowed for this endpoint.");
           }
         });
+  }
+
+  private static boolean isV2(Context ctx) {
+    return ctx.path().startsWith("/api/v2/") || ctx.path().equals("/api/v2");
+  }
+
+  /** A v1-style body on v1 paths, a problem on v2 paths. */
+  private static void genericError(Context ctx, int status, String message) {
+    if (isV2(ctx)) {
+      String type =
+          switch (status) {
+            case 404 -> "not-found";
+            case 405 -> "method-not-allowed";
+            case 400 -> "invalid-request";
+            default -> "internal";
+          };
+      renderProblem(ctx, Problem.of(type, status, message));
+    } else {
+      ctx.status(status).json(errorBody(ctx, message));
+    }
+  }
+
+  /** Renders an RFC 9457 problem with the request id. */
+  public static void renderProblem(Context ctx, Problem p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", Problem.TYPE_BASE + p.type());
+    m.put("title", p.title());
+    m.put("status", p.status());
+    m.put("detail", p.detail());
+    Object rid = ctx.attribute(REQUEST_ID);
+    if (rid != null) {
+      m.put(REQUEST_ID, rid);
+    }
+    if (!p.errors().isEmpty()) {
+      m.put("errors", p.errors());
+    }
+    m.putAll(p.extensions());
+    try {
+      ctx.status(p.status())
+          .contentType("application/problem+json")
+          .result(JSON_STRINGS.writeValueAsString(m));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      ctx.status(500).result("{\"title\":\"Internal error\"}");
+    }
   }
 
   /** Answers with a bare JSON string, as the PEON v1 API does for some errors. */

@@ -3,6 +3,7 @@ package dev.peon.orc.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peon.orc.config.OrchestratorConfig;
+import dev.peon.orc.event.EventBus;
 import dev.peon.orc.fs.FileTrees;
 import dev.peon.orc.plan.Plan;
 import dev.peon.orc.plan.PlanCatalog;
@@ -57,6 +58,8 @@ public final class ServerService {
   private final NameGenerator names = new NameGenerator();
   private final Map<ServerId, ReentrantLock> powerLocks = new ConcurrentHashMap<>();
   private final Duration lockWait;
+  private final EventBus events;
+  static final String LABEL_SPEC = "dev.peon.spec";
 
   public ServerService(
       OrchestratorConfig config,
@@ -65,6 +68,18 @@ public final class ServerService {
       ContainerRuntime runtime,
       HostPorts hostPorts,
       Clock clock) {
+    this(config, db, plans, runtime, hostPorts, clock, new EventBus(clock));
+  }
+
+  public ServerService(
+      OrchestratorConfig config,
+      Database db,
+      PlanCatalog plans,
+      ContainerRuntime runtime,
+      HostPorts hostPorts,
+      Clock clock,
+      EventBus events) {
+    this.events = events;
     this.config = config;
     this.layout = new ServerLayout(config.dataDir(), config.bindSourceRoot());
     this.repository =
@@ -75,7 +90,7 @@ public final class ServerService {
     this.hostPorts = hostPorts;
     ObjectMapper mapper = new ObjectMapper();
     this.configJson = new ServerConfigJson(mapper);
-    this.tracker = new ServerStateTracker(runtime, layout, config.exposeSecrets(), clock);
+    this.tracker = new ServerStateTracker(runtime, layout, config.exposeSecrets(), clock, events);
     this.lockWait = config.stopTimeout().plusSeconds(15);
   }
 
@@ -176,7 +191,7 @@ public final class ServerService {
             .addKeyValue("state", c.state().wire())
             .log("adopted container");
       }
-      tracker.put(id, def, r.subnet());
+      tracker.put(id, def, r.subnet(), expectedHash(def));
     }
     containers.forEach(
         (uid, c) ->
@@ -273,7 +288,8 @@ public final class ServerService {
       undoCreate(id, true);
       throw failure(id, "create", e);
     }
-    tracker.put(id, def, rec.subnet());
+    tracker.put(id, def, rec.subnet(), expectedHash(def));
+    events.publish("server.created", id.uid(), Map.of("server", id.uid()));
     LOG.atInfo()
         .addKeyValue("serverId", id)
         .addKeyValue("portGroup", rec.portGroup())
@@ -358,7 +374,8 @@ public final class ServerService {
             throw ServerRepository.portsUsed("a process outside PEON", id);
           }
           try {
-            if (v.containerState() == null) {
+            if (v.containerState() == null || v.pendingRecreate()) {
+              runtime.remove(id.containerName());
               ensureNetwork(id, tracker.subnet(id));
               runtime.create(containerSpec(def));
             }
@@ -417,6 +434,17 @@ public final class ServerService {
 
   /** Runs an update in one of the PEON modes; returns a human account of what was done. */
   public String update(ServerId id, UpdateMode mode) {
+    return update(id, mode, (percent, message) -> {});
+  }
+
+  /** Reports progress of a long step (an image pull): percent (or null) and a message. */
+  @FunctionalInterface
+  public interface ProgressListener {
+    void report(Integer percent, String message);
+  }
+
+  /** Runs an update, reporting the image pull's progress. */
+  public String update(ServerId id, UpdateMode mode, ProgressListener progress) {
     return withPowerLock(
         id,
         () -> {
@@ -426,12 +454,12 @@ public final class ServerService {
           try {
             switch (mode) {
               case FULL -> {
-                pull(v.definition().image(), done);
+                pull(v.definition().image(), done, progress);
                 deleteUpdateFlag(dir, done);
                 recreate(id, v.definition(), done);
               }
               case IMAGE -> {
-                pull(v.definition().image(), done);
+                pull(v.definition().image(), done, progress);
                 recreate(id, v.definition(), done);
               }
               case SERVER -> {
@@ -440,7 +468,7 @@ public final class ServerService {
               }
               case REINIT -> {
                 // pull before stopping, so that a failed pull leaves the server as it was
-                pull(v.definition().image(), done);
+                pull(v.definition().image(), done, progress);
                 stopQuietly(id);
                 done.add("Stopped the server.");
                 FileTrees.emptyDir(dir.resolve("data"));
@@ -464,9 +492,17 @@ public final class ServerService {
         });
   }
 
-  private void pull(String image, List<String> done) {
+  private void pull(String image, List<String> done, ProgressListener progress) {
     try {
-      runtime.pull(image, p -> {});
+      PullTally tally = new PullTally();
+      progress.report(0, "pulling " + image);
+      runtime.pull(
+          image,
+          p -> {
+            Integer percent = tally.add(p);
+            progress.report(
+                percent, "pulling " + image + (percent == null ? "" : ": " + percent + "%"));
+          });
       tracker.forgetImage(image);
       done.add("Pulled image " + image + ".");
     } catch (RuntimeFailure e) {
@@ -534,11 +570,78 @@ public final class ServerService {
       ObjectNode meta = cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
       meta.put("description", description);
       FileTrees.writeAtomically(file, configJson.render(cfg));
-      tracker.updateDefinition(id, configJson.definition(id, cfg));
+      ServerDefinition def = configJson.definition(id, cfg);
+      tracker.updateDefinition(id, def, expectedHash(def));
     } catch (IOException e) {
       throw failure(id, "description", e);
     }
     return get(id);
+  }
+
+  /**
+   * Changes settings (plan variables) and/or the description in config.json. A settings change
+   * takes effect when the server next starts: its container is recreated, data kept.
+   */
+  public ServerView changeSettings(ServerId id, String description, Map<String, String> settings) {
+    return withPowerLock(
+        id,
+        () -> {
+          ServerView v = get(id);
+          Path file = layout.configJson(id);
+          try {
+            ObjectNode cfg = configJson.read(file);
+            ObjectNode env =
+                cfg.get("environment") instanceof ObjectNode e ? e : cfg.putObject("environment");
+            List<String> required = requiredOf(id);
+            List<String> problems = new ArrayList<>();
+            for (Map.Entry<String, String> e : settings.entrySet()) {
+              String k = e.getKey();
+              if (k.equals(PlanVariable.STEAM_ID) || !v.definition().environment().containsKey(k)) {
+                problems.add("settings." + k + " is not a setting of this server");
+              } else if (e.getValue() == null || (e.getValue().isEmpty() && required.contains(k))) {
+                problems.add("settings." + k + " is required and cannot be empty");
+              }
+            }
+            if (!problems.isEmpty()) {
+              throw new ServerException(ServerException.Kind.INVALID, String.join("; ", problems));
+            }
+            settings.forEach(env::put);
+            if (description != null) {
+              ObjectNode meta =
+                  cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
+              meta.put("description", description);
+            }
+            FileTrees.writeAtomically(file, configJson.render(cfg));
+            ServerDefinition def = configJson.definition(id, cfg);
+            tracker.updateDefinition(id, def, expectedHash(def));
+          } catch (IOException e) {
+            throw failure(id, "settings change", e);
+          }
+          LOG.atInfo()
+              .addKeyValue("serverId", id)
+              .addKeyValue("settings", settings.keySet())
+              .log("server settings changed");
+          return get(id);
+        });
+  }
+
+  /** Names of the plan variables that have no default (from the server's copy of its plan). */
+  private List<String> requiredOf(ServerId id) throws IOException {
+    Path planFile = layout.dir(id).resolve("plan.json");
+    List<String> out = new ArrayList<>();
+    if (Files.isRegularFile(planFile, LinkOption.NOFOLLOW_LINKS)) {
+      configJson
+          .read(planFile)
+          .path("environment")
+          .fields()
+          .forEachRemaining(
+              e -> {
+                if (e.getValue().isNull()) {
+                  out.add(e.getKey());
+                }
+              });
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- delete
@@ -556,6 +659,7 @@ public final class ServerService {
           }
           tracker.remove(id);
           repository.delete(id);
+          events.publish("server.deleted", id.uid(), Map.of("server", id.uid()));
           if (eradicate) {
             deleteFolder(id);
           }
@@ -630,7 +734,7 @@ public final class ServerService {
               .addKeyValue("reason", e.getMessage())
               .log("container not created on import");
         }
-        tracker.put(id, def, rec.subnet());
+        tracker.put(id, def, rec.subnet(), expectedHash(def));
         adopted.add(get(id));
         LOG.atInfo().addKeyValue("serverId", id).log("server imported");
       } catch (RuntimeException e) {
@@ -729,17 +833,77 @@ public final class ServerService {
             .log("file mount refused");
       }
     }
+    ContainerSpec plain =
+        new ContainerSpec(
+            id.containerName(),
+            id.containerName(),
+            def.image(),
+            def.containerEnv(),
+            ServerRepository.bindings(def.ports()),
+            mounts,
+            config.containerUser(),
+            labels(id),
+            id.networkName(),
+            true);
+    Map<String, String> withHash = new HashMap<>(plain.labels());
+    withHash.put(LABEL_SPEC, specHash(plain));
     return new ContainerSpec(
-        id.containerName(),
-        id.containerName(),
-        def.image(),
-        def.containerEnv(),
-        ServerRepository.bindings(def.ports()),
-        mounts,
-        config.containerUser(),
-        labels(id),
-        id.networkName(),
-        true);
+        plain.name(),
+        plain.hostname(),
+        plain.image(),
+        plain.env(),
+        plain.ports(),
+        plain.mounts(),
+        plain.user(),
+        withHash,
+        plain.network(),
+        plain.openStdin());
+  }
+
+  /**
+   * A digest of everything a container is created from, stored as a label: when config.json changes
+   * (settings, description aside), the next start recreates the container.
+   */
+  static String specHash(ContainerSpec s) {
+    StringBuilder b = new StringBuilder();
+    b.append(s.name())
+        .append('\n')
+        .append(s.hostname())
+        .append('\n')
+        .append(s.image())
+        .append('\n');
+    s.env().forEach(e -> b.append("env:").append(e).append('\n'));
+    s.ports()
+        .forEach(
+            p -> b.append("port:").append(p.port()).append('/').append(p.protocol()).append('\n'));
+    s.mounts()
+        .forEach(
+            m ->
+                b.append("mount:")
+                    .append(m.hostPath())
+                    .append(':')
+                    .append(m.containerPath())
+                    .append('\n'));
+    b.append(s.user())
+        .append('\n')
+        .append(s.network())
+        .append('\n')
+        .append(s.openStdin())
+        .append('\n');
+    new java.util.TreeMap<>(s.labels())
+        .forEach((k, v) -> b.append("label:").append(k).append('=').append(v).append('\n'));
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(b.toString().getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d, 0, 12);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String expectedHash(ServerDefinition def) {
+    return containerSpec(def).labels().get(LABEL_SPEC);
   }
 
   /** {@code ~!/data} -> {@code data}; {@code ~!} -> empty; anything else -> null (refused). */

@@ -1,5 +1,6 @@
 package dev.peon.orc.server;
 
+import dev.peon.orc.event.EventBus;
 import dev.peon.orc.runtime.ContainerInfo;
 import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.ContainerState;
@@ -45,10 +46,12 @@ final class ServerStateTracker implements AutoCloseable {
   private final ExecutorService worker = Executors.newVirtualThreadPerTaskExecutor();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ContainerRuntime.Subscription subscription;
+  private final EventBus events;
 
   /** Mutable per-server cell; fields are replaced whole. */
   private static final class Entry {
     volatile ServerDefinition definition;
+    volatile String expectedHash;
     volatile ContainerInfo container;
     volatile String subnet;
     volatile Map<String, String> config = Map.of();
@@ -58,7 +61,12 @@ final class ServerStateTracker implements AutoCloseable {
   }
 
   ServerStateTracker(
-      ContainerRuntime runtime, ServerLayout layout, boolean exposeSecrets, Clock clock) {
+      ContainerRuntime runtime,
+      ServerLayout layout,
+      boolean exposeSecrets,
+      Clock clock,
+      EventBus events) {
+    this.events = events;
     this.runtime = runtime;
     this.layout = layout;
     this.exposeSecrets = exposeSecrets;
@@ -124,18 +132,20 @@ final class ServerStateTracker implements AutoCloseable {
     entries.forEach((id, en) -> en.container = byName.get(id.containerName()));
   }
 
-  void put(ServerId id, ServerDefinition def, String subnet) {
+  void put(ServerId id, ServerDefinition def, String subnet, String expectedHash) {
     Entry e = new Entry();
     e.definition = def;
+    e.expectedHash = expectedHash;
     e.subnet = subnet;
     entries.put(id, e);
     refresh(id);
   }
 
-  void updateDefinition(ServerId id, ServerDefinition def) {
+  void updateDefinition(ServerId id, ServerDefinition def, String expectedHash) {
     Entry e = entries.get(id);
     if (e != null) {
       e.definition = def;
+      e.expectedHash = expectedHash;
     }
   }
 
@@ -165,11 +175,19 @@ final class ServerStateTracker implements AutoCloseable {
       ContainerState was = before == null ? null : before.state();
       if (now != was) {
         e.configReadAt = Instant.EPOCH;
+        String from = was == null ? "missing" : was.wire();
+        String to = now == null ? "missing" : now.wire();
         LOG.atInfo()
             .addKeyValue("serverId", id)
-            .addKeyValue("from", was == null ? "missing" : was.wire())
-            .addKeyValue("to", now == null ? "missing" : now.wire())
+            .addKeyValue("from", from)
+            .addKeyValue("to", to)
             .log("server state changed");
+        Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("server", id.uid());
+        data.put("from", from);
+        data.put("to", to);
+        data.put("at", clock.instant().toString());
+        events.publish("server.state", id.uid(), data);
       }
     } catch (RuntimeFailure ex) {
       LOG.atWarn()
@@ -206,7 +224,10 @@ final class ServerStateTracker implements AutoCloseable {
             env.getOrDefault("CONTAINER_TYPE", "unknown"),
             env.getOrDefault("VERSION", "unknown"),
             cfg,
-            c == null ? null : c.startedAt()));
+            c == null ? null : c.startedAt(),
+            c != null
+                && e.expectedHash != null
+                && !e.expectedHash.equals(c.labels().get(ServerService.LABEL_SPEC))));
   }
 
   private Optional<ImageInfo> imageInfo(String image) {

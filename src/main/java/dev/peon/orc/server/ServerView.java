@@ -9,6 +9,7 @@ import java.util.Map;
  *
  * @param containerState null when the server's container is missing
  * @param serverConfig the {@code config/} values while running (secrets masked unless exposed)
+ * @param pendingRecreate the container differs from config.json and is recreated at next start
  */
 public record ServerView(
     ServerId id,
@@ -17,7 +18,8 @@ public record ServerView(
     String containerType,
     String buildVersion,
     Map<String, String> serverConfig,
-    Instant startedAt) {
+    Instant startedAt,
+    boolean pendingRecreate) {
 
   public boolean running() {
     return containerState == ContainerState.RUNNING;

@@ -1,0 +1,48 @@
+package dev.peon.orc.operation;
+
+import java.time.Instant;
+
+/**
+ * A long-running action and where it stands. Immutable: every change makes a new value.
+ *
+ * @param server the server id it acts on, or null
+ * @param result a JSON-ready value once succeeded, or null
+ */
+public record Operation(
+    String id,
+    String kind,
+    String server,
+    Status status,
+    Progress progress,
+    OperationError error,
+    Object result,
+    Instant createdAt,
+    Instant startedAt,
+    Instant finishedAt) {
+
+  /** Where an operation stands. */
+  public enum Status {
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    FAILED;
+
+    public String wire() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public boolean finished() {
+      return this == SUCCEEDED || this == FAILED;
+    }
+  }
+
+  /** {@code percent} null when unknown. */
+  public record Progress(Integer percent, String message) {}
+
+  /** Why an operation failed, in problem-details words. */
+  public record OperationError(String type, String title, String detail) {}
+
+  Operation with(Status s, Progress p, OperationError e, Object r, Instant started, Instant done) {
+    return new Operation(id, kind, server, s, p, e, r, createdAt, started, done);
+  }
+}
