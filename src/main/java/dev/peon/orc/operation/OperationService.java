@@ -8,7 +8,6 @@ import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -176,9 +175,7 @@ public final class OperationService implements AutoCloseable {
   }
 
   private void publish(Operation op) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("operation", op);
-    bus.publish("operation", op.server(), data);
+    bus.publish("operation", op.server(), OperationJson.of(op));
   }
 
   public Optional<Operation> find(String id) {

@@ -1,0 +1,354 @@
+package dev.peon.orc.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peon.orc.http.HttpServer;
+import dev.peon.orc.http.JsonInput;
+import dev.peon.orc.http.Problem;
+import dev.peon.orc.http.Problem.ProblemException;
+import dev.peon.orc.http.Routes;
+import dev.peon.orc.operation.Operation;
+import dev.peon.orc.operation.OperationBusyException;
+import dev.peon.orc.operation.OperationJson;
+import dev.peon.orc.operation.OperationService;
+import dev.peon.orc.plan.PlanId;
+import dev.peon.orc.plan.PortEntry;
+import dev.peon.orc.runtime.ContainerState;
+import dev.peon.orc.store.IdempotencyStore;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code /api/v2} server resources: CRUD, power and updates as operations.
+ *
+ * <pre>
+ * GET    /api/v2/servers                 list (?game=, ?state=)
+ * POST   /api/v2/servers                 create (Idempotency-Key honoured)
+ * GET    /api/v2/servers/{id}            one
+ * PATCH  /api/v2/servers/{id}            description, settings
+ * DELETE /api/v2/servers/{id}            ?deleteFiles=true&amp;confirm={id}
+ * POST   /api/v2/servers/{id}/power      {"action": start|stop|restart|kill} -> 202 operation
+ * POST   /api/v2/servers/{id}/update     {"mode": full|image|server|reinit|restart} -> 202
+ * </pre>
+ */
+public final class ServerRoutes implements Routes {
+  private static final Pattern GAME = Pattern.compile("[a-z0-9][a-z0-9_]{0,62}");
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+  private static final Set<String> POWER = Set.of("start", "stop", "restart", "kill");
+  private static final Set<String> MODES = Set.of("full", "image", "server", "reinit", "restart");
+  private static final Set<String> STATES =
+      Set.of("created", "running", "paused", "restarting", "removing", "exited", "dead", "missing");
+
+  private final ServerService servers;
+  private final OperationService operations;
+  private final ScheduleLookup schedules;
+  private final IdempotencyStore idempotency;
+  private final boolean exposeSecrets;
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final Map<String, Object> keyLocks = new ConcurrentHashMap<>();
+
+  public ServerRoutes(
+      ServerService servers,
+      OperationService operations,
+      ScheduleLookup schedules,
+      IdempotencyStore idempotency,
+      boolean exposeSecrets) {
+    this.servers = servers;
+    this.operations = operations;
+    this.schedules = schedules;
+    this.idempotency = idempotency;
+    this.exposeSecrets = exposeSecrets;
+  }
+
+  @Override
+  public void register(Javalin app) {
+    app.get("/api/v2/servers", this::list);
+    app.post("/api/v2/servers", this::create);
+    app.get("/api/v2/servers/{id}", this::get);
+    app.patch("/api/v2/servers/{id}", this::patch);
+    app.delete("/api/v2/servers/{id}", this::delete);
+    app.post("/api/v2/servers/{id}/power", this::power);
+    app.post("/api/v2/servers/{id}/update", this::update);
+    app.exception(ServerException.class, (e, ctx) -> HttpServer.renderProblem(ctx, problem(e)));
+    app.exception(
+        OperationBusyException.class,
+        (e, ctx) ->
+            HttpServer.renderProblem(
+                ctx,
+                Problem.of("busy", 409, e.getMessage())
+                    .with("operationId", e.runningOperationId())));
+  }
+
+  // ------------------------------------------------------------ handlers
+
+  private void list(Context ctx) {
+    String game = ctx.queryParam("game");
+    String state = ctx.queryParam("state");
+    if (game != null && !GAME.matcher(game).matches()) {
+      throw new ProblemException(Problem.invalid("game", "is not a valid game id"));
+    }
+    if (state != null && !STATES.contains(state)) {
+      throw new ProblemException(Problem.invalid("state", "must be one of " + STATES));
+    }
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (ServerView v : servers.list()) {
+      if (game != null && !v.id().game().value().equals(game)) {
+        continue;
+      }
+      if (state != null && !state.equals(stateWord(v))) {
+        continue;
+      }
+      items.add(json(v));
+    }
+    ctx.json(Map.of("items", items));
+  }
+
+  private void get(Context ctx) {
+    ctx.json(json(servers.get(id(ctx))));
+  }
+
+  private void create(Context ctx) {
+    String key = ctx.header("Idempotency-Key");
+    if (key == null) {
+      doCreate(ctx);
+      return;
+    }
+    if (!key.matches("[A-Za-z0-9._:-]{1,128}")) {
+      throw new ProblemException(
+          Problem.invalid("Idempotency-Key", "must be 1-128 letters, digits or ._:-"));
+    }
+    String hash = sha256(ctx.body());
+    synchronized (keyLocks.computeIfAbsent(key, k -> new Object())) {
+      try {
+        var stored = idempotency.find("servers.create", key);
+        if (stored.isPresent()) {
+          if (!stored.get().requestHash().equals(hash)) {
+            throw new ProblemException(
+                Problem.of(
+                    "conflict",
+                    409,
+                    "This Idempotency-Key was used with a different request body."));
+          }
+          ctx.header("Idempotent-Replayed", "true");
+          ctx.status(stored.get().status())
+              .contentType("application/json")
+              .result(stored.get().body());
+          return;
+        }
+        doCreate(ctx);
+        idempotency.save("servers.create", key, hash, ctx.statusCode(), ctx.result());
+      } finally {
+        keyLocks.remove(key);
+      }
+    }
+  }
+
+  private void doCreate(Context ctx) {
+    JsonInput in = JsonInput.parse(ctx.body());
+    String game = in.requiredString("game", 63, GAME, "must be a game id ([a-z0-9][a-z0-9_]*)");
+    String name =
+        in.string("name", 63, NAME, "must be a server name ([a-z0-9][a-z0-9_-]*)").orElse(null);
+    Map<String, String> settings = in.stringMap("settings", false).orElse(Map.of());
+    String description = in.string("description", 1000).orElse(null);
+    in.finish();
+    for (String k : settings.keySet()) {
+      if (k.equals("STEAM_ID")) {
+        throw new ProblemException(Problem.invalid("settings.STEAM_ID", "cannot be set"));
+      }
+    }
+    ServerView v =
+        servers.create(
+            new CreateRequest(new PlanId(game), name, settings, description, true, false));
+    ctx.status(201);
+    ctx.header("Location", "/api/v2/servers/" + v.id().uid());
+    try {
+      ctx.contentType("application/json").result(mapper.writeValueAsString(json(v)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void patch(Context ctx) {
+    ServerId id = id(ctx);
+    JsonInput in = JsonInput.parse(ctx.body());
+    String description = in.string("description", 1000).orElse(null);
+    Map<String, String> settings = in.stringMap("settings", false).orElse(Map.of());
+    in.finish();
+    servers.get(id);
+    ctx.json(json(servers.changeSettings(id, description, settings)));
+  }
+
+  private void delete(Context ctx) {
+    ServerId id = id(ctx);
+    String deleteFiles = ctx.queryParam("deleteFiles");
+    if (deleteFiles != null && !deleteFiles.equals("true") && !deleteFiles.equals("false")) {
+      throw new ProblemException(Problem.invalid("deleteFiles", "must be true or false"));
+    }
+    boolean files = "true".equals(deleteFiles);
+    if (files && !id.uid().equals(ctx.queryParam("confirm"))) {
+      throw new ProblemException(
+          Problem.invalid(
+              "confirm", "must repeat the server id to delete its files (confirm=" + id + ")"));
+    }
+    servers.get(id);
+    servers.destroy(id, files);
+    ctx.status(204);
+  }
+
+  private void power(Context ctx) {
+    ServerId id = id(ctx);
+    JsonInput in = JsonInput.parse(ctx.body());
+    String action = in.requiredString("action", 16, null, null);
+    in.finish();
+    if (!POWER.contains(action)) {
+      throw new ProblemException(
+          Problem.invalid("action", "must be one of start, stop, restart, kill"));
+    }
+    servers.get(id);
+    Operation op =
+        operations.submit(
+            "power." + action,
+            id.uid(),
+            !action.equals("kill"),
+            progress -> {
+              ServerView v =
+                  switch (action) {
+                    case "start" -> servers.start(id);
+                    case "stop" -> servers.stop(id);
+                    case "restart" -> servers.restart(id);
+                    default -> servers.kill(id);
+                  };
+              return Map.of("state", stateWord(v));
+            });
+    accepted(ctx, op);
+  }
+
+  private void update(Context ctx) {
+    ServerId id = id(ctx);
+    JsonInput in = JsonInput.parse(ctx.body());
+    String mode = in.string("mode", 16).orElse("full");
+    in.finish();
+    if (!MODES.contains(mode)) {
+      throw new ProblemException(Problem.invalid("mode", "must be one of " + MODES));
+    }
+    servers.get(id);
+    Operation op =
+        operations.submit(
+            "update",
+            id.uid(),
+            true,
+            progress ->
+                Map.of("log", servers.update(id, UpdateMode.parse(mode), progress::report)));
+    accepted(ctx, op);
+  }
+
+  // ------------------------------------------------------------ mapping
+
+  static void accepted(Context ctx, Operation op) {
+    ctx.status(202);
+    ctx.header("Location", "/api/v2/operations/" + op.id());
+    ctx.json(OperationJson.of(op));
+  }
+
+  private static String str(Object o) {
+    return o == null ? null : o.toString();
+  }
+
+  static String stateWord(ServerView v) {
+    ContainerState s = v.containerState();
+    return s == null ? "missing" : s.wire();
+  }
+
+  Map<String, Object> json(ServerView v) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", v.id().uid());
+    m.put("game", v.id().game().value());
+    m.put("name", v.id().name());
+    m.put("description", v.definition().description());
+    m.put("state", stateWord(v));
+    m.put("image", v.definition().image());
+    m.put("containerType", v.containerType());
+    m.put("buildVersion", v.buildVersion());
+    List<Map<String, Object>> ports = new ArrayList<>();
+    for (PortEntry p : v.definition().ports()) {
+      Map<String, Object> pm = new LinkedHashMap<>();
+      pm.put("name", p.name());
+      pm.put("port", p.port());
+      pm.put("protocol", p.protocol().name().toLowerCase(Locale.ROOT));
+      ports.add(pm);
+    }
+    m.put("ports", ports);
+    Map<String, String> settings = new LinkedHashMap<>();
+    v.definition()
+        .environment()
+        .forEach(
+            (k, val) -> {
+              if (!k.equals("STEAM_ID")) {
+                settings.put(k, !exposeSecrets && SecretNames.isSecret(k) ? SecretNames.MASK : val);
+              }
+            });
+    m.put("settings", settings);
+    m.put("config", v.serverConfig());
+    m.put("startedAt", str(v.startedAt()));
+    m.put("pendingRecreate", v.pendingRecreate());
+    m.put(
+        "nextSchedule",
+        schedules
+            .next(v.id())
+            .map(
+                n -> {
+                  Map<String, Object> s = new LinkedHashMap<>();
+                  s.put("id", n.id());
+                  s.put("action", n.action());
+                  s.put("at", n.at().toString());
+                  return s;
+                })
+            .orElse(null));
+    return m;
+  }
+
+  // ------------------------------------------------------------ input and errors
+
+  static ServerId id(Context ctx) {
+    try {
+      return ServerId.parse(ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      throw new ProblemException(Problem.invalid("id", e.getMessage()));
+    }
+  }
+
+  /** Maps a server failure to its problem. */
+  public static Problem problem(ServerException e) {
+    return switch (e.kind()) {
+      case INVALID, MISSING_SETTINGS -> Problem.of("invalid-request", 400, e.getMessage());
+      case NOT_FOUND, PLAN_NOT_FOUND -> Problem.of("not-found", 404, e.getMessage());
+      case ALREADY_EXISTS -> Problem.of("conflict", 409, e.getMessage());
+      case PORTS_USED -> Problem.of("ports-used", 409, e.getMessage());
+      case BUSY -> Problem.of("busy", 409, e.getMessage());
+      case IMAGE_UNAVAILABLE, RUNTIME -> Problem.of("upstream-failure", 502, e.getMessage());
+      case INTERNAL -> Problem.of("internal", 500, e.getMessage());
+    };
+  }
+
+  private static String sha256(String body) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
