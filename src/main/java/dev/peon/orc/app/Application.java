@@ -6,9 +6,16 @@ import dev.peon.orc.auth.AuthThrottle;
 import dev.peon.orc.compat.PeonV1Routes;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.config.Secret;
+import dev.peon.orc.event.EventBus;
+import dev.peon.orc.event.EventRoutes;
 import dev.peon.orc.http.AccessCheck;
 import dev.peon.orc.http.HttpServer;
+import dev.peon.orc.http.Problem;
+import dev.peon.orc.operation.Operation;
+import dev.peon.orc.operation.OperationRoutes;
+import dev.peon.orc.operation.OperationService;
 import dev.peon.orc.plan.LocalPlanCatalog;
+import dev.peon.orc.plan.PlanRoutes;
 import dev.peon.orc.plan.PlanSyncException;
 import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.RuntimeFailure;
@@ -16,8 +23,12 @@ import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.schedule.ScheduleRepository;
 import dev.peon.orc.schedule.Scheduler;
 import dev.peon.orc.server.HostPorts;
+import dev.peon.orc.server.ScheduleLookup;
+import dev.peon.orc.server.ServerException;
+import dev.peon.orc.server.ServerRoutes;
 import dev.peon.orc.server.ServerService;
 import dev.peon.orc.store.Database;
+import dev.peon.orc.store.IdempotencyStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -39,6 +50,7 @@ public final class Application implements AutoCloseable {
   private final ServerService servers;
   private final Scheduler scheduler;
   private final HttpServer http;
+  private final OperationService operations;
   private final int port;
 
   private Application(
@@ -46,7 +58,9 @@ public final class Application implements AutoCloseable {
       ContainerRuntime runtime,
       ServerService servers,
       Scheduler scheduler,
+      OperationService operations,
       HttpServer http) {
+    this.operations = operations;
     this.db = db;
     this.runtime = runtime;
     this.servers = servers;
@@ -84,8 +98,9 @@ public final class Application implements AutoCloseable {
           .addKeyValue("source", config.planSource())
           .log("plans could not be fetched at start: " + e.getMessage());
     }
+    EventBus events = new EventBus(clock);
     ServerService servers =
-        new ServerService(config, db, plans, runtime, HostPorts.probing(), clock);
+        new ServerService(config, db, plans, runtime, HostPorts.probing(), clock, events);
     servers.reconcile();
     Scheduler scheduler =
         new Scheduler(
@@ -107,14 +122,37 @@ public final class Application implements AutoCloseable {
               case DENIED -> AccessCheck.Outcome.DENIED;
               case THROTTLED -> AccessCheck.Outcome.THROTTLED;
             };
+    OperationService operations = new OperationService(events, clock, Application::operationError);
+    ScheduleRepository scheduleRepository = new ScheduleRepository(db);
     HttpServer http =
         new HttpServer(
             config,
             access,
             List.of(
                 new PeonV1Routes(servers, plans, scheduler, clock, version()),
-                new HealthRoutes(db, runtime)));
-    Application app = new Application(db, runtime, servers, scheduler, http);
+                new HealthRoutes(db, runtime),
+                new ServerRoutes(
+                    servers,
+                    operations,
+                    id ->
+                        scheduler
+                            .nextEvent(id)
+                            .map(at -> new ScheduleLookup.NextSchedule(0, "scheduled", at)),
+                    new IdempotencyStore(db, clock),
+                    config.exposeSecrets()),
+                new OperationRoutes(operations),
+                new PlanRoutes(plans, operations, events),
+                new EventRoutes(events),
+                new SystemRoutes(
+                    version(),
+                    runtime,
+                    servers,
+                    plans,
+                    operations,
+                    () -> scheduleRepository.nextDueByServer().size(),
+                    config.dataDir(),
+                    clock)));
+    Application app = new Application(db, runtime, servers, scheduler, operations, http);
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
         .addKeyValue("dataDir", config.dataDir())
@@ -125,6 +163,28 @@ public final class Application implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** Classifies an operation's failure in problem-details words, without host details. */
+  static Operation.OperationError operationError(Throwable t) {
+    if (t instanceof ServerException se) {
+      Problem p = ServerRoutes.problem(se);
+      return new Operation.OperationError(p.type(), p.title(), p.detail());
+    }
+    if (t instanceof PlanSyncException) {
+      return new Operation.OperationError(
+          "upstream-failure",
+          "Upstream failure",
+          "The plans could not be refreshed from the configured source (the orchestrator log says"
+              + " why). Current plans are unchanged.");
+    }
+    if (t instanceof RuntimeFailure) {
+      return new Operation.OperationError(
+          "upstream-failure", "Upstream failure", "The Docker engine failed.");
+    }
+    LOG.atError().setCause(t).log("operation failed unexpectedly");
+    return new Operation.OperationError(
+        "internal", "Internal error", "Unexpected failure; see the orchestrator log.");
   }
 
   /** The orchestrator version, from the build. */
@@ -144,6 +204,7 @@ public final class Application implements AutoCloseable {
   public void close() {
     http.close();
     scheduler.close();
+    operations.close();
     servers.close();
     runtime.close();
     db.close();

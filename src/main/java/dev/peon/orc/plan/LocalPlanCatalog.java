@@ -53,6 +53,7 @@ public final class LocalPlanCatalog implements PlanCatalog {
   }
 
   /** Every loadable plan, by id. */
+  @Override
   public List<Plan> plans() {
     return List.copyOf(snapshot.plans().values());
   }

@@ -9,6 +9,19 @@ public interface PlanCatalog {
 
   Optional<Plan> find(PlanId id);
 
+  /** Every loadable plan, sorted by id (registered in plans.json or not). */
+  default List<Plan> plans() {
+    return registry().stream()
+        .map(
+            e ->
+                PlanId.isValid(e.gameUid())
+                    ? find(new PlanId(e.gameUid()))
+                    : Optional.<Plan>empty())
+        .flatMap(Optional::stream)
+        .sorted(java.util.Comparator.comparing(Plan::id))
+        .toList();
+  }
+
   /** Registry entries sorted by title (one per plan folder when the source has no plans.json). */
   List<RegistryEntry> registry();
 
