@@ -6,12 +6,18 @@ import dev.peon.orc.http.Problem;
 import dev.peon.orc.http.Problem.ProblemException;
 import dev.peon.orc.http.Routes;
 import io.javalin.Javalin;
-import io.javalin.http.sse.SseClient;
+import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,28 +41,21 @@ public final class EventRoutes implements Routes {
 
   @Override
   public void register(Javalin app) {
-    app.before(
-        "/api/v2/events",
-        ctx -> {
-          String server = ctx.queryParam("server");
-          if (server != null
-              && !server.matches("[a-z0-9][a-z0-9_]{0,62}\\.[a-z0-9][a-z0-9_-]{0,62}")) {
-            throw new ProblemException(Problem.invalid("server", "is not a valid server id"));
-          }
-          String last = ctx.header("Last-Event-ID");
-          if (last != null && !last.matches("[0-9]{1,18}")) {
-            throw new ProblemException(Problem.invalid("Last-Event-ID", "must be a number"));
-          }
-        });
-    app.sse("/api/v2/events", this::stream);
+    app.get("/api/v2/events", this::stream);
   }
 
-  private void stream(SseClient client) {
-    String server = client.ctx().queryParam("server");
-    String last = client.ctx().header("Last-Event-ID");
+  private void stream(Context ctx) throws IOException {
+    String server = ctx.queryParam("server");
+    if (server != null && !server.matches("[a-z0-9][a-z0-9_]{0,62}\\.[a-z0-9][a-z0-9_-]{0,62}")) {
+      throw new ProblemException(Problem.invalid("server", "is not a valid server id"));
+    }
+    String last = ctx.header("Last-Event-ID");
+    if (last != null && !last.matches("[0-9]{1,18}")) {
+      throw new ProblemException(Problem.invalid("Last-Event-ID", "must be a number"));
+    }
     long lastId = last == null ? 0 : Long.parseLong(last);
     BlockingQueue<Event> queue = new ArrayBlockingQueue<>(QUEUE);
-    boolean[] overflow = {false};
+    AtomicBoolean overflow = new AtomicBoolean();
     Consumer<Event> listener =
         e -> {
           if (server != null && !server.equals(e.server())) {
@@ -64,55 +63,62 @@ public final class EventRoutes implements Routes {
           }
           while (!queue.offer(e)) {
             queue.poll();
-            overflow[0] = true;
+            overflow.set(true);
           }
         };
-    client.keepAlive();
+    HttpServletResponse res = ctx.res();
+    res.setStatus(200);
+    res.setContentType("text/event-stream");
+    res.setCharacterEncoding("UTF-8");
+    res.setHeader("Cache-Control", "no-cache");
+    res.setHeader("X-Accel-Buffering", "no");
     EventBus.Replay replay = bus.subscribe(lastId, listener);
-    client.onClose(() -> bus.unsubscribe(listener));
-    Thread.ofVirtual()
-        .name("sse-client")
-        .start(
-            () -> {
-              try {
-                if (replay.gap()) {
-                  client.sendEvent("gap", "{\"detail\":\"some events were lost\"}");
-                }
-                for (Event e : replay.missed()) {
-                  if (server == null || server.equals(e.server())) {
-                    send(client, e);
-                  }
-                }
-                while (!client.terminated()) {
-                  Event e = queue.poll(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
-                  if (overflow[0]) {
-                    overflow[0] = false;
-                    client.sendEvent("gap", "{\"detail\":\"the client was too slow\"}");
-                  }
-                  if (e == null) {
-                    client.sendComment("keep-alive");
-                  } else {
-                    send(client, e);
-                  }
-                }
-              } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-              } catch (RuntimeException ex) {
-                LOG.atDebug().log("SSE client gone: " + ex);
-              } finally {
-                bus.unsubscribe(listener);
-                client.close();
-              }
-            });
+    // this handler runs on its own virtual thread: it writes until the client goes away
+    try (Writer out = new OutputStreamWriter(res.getOutputStream(), StandardCharsets.UTF_8)) {
+      out.write(": connected\n\n");
+      if (replay.gap()) {
+        out.write("event: gap\ndata: {\"detail\":\"some events were lost\"}\n\n");
+      }
+      for (Event e : replay.missed()) {
+        if (server == null || server.equals(e.server())) {
+          write(out, e);
+        }
+      }
+      out.flush();
+      while (true) {
+        Event e = queue.poll(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+        if (overflow.getAndSet(false)) {
+          out.write("event: gap\ndata: {\"detail\":\"the client was too slow\"}\n\n");
+        }
+        if (e == null) {
+          out.write(": keep-alive\n\n");
+        } else {
+          write(out, e);
+          for (Event more; (more = queue.poll()) != null; ) {
+            write(out, more);
+          }
+        }
+        out.flush();
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    } catch (IOException ex) {
+      LOG.atDebug().log("SSE client gone");
+    } finally {
+      bus.unsubscribe(listener);
+    }
   }
 
-  private void send(SseClient client, Event e) {
+  private void write(Writer out, Event e) throws IOException {
+    Map<String, Object> data = new java.util.LinkedHashMap<>(e.data());
+    data.putIfAbsent("at", e.at().toString());
+    String json;
     try {
-      Map<String, Object> data = new java.util.LinkedHashMap<>(e.data());
-      data.putIfAbsent("at", e.at().toString());
-      client.sendEvent(e.type(), mapper.writeValueAsString(data), Long.toString(e.id()));
+      json = mapper.writeValueAsString(data);
     } catch (JsonProcessingException ex) {
       LOG.atWarn().addKeyValue("type", e.type()).log("event not serializable");
+      return;
     }
+    out.write("id: " + e.id() + "\nevent: " + e.type() + "\ndata: " + json + "\n\n");
   }
 }
