@@ -211,11 +211,10 @@ public final class ServerRoutes implements Routes {
     ServerId id = id(ctx);
     JsonInput in = JsonInput.parse(ctx.body());
     String action = in.requiredString("action", 16, null, null);
-    in.finish();
-    if (!POWER.contains(action)) {
-      throw new ProblemException(
-          Problem.invalid("action", "must be one of start, stop, restart, kill"));
+    if (action != null && !POWER.contains(action)) {
+      in.reject("action", "must be one of start, stop, restart, kill");
     }
+    in.finish();
     servers.get(id);
     Operation op =
         operations.submit(
@@ -239,10 +238,10 @@ public final class ServerRoutes implements Routes {
     ServerId id = id(ctx);
     JsonInput in = JsonInput.parse(ctx.body());
     String mode = in.string("mode", 16).orElse("full");
-    in.finish();
     if (!MODES.contains(mode)) {
-      throw new ProblemException(Problem.invalid("mode", "must be one of " + MODES));
+      in.reject("mode", "must be one of full, image, server, reinit, restart");
     }
+    in.finish();
     servers.get(id);
     Operation op =
         operations.submit(
