@@ -51,6 +51,7 @@ public final class Application implements AutoCloseable {
   private final Scheduler scheduler;
   private final HttpServer http;
   private final OperationService operations;
+  private final EventRoutes eventRoutes;
   private final int port;
 
   private Application(
@@ -59,8 +60,10 @@ public final class Application implements AutoCloseable {
       ServerService servers,
       Scheduler scheduler,
       OperationService operations,
+      EventRoutes eventRoutes,
       HttpServer http) {
     this.operations = operations;
+    this.eventRoutes = eventRoutes;
     this.db = db;
     this.runtime = runtime;
     this.servers = servers;
@@ -124,6 +127,7 @@ public final class Application implements AutoCloseable {
             };
     OperationService operations = new OperationService(events, clock, Application::operationError);
     ScheduleRepository scheduleRepository = new ScheduleRepository(db);
+    EventRoutes eventRoutes = new EventRoutes(events);
     HttpServer http =
         new HttpServer(
             config,
@@ -142,7 +146,7 @@ public final class Application implements AutoCloseable {
                     config.exposeSecrets()),
                 new OperationRoutes(operations),
                 new PlanRoutes(plans, operations, events),
-                new EventRoutes(events),
+                eventRoutes,
                 new SystemRoutes(
                     version(),
                     runtime,
@@ -152,7 +156,8 @@ public final class Application implements AutoCloseable {
                     () -> scheduleRepository.nextDueByServer().size(),
                     config.dataDir(),
                     clock)));
-    Application app = new Application(db, runtime, servers, scheduler, operations, http);
+    Application app =
+        new Application(db, runtime, servers, scheduler, operations, eventRoutes, http);
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
         .addKeyValue("dataDir", config.dataDir())
@@ -202,6 +207,7 @@ public final class Application implements AutoCloseable {
 
   @Override
   public void close() {
+    eventRoutes.close();
     http.close();
     scheduler.close();
     operations.close();

@@ -28,12 +28,14 @@ import org.slf4j.LoggerFactory;
  * virtual thread, so a slow client never slows publishers or other clients; when its queue
  * overflows it gets a {@code gap} event and the oldest events are dropped.
  */
-public final class EventRoutes implements Routes {
+public final class EventRoutes implements Routes, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventRoutes.class);
   private static final int QUEUE = 1000;
   private static final Duration HEARTBEAT = Duration.ofSeconds(15);
   private final EventBus bus;
   private final ObjectMapper mapper = new ObjectMapper();
+  private final java.util.Set<Thread> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   public EventRoutes(EventBus bus) {
     this.bus = bus;
@@ -73,6 +75,7 @@ public final class EventRoutes implements Routes {
     res.setHeader("Cache-Control", "no-cache");
     res.setHeader("X-Accel-Buffering", "no");
     EventBus.Replay replay = bus.subscribe(lastId, listener);
+    streams.add(Thread.currentThread());
     // this handler runs on its own virtual thread: it writes until the client goes away
     try (Writer out = new OutputStreamWriter(res.getOutputStream(), StandardCharsets.UTF_8)) {
       out.write(": connected\n\n");
@@ -85,7 +88,7 @@ public final class EventRoutes implements Routes {
         }
       }
       out.flush();
-      while (true) {
+      while (!closed) {
         Event e = queue.poll(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
         if (overflow.getAndSet(false)) {
           out.write("event: gap\ndata: {\"detail\":\"the client was too slow\"}\n\n");
@@ -105,8 +108,16 @@ public final class EventRoutes implements Routes {
     } catch (IOException ex) {
       LOG.atDebug().log("SSE client gone");
     } finally {
+      streams.remove(Thread.currentThread());
       bus.unsubscribe(listener);
     }
+  }
+
+  /** Ends every open stream, so the HTTP server can stop promptly. */
+  @Override
+  public void close() {
+    closed = true;
+    streams.forEach(Thread::interrupt);
   }
 
   private void write(Writer out, Event e) throws IOException {

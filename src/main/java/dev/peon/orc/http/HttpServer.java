@@ -231,6 +231,10 @@ public final class HttpServer implements AutoCloseable {
 
   @Override
   public void close() {
-    app.stop();
+    try {
+      app.stop();
+    } catch (RuntimeException e) {
+      LOG.atWarn().log("HTTP server did not stop cleanly: " + e.getMessage());
+    }
   }
 }

@@ -168,6 +168,13 @@ final class ServerStateTracker implements AutoCloseable {
     if (e == null) {
       return;
     }
+    synchronized (e) {
+      refreshLocked(id, e);
+    }
+  }
+
+  /** Compare and publish under the entry's lock, so one change is announced once. */
+  private void refreshLocked(ServerId id, Entry e) {
     try {
       ContainerInfo before = e.container;
       e.container = runtime.inspect(id.containerName()).orElse(null);
