@@ -178,6 +178,44 @@ public final class ServerLayout {
         });
   }
 
+  /**
+   * Whether a folder of an unfinished create may be deleted: it carries the create marker, or it is
+   * empty (a crash between making the folder and writing the marker). Anything else may hold
+   * someone's files and is kept.
+   */
+  static boolean isHalfCreated(Path dir) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    if (Files.exists(dir.resolve(CREATING_MARKER), LinkOption.NOFOLLOW_LINKS)) {
+      return true;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      return !ds.iterator().hasNext();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Deletes a half-created folder with its create marker last, so a crash during the deletion
+   * leaves a folder that {@link #isHalfCreated} still recognises.
+   */
+  static void deleteHalfCreated(Path dir) throws IOException {
+    Path marker = dir.resolve(CREATING_MARKER);
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      ds.forEach(children::add);
+    }
+    for (Path c : children) {
+      if (!c.equals(marker)) {
+        deleteTree(c);
+      }
+    }
+    Files.deleteIfExists(marker);
+    Files.delete(dir);
+  }
+
   /** Empties a folder, hidden files included, keeping the folder itself. */
   public static void emptyDir(Path dir) throws IOException {
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {

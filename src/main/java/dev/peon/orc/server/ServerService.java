@@ -306,9 +306,9 @@ public final class ServerService {
           .log("cleanup failed");
     }
     Path dir = layout.dir(id);
-    if (deleteFolderIfMarked && Files.exists(dir.resolve(ServerLayout.CREATING_MARKER))) {
+    if (deleteFolderIfMarked && ServerLayout.isHalfCreated(dir)) {
       try {
-        ServerLayout.deleteTree(dir);
+        ServerLayout.deleteHalfCreated(dir);
         Path game = dir.getParent();
         try (var s = Files.list(game)) {
           if (s.findAny().isEmpty()) {
