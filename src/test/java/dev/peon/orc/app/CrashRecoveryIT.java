@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,6 +31,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -179,7 +181,7 @@ class CrashRecoveryIT {
         for (Future<Integer> f : calls) {
           try {
             outcomes.add(String.valueOf(f.get(30, TimeUnit.SECONDS)));
-          } catch (java.util.concurrent.ExecutionException e) {
+          } catch (ExecutionException e) {
             outcomes.add("cut");
           }
         }
@@ -187,13 +189,13 @@ class CrashRecoveryIT {
       long logMark = Files.size(log);
       String bootKill = "";
       if (killBoot) {
-        int bootDelayMs = 500 + random.nextInt(2001);
-        launchAndKillAfter(bootDelayMs);
-        String killedBoot = Files.readString(log).substring((int) logMark);
+        int bootDelayMs = random.nextInt(601);
+        launchAndKillDuringReconcile(logMark, bootDelayMs);
+        String killedBoot = logSince(logMark);
         bootKill =
             ", killed again "
                 + bootDelayMs
-                + " ms into the next start (it had undone "
+                + " ms after the next start began undoing (it had begun "
                 + count(killedBoot, "undoing a create interrupted")
                 + ")";
         logMark = Files.size(log);
@@ -201,7 +203,7 @@ class CrashRecoveryIT {
 
       launch();
 
-      String boot = Files.readString(log).substring((int) logMark);
+      String boot = logSince(logMark);
       Set<String> survivors = new TreeSet<>(listedUids());
       survivors.removeAll(mustKeepRunning.keySet());
       System.out.println(
@@ -237,7 +239,8 @@ class CrashRecoveryIT {
     V1Client.Response r = api.put("/api/v1/server/stop/" + uid, "{\"interval\":\"3s\"}");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().get("container_state").asText()).isEqualTo("running");
-    Instant due = Instant.ofEpochSecond(r.json().get("time").asLong());
+    // "time" is in whole seconds; the real due time is up to a second later.
+    Instant due = Instant.ofEpochSecond(r.json().get("time").asLong() + 1);
     killDaemon();
     // The point is to come back after the due time: wait for the wall clock to pass it.
     awaitTrue("the due time " + due, Duration.ofSeconds(10), () -> Instant.now().isAfter(due));
@@ -354,6 +357,14 @@ class CrashRecoveryIT {
                 .isNotNull()
                 .isNotEqualTo(ContainerState.DEAD));
 
+    Set<String> networks = new TreeSet<>();
+    for (String n : docker.listNetworks(Map.of("dev.peon.managed", "true"))) {
+      if (n.startsWith(GAME + "_")) {
+        networks.add(GAME + "." + n.substring(GAME.length() + 1));
+      }
+    }
+    assertThat(networks).as("networks of " + GAME).isSubsetOf(listed);
+
     for (Map.Entry<String, Instant> keep : mustKeepRunning.entrySet()) {
       ContainerInfo c = containers.get(keep.getKey());
       assertThat(c).as(keep.getKey() + " container").isNotNull();
@@ -433,9 +444,25 @@ class CrashRecoveryIT {
     api = new V1Client(port, KEY);
   }
 
-  /** Starts the daemon and kills it after {@code delayMs}, healthy or not. */
-  private void launchAndKillAfter(int delayMs) throws InterruptedException {
+  /**
+   * Starts the daemon, waits until its log shows boot reconciliation undoing a create (or the
+   * daemon is ready, when there is nothing to undo), then kills it after {@code delayMs}.
+   */
+  private void launchAndKillDuringReconcile(long logMark, int delayMs) throws InterruptedException {
     start();
+    awaitTrue(
+        "the daemon to reconcile",
+        HEALTH_TIMEOUT,
+        () -> {
+          try {
+            String boot = logSince(logMark);
+            return !daemon.isAlive()
+                || boot.contains("undoing a create interrupted")
+                || boot.contains(" ready ");
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
     Thread.sleep(delayMs);
     killDaemon();
   }
@@ -459,6 +486,11 @@ class CrashRecoveryIT {
   private void killAndRestart() {
     killDaemon();
     launch();
+  }
+
+  private String logSince(long mark) throws IOException {
+    byte[] all = Files.readAllBytes(log);
+    return new String(all, (int) mark, all.length - (int) mark, StandardCharsets.UTF_8);
   }
 
   private String tail(int lines) {
