@@ -1,5 +1,6 @@
 package dev.peon.orc.server;
 
+import dev.peon.orc.fs.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -60,6 +61,58 @@ public final class ServerLayout {
 
   public boolean exists(ServerId id) {
     return Files.isDirectory(dir(id), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Whether a folder of an unfinished create may be deleted: it carries the create marker, or it is
+   * empty (a crash between making the folder and writing the marker). Anything else may hold
+   * someone's files and is kept.
+   */
+  static boolean isHalfCreated(Path dir) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    if (Files.exists(dir.resolve(CREATING_MARKER), LinkOption.NOFOLLOW_LINKS)) {
+      return true;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      return !ds.iterator().hasNext();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Deletes a half-created folder with its create marker last, so a crash during the deletion
+   * leaves a folder that {@link #isHalfCreated} still recognises.
+   */
+  static void deleteHalfCreated(Path dir) throws IOException {
+    Path marker = dir.resolve(CREATING_MARKER);
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      ds.forEach(children::add);
+    }
+    for (Path c : children) {
+      if (!c.equals(marker)) {
+        FileTrees.deleteTree(c);
+      }
+    }
+    Files.deleteIfExists(marker);
+    Files.delete(dir);
+  }
+
+  /** Empties a folder, hidden files included, keeping the folder itself. */
+  public static void emptyDir(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      ds.forEach(children::add);
+    }
+    for (Path c : children) {
+      FileTrees.deleteTree(c);
+    }
   }
 
   /** Every {@code <game>/<name>} folder holding a config.json, with a valid id. */

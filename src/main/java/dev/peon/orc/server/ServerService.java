@@ -337,15 +337,10 @@ public final class ServerService {
           .log("cleanup failed");
     }
     Path dir = layout.dir(id);
-    if (deleteFolderIfMarked && Files.exists(dir.resolve(ServerLayout.CREATING_MARKER))) {
+    if (deleteFolderIfMarked && ServerLayout.isHalfCreated(dir)) {
       try {
-        FileTrees.deleteTree(dir);
-        Path game = dir.getParent();
-        try (var s = Files.list(game)) {
-          if (s.findAny().isEmpty()) {
-            Files.delete(game);
-          }
-        }
+        // the game folder stays: another create of the same game may be using it right now
+        ServerLayout.deleteHalfCreated(dir);
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("serverId", id).log("could not remove the half-created folder");
       }

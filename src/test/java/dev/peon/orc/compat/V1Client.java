@@ -11,20 +11,20 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** A tiny HTTP client for tests of the v1 API. */
-final class V1Client {
+public final class V1Client {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
   private final String key;
 
-  V1Client(int port, String key) {
+  public V1Client(int port, String key) {
     this.base = "http://127.0.0.1:" + port;
     this.key = key;
   }
 
-  record Response(int status, String body, HttpResponse<byte[]> raw) {
-    JsonNode json() {
+  public record Response(int status, String body, HttpResponse<byte[]> raw) {
+    public JsonNode json() {
       try {
         return JSON.readTree(body);
       } catch (IOException e) {
@@ -33,27 +33,27 @@ final class V1Client {
     }
   }
 
-  Response get(String path) {
+  public Response get(String path) {
     return send("GET", path, null, key);
   }
 
-  Response put(String path, String body) {
+  public Response put(String path, String body) {
     return send("PUT", path, body, key);
   }
 
-  Response post(String path, String body) {
+  public Response post(String path, String body) {
     return send("POST", path, body, key);
   }
 
-  Response delete(String path, String body) {
+  public Response delete(String path, String body) {
     return send("DELETE", path, body, key);
   }
 
-  Response send(String method, String path, String body, String apiKey) {
+  public Response send(String method, String path, String body, String apiKey) {
     return send(method, path, body, apiKey, "X-Api-Key");
   }
 
-  Response send(String method, String path, String body, String apiKey, String header) {
+  public Response send(String method, String path, String body, String apiKey, String header) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120));
     if (apiKey != null) {
