@@ -10,7 +10,6 @@ import dev.peon.orc.runtime.ContainerState;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
-import dev.peon.orc.server.ServerLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -127,7 +126,7 @@ class CrashRecoveryIT {
         }
       } finally {
         docker.close();
-        ServerLayout.deleteTree(root);
+        dev.peon.orc.fs.FileTrees.deleteTree(root);
       }
     }
   }
