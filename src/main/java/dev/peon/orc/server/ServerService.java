@@ -339,8 +339,12 @@ public final class ServerService {
     Path dir = layout.dir(id);
     if (deleteFolderIfMarked && ServerLayout.isHalfCreated(dir)) {
       try {
-        // the game folder stays: another create of the same game may be using it right now
         ServerLayout.deleteHalfCreated(dir);
+        try {
+          Files.delete(dir.getParent()); // rmdir: only succeeds when no other server is there
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+          // another server of this game lives (or is being created) there
+        }
       } catch (IOException e) {
         LOG.atWarn().addKeyValue("serverId", id).log("could not remove the half-created folder");
       }
