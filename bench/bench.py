@@ -434,7 +434,9 @@ class Bench:
                           f"{ms(mpl):.0f} ms  (runs: {', '.join(f'{ms(t):.0f}' for t in plain)})",
                           "-", None))
         self.rows.append(("4c. orchestrator minus plain docker run",
-                          f"{ms(mp - mpl):+.0f} ms", "<= 150 ms", (mp - mpl) <= 0.150))
+                          f"{ms(mp - mpl):+.0f} ms  (median of the 5 paired differences: "
+                          f"{ms(statistics.median(a - b for a, b in zip(peon, plain))):+.0f} ms)",
+                          "<= 150 ms", (mp - mpl) <= 0.150))
         self.rows.append(("4d. (info) `docker network create` + `docker run -d` (median of 5)",
                           f"{ms(mpn):.0f} ms  (orchestrator minus this: {ms(mp - mpn):+.0f} ms)",
                           "-", None))
