@@ -376,8 +376,8 @@ class Bench:
         self.write_plan()
         ms = lambda s: s * 1000.0  # noqa: E731
         self.load_start = loadavg()
-        launcher = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"]
-        _, ltimes, lrss, _, lcpu = self.startup(java_opts=launcher, keep_last=False, tag="L")
+        plain = []  # JVM defaults, for comparison with the launcher's flags
+        _, ltimes, lrss, _, lcpu = self.startup(java_opts=plain, keep_last=False, tag="L")
         d, times, rss, thr, cpu = self.startup()
         st = statistics.median(times)
         idle = statistics.median(rss)
@@ -386,7 +386,7 @@ class Bench:
                           f"{ms(st):.0f} ms  (runs: {', '.join(f'{ms(t):.0f}' for t in times)}; "
                           f"CPU {statistics.median(cpu):.1f} s)",
                           "< 2 s", st < 2.0))
-        self.rows.append(("1b. (info) same, with the ./peon launcher's JVM flags",
+        self.rows.append(("1b. (info) same, plain `java -jar` (JVM defaults, no CDS archive)",
                           f"{ms(statistics.median(ltimes)):.0f} ms  "
                           f"(runs: {', '.join(f'{ms(t):.0f}' for t in ltimes)}; "
                           f"CPU {statistics.median(lcpu):.1f} s; idle RSS "
@@ -497,13 +497,20 @@ class Bench:
             f"{'kept' if self.args.keep_tmp else 'removed'} {self.tmp}")
 
 
+# The JVM flags of the ./peon launcher (keep in sync with it). The class-data archive is
+# written by the first start and used by the later ones, as the launcher does.
+LAUNCHER_OPTS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                 "-XX:+AutoCreateSharedArchive",
+                 "-XX:SharedArchiveFile=" + os.path.join(tempfile.gettempdir(), "peon-bench-cds.jsa")]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--jar", required=True)
     ap.add_argument("--image", required=True)
     ap.add_argument("--java", default=os.path.join(os.environ.get("JAVA_HOME", "/usr"), "bin", "java"))
-    ap.add_argument("--java-opts", default=os.environ.get("BENCH_JAVA_OPTS", ""),
-                    help="extra JVM options (default: none, i.e. plain `java -jar`)")
+    ap.add_argument("--java-opts", default=os.environ.get("BENCH_JAVA_OPTS", " ".join(LAUNCHER_OPTS)),
+                    help="JVM options (default: the ./peon launcher's flags)")
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temporary folder (daemon logs)")
     args = ap.parse_args()
     args.java_opts = args.java_opts.split()
