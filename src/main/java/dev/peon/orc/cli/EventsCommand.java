@@ -145,7 +145,9 @@ public final class EventsCommand implements Callable<Integer> {
     if (p.path("percent").isNumber()) {
       b.append(' ').append(p.path("percent").asInt()).append('%');
     }
-    if (p.path("message").isTextual()) {
+    // the daemon's message often just repeats the status ("queued"); say it once
+    if (p.path("message").isTextual()
+        && !p.path("message").asText().equals(op.path("status").asText())) {
       b.append(' ').append(p.path("message").asText());
     }
     if (op.path("error").isObject()) {
