@@ -138,4 +138,15 @@ class ArchitectureTest {
           .resideOutsideOfPackages("dev.peon.orc.app..", "dev.peon.orc.cli..")
           .should(GeneralCodingRules.ACCESS_STANDARD_STREAMS)
           .because("the daemon logs through SLF4J; only the CLI faces print to the terminal");
+
+  @ArchTest
+  static final ArchRule cliTalksToTheDaemonOnlyOverHttp =
+      classes()
+          .that()
+          .resideInAPackage("dev.peon.orc.cli..")
+          .should()
+          .onlyDependOnClassesThat(
+              resideInAnyPackage("dev.peon.orc.cli..", "dev.peon.orc.config..")
+                  .or(resideOutsideOfPackage(OURS)))
+          .because("the CLI is a client of /api/v2, never of the services in-process");
 }

@@ -1,20 +1,44 @@
 package dev.peon.orc.app;
 
+import dev.peon.orc.cli.CompletionCommand;
+import dev.peon.orc.cli.EventsCommand;
+import dev.peon.orc.cli.PlansCommand;
+import dev.peon.orc.cli.SchedulesCommand;
+import dev.peon.orc.cli.ServersCommand;
+import dev.peon.orc.cli.SystemCommand;
 import picocli.CommandLine.Command;
 
-/** The top-level {@code peon} command. */
+/** The top-level {@code peon} command: {@code serve} runs the daemon, the rest are API clients. */
 @Command(
     name = "peon",
     mixinStandardHelpOptions = true,
     versionProvider = PeonCommand.Version.class,
     description = "PEON Orchestrator: deploy and run game servers as Docker containers.",
-    subcommands = {ServeCommand.class})
-final class PeonCommand implements Runnable {
+    subcommands = {
+      ServeCommand.class,
+      ServersCommand.class,
+      PlansCommand.class,
+      SchedulesCommand.class,
+      EventsCommand.class,
+      SystemCommand.class,
+      CompletionCommand.class
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:ok",
+      "1:operation failed, or server error (5xx)",
+      "2:usage or validation error (400)",
+      "3:not found (404)",
+      "4:conflict or busy (409)",
+      "5:not authorized or rate limited (401, 403, 429)",
+      "6:cannot connect to the orchestrator"
+    })
+public final class PeonCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    spec.commandLine().usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   static final class Version implements picocli.CommandLine.IVersionProvider {

@@ -1,0 +1,174 @@
+package dev.peon.orc.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.peon.orc.config.Secret;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A small client of {@code /api/v2}: JSON in, JSON out, problems turned into exit codes. */
+final class ApiClient {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  private final URI base;
+  private final Secret key;
+  private final HttpClient http;
+  private final ObjectMapper mapper = new ObjectMapper();
+
+  ApiClient(URI base, Secret key) {
+    this.base = base;
+    this.key = key;
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(CONNECT_TIMEOUT)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+  }
+
+  /** An answer: the raw body (printed unchanged by --json) and its parsed form. */
+  record Response(int status, String body, JsonNode json) {}
+
+  Response get(String path) {
+    return send("GET", path, null);
+  }
+
+  Response post(String path, Object body) {
+    return send("POST", path, body);
+  }
+
+  Response delete(String path) {
+    return send("DELETE", path, null);
+  }
+
+  /** Sends a request; answers 2xx, throws {@link CliException} for anything else. */
+  Response send(String method, String path, Object body) {
+    HttpRequest.BodyPublisher publisher;
+    try {
+      publisher =
+          body == null
+              ? HttpRequest.BodyPublishers.noBody()
+              : HttpRequest.BodyPublishers.ofString(mapper.writeValueAsString(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    HttpRequest.Builder req = request(path).timeout(REQUEST_TIMEOUT).method(method, publisher);
+    if (body != null) {
+      req.header("Content-Type", "application/json");
+    }
+    HttpResponse<String> res;
+    try {
+      res = http.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw unreachable(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCodes.FAILED, "interrupted");
+    }
+    JsonNode json = parse(res.body());
+    if (res.statusCode() >= 300) {
+      throw problem(res.statusCode(), res.body(), json);
+    }
+    return new Response(res.statusCode(), res.body(), json);
+  }
+
+  /** Opens the event stream; the caller reads and closes the body. */
+  InputStream events(String serverId, String lastEventId) throws IOException, InterruptedException {
+    String path = "/api/v2/events" + (serverId == null ? "" : "?server=" + query(serverId));
+    HttpRequest.Builder req = request(path).header("Accept", "text/event-stream").GET();
+    if (lastEventId != null) {
+      req.header("Last-Event-ID", lastEventId);
+    }
+    HttpResponse<InputStream> res =
+        http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+    if (res.statusCode() >= 300) {
+      String body;
+      try (InputStream in = res.body()) {
+        body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      throw problem(res.statusCode(), body, parse(body));
+    }
+    return res.body();
+  }
+
+  URI base() {
+    return base;
+  }
+
+  CliException unreachable(IOException e) {
+    String why =
+        e instanceof java.net.http.HttpConnectTimeoutException
+            ? "connection timed out"
+            : e.getMessage() != null
+                ? e.getMessage()
+                : e instanceof java.net.ConnectException
+                    ? "connection refused"
+                    : e.getClass().getSimpleName();
+    return new CliException(
+        ExitCodes.UNREACHABLE, "cannot connect to the orchestrator at " + base + ": " + why);
+  }
+
+  /** A path segment, percent-encoded. */
+  static String segment(String raw) {
+    return URLEncoder.encode(raw, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  static String query(String raw) {
+    return URLEncoder.encode(raw, StandardCharsets.UTF_8);
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+    b.header("Accept", "application/json");
+    if (key != null) {
+      b.header("X-Api-Key", key.value());
+    }
+    return b;
+  }
+
+  private JsonNode parse(String body) {
+    if (body == null || body.isBlank()) {
+      return MissingNode.getInstance();
+    }
+    try {
+      return mapper.readTree(body);
+    } catch (JsonProcessingException e) {
+      return MissingNode.getInstance();
+    }
+  }
+
+  private CliException problem(int status, String body, JsonNode json) {
+    List<String> lines = new ArrayList<>();
+    if (json.isObject() && json.hasNonNull("title")) {
+      String detail = json.path("detail").asText("");
+      lines.add(json.get("title").asText() + (detail.isEmpty() ? "" : ": " + detail));
+      for (JsonNode e : json.path("errors")) {
+        lines.add("  " + e.path("field").asText() + ": " + e.path("message").asText());
+      }
+      if (json.hasNonNull("operationId")) {
+        lines.add("  running operation: " + json.get("operationId").asText());
+      }
+    } else {
+      String text = body == null ? "" : body.strip();
+      lines.add("HTTP " + status + (text.isEmpty() ? "" : ": " + abbreviate(text)));
+    }
+    if ((status == 401 || status == 403) && key == null) {
+      lines.add("  no API key given: use --api-key, --api-key-file, PEON_API_KEY or data/api-key");
+    }
+    return new CliException(ExitCodes.forStatus(status), lines);
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+  }
+}

@@ -1,0 +1,171 @@
+package dev.peon.orc.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code peon schedules list|add|remove}. */
+@Command(
+    name = "schedules",
+    mixinStandardHelpOptions = true,
+    description = "Timed actions of a server (cron or one-shot).")
+public final class SchedulesCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "Missing subcommand");
+  }
+
+  /** Exactly one of --cron and --at. */
+  static final class When {
+    @Option(
+        names = "--cron",
+        paramLabel = "EXPR",
+        required = true,
+        description = "5 fields (min hour dom month dow) or 6 with seconds first.")
+    String cron;
+
+    @Option(
+        names = "--at",
+        paramLabel = "TIME",
+        required = true,
+        description = "One shot at an RFC 3339 time, e.g. 2026-12-24T18:00:00Z.")
+    String at;
+  }
+
+  @Command(name = "list", description = "List a server's schedules.")
+  int list(
+      @Mixin ClientOptions client,
+      @Parameters(paramLabel = "<server>", description = "Server id <game>.<name>.")
+          String server) {
+    return client.run(
+        s -> {
+          ApiClient.Response r = s.api().get(path(server));
+          if (s.json()) {
+            s.printRaw(r);
+            return ExitCodes.OK;
+          }
+          Table t =
+              Table.withHeader(
+                  "ID", "ACTION", "WHEN", "ZONE", "ENABLED", "MISFIRE", "NEXT RUN", "LAST RESULT");
+          for (JsonNode sc : r.json().path("items")) {
+            t.row(
+                sc.path("id").asText(),
+                action(sc),
+                when(sc),
+                sc.path("timeZone").asText(null),
+                sc.path("enabled").asBoolean(true) ? "yes" : "no",
+                sc.path("misfire").asText(null),
+                sc.path("nextRun").asText(null),
+                sc.path("lastResult").path("status").asText(null));
+          }
+          if (t.isEmpty()) {
+            s.err().println("no schedules for " + server);
+          } else {
+            t.print(s.out());
+          }
+          return ExitCodes.OK;
+        });
+  }
+
+  @Command(name = "add", description = "Add a schedule to a server.")
+  int add(
+      @Mixin ClientOptions client,
+      @Parameters(paramLabel = "<server>", description = "Server id <game>.<name>.") String server,
+      @Option(
+              names = "--action",
+              paramLabel = "A",
+              required = true,
+              description = "start, stop, restart or update.")
+          String action,
+      @ArgGroup(exclusive = true, multiplicity = "1") When when,
+      @Option(names = "--tz", paramLabel = "ZONE", description = "IANA time zone (default UTC).")
+          String zone,
+      @Option(names = "--misfire", paramLabel = "skip|run-once", description = "After downtime.")
+          String misfire,
+      @Option(names = "--mode", paramLabel = "M", description = "Update mode of an update.")
+          String mode) {
+    return client.run(
+        s -> {
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("action", action);
+          if (when.cron != null) {
+            body.put("cron", when.cron);
+          } else {
+            body.put("at", when.at);
+          }
+          if (zone != null) {
+            body.put("timeZone", zone);
+          }
+          if (misfire != null) {
+            body.put("misfire", misfire);
+          }
+          if (mode != null) {
+            body.put("updateMode", mode);
+          }
+          ApiClient.Response r = s.api().post(path(server), body);
+          if (s.json()) {
+            s.printRaw(r);
+          } else {
+            JsonNode sc = r.json();
+            s.out()
+                .println(
+                    "added schedule "
+                        + sc.path("id").asText()
+                        + ": "
+                        + action(sc)
+                        + " "
+                        + when(sc)
+                        + " ("
+                        + sc.path("timeZone").asText("UTC")
+                        + "), next run "
+                        + sc.path("nextRun").asText("-"));
+          }
+          return ExitCodes.OK;
+        });
+  }
+
+  @Command(name = "remove", description = "Remove a schedule.")
+  int remove(
+      @Mixin ClientOptions client,
+      @Parameters(index = "0", paramLabel = "<server>", description = "Server id.") String server,
+      @Parameters(index = "1", paramLabel = "<sid>", description = "Schedule id.") long sid) {
+    return client.run(
+        s -> {
+          ApiClient.Response r = s.api().delete(path(server) + "/" + sid);
+          if (s.json()) {
+            if (!r.body().isBlank()) {
+              s.printRaw(r);
+            }
+          } else {
+            s.out().println("removed schedule " + sid + " of " + server);
+          }
+          return ExitCodes.OK;
+        });
+  }
+
+  private static String path(String server) {
+    return "/api/v2/servers/" + ApiClient.segment(server) + "/schedules";
+  }
+
+  private static String action(JsonNode sc) {
+    String a = sc.path("action").asText();
+    String mode = sc.path("updateMode").asText(null);
+    return mode == null ? a : a + " (" + mode + ")";
+  }
+
+  private static String when(JsonNode sc) {
+    return sc.hasNonNull("cron")
+        ? "cron '" + sc.path("cron").asText() + "'"
+        : "at " + sc.path("at").asText("-");
+  }
+}

@@ -1,0 +1,306 @@
+package dev.peon.orc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The commands against a scripted fake API: requests sent, output printed, exit codes. */
+class CliCommandsTest {
+  private static final String KEY = "test-key-123456";
+  private static final String SERVER =
+      """
+      {"id":"fakegame.one","game":"fakegame","name":"one","description":"First","state":"exited",\
+      "image":"img:1","ports":[{"name":"PORT","port":30001,"protocol":"udp"}],\
+      "settings":{"SERVER_NAME":"x"},"startedAt":null,"pendingRecreate":false,"nextSchedule":null}""";
+
+  private FakeApi api;
+
+  @BeforeEach
+  void start() throws IOException {
+    api = new FakeApi();
+  }
+
+  @AfterEach
+  void stop() {
+    api.close();
+  }
+
+  private CliRun run(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--url", api.url(), "--api-key", KEY));
+    return CliRun.of(all.toArray(String[]::new));
+  }
+
+  private static String op(String status, Integer percent, String message, String extra) {
+    return "{\"id\":\"op_0123456789abcdef\",\"kind\":\"power.start\",\"server\":\"fakegame.one\","
+        + "\"status\":\""
+        + status
+        + "\",\"progress\":{\"percent\":"
+        + percent
+        + ",\"message\":"
+        + (message == null ? "null" : "\"" + message + "\"")
+        + "},"
+        + extra
+        + "}";
+  }
+
+  @Test
+  void listsServersAsAnAlignedTableAndSendsTheKeyAndFilters() {
+    api.on("GET /api/v2/servers?game=fakegame", 200, "{\"items\":[" + SERVER + "]}");
+    CliRun r = run("servers", "list", "--game", "fakegame");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .isEqualTo(
+            """
+            ID            STATE   PORTS      STARTED  DESCRIPTION
+            fakegame.one  exited  30001/udp  -        First
+            """);
+    assertThat(api.requests.get(0).header("X-Api-Key")).isEqualTo(KEY);
+    assertThat(r.out() + r.err()).doesNotContain(KEY);
+  }
+
+  @Test
+  void printsTheApiJsonUnchangedWithJson() {
+    String body = "{\"items\":[" + SERVER + "]}";
+    api.on("GET /api/v2/servers", 200, body);
+    CliRun r = run("servers", "list", "--json");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo(body + "\n");
+  }
+
+  @Test
+  void mapsNotFoundToExitCode3AndPrintsTitleAndDetail() {
+    api.on(
+        "GET /api/v2/servers/fakegame.none",
+        404,
+        FakeApi.problem("not-found", 404, "Not found", "There is no server fakegame.none."));
+    CliRun r = run("servers", "show", "fakegame.none");
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).contains("Not found: There is no server fakegame.none.");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void mapsValidationToExitCode2WithEveryFieldError() {
+    api.on(
+        "POST /api/v2/servers",
+        400,
+        """
+        {"type":"https://peon.dev/problems/invalid-request","title":"Invalid request","status":400,\
+        "detail":"2 invalid fields","errors":[{"field":"settings.A","message":"is required"},\
+        {"field":"name","message":"must be a server name"}]}""");
+    CliRun r = run("servers", "create", "fakegame", "Bad Name", "--set", "B=1");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("Invalid request: 2 invalid fields")
+        .contains("settings.A: is required")
+        .contains("name: must be a server name");
+    assertThat(api.requests.get(0).body())
+        .isEqualTo("{\"game\":\"fakegame\",\"name\":\"Bad Name\",\"settings\":{\"B\":\"1\"}}");
+  }
+
+  @Test
+  void mapsConflictToExitCode4AndNamesTheRunningOperation() {
+    api.on(
+        "POST /api/v2/servers/fakegame.one/power",
+        409,
+        "{\"type\":\"https://peon.dev/problems/busy\",\"title\":\"Busy\",\"status\":409,"
+            + "\"detail\":\"fakegame.one is busy\",\"operationId\":\"op_00000000000000aa\"}");
+    CliRun r = run("servers", "stop", "fakegame.one");
+    assertThat(r.code()).isEqualTo(4);
+    assertThat(r.err()).contains("Busy: fakegame.one is busy").contains("op_00000000000000aa");
+  }
+
+  @Test
+  void mapsAuthFailuresAndRateLimitsToExitCode5() {
+    api.on(
+        "GET /api/v2/system", 401, FakeApi.problem("unauthorized", 401, "Unauthorized", "bad key"));
+    assertThat(run("system").code()).isEqualTo(5);
+    api.on(
+        "GET /api/v2/plans", 429, FakeApi.problem("rate-limited", 429, "Too many requests", "x"));
+    assertThat(run("plans", "list").code()).isEqualTo(5);
+  }
+
+  @Test
+  void mapsServerErrorsToExitCode1() {
+    api.on("GET /api/v2/plans", 502, FakeApi.problem("upstream-failure", 502, "Upstream", "boom"));
+    CliRun r = run("plans", "list");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("Upstream: boom");
+  }
+
+  @Test
+  void mapsAnUnreachableOrchestratorToExitCode6() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    CliRun r = CliRun.of("servers", "list", "--url", "http://127.0.0.1:" + port);
+    assertThat(r.code()).as(r.toString()).isEqualTo(6);
+    assertThat(r.err()).contains("cannot connect to the orchestrator at http://127.0.0.1:" + port);
+  }
+
+  @Test
+  void mapsUsageErrorsToExitCode2() {
+    assertThat(CliRun.of("servers", "start").code()).isEqualTo(2);
+    assertThat(CliRun.of("servers", "frobnicate").code()).isEqualTo(2);
+    assertThat(CliRun.of("schedules", "add", "a.b", "--action", "stop").code()).isEqualTo(2);
+  }
+
+  @Test
+  void waitsForAnOperationShowingPlainProgressThenPrintsTheResult() {
+    api.on(
+        "POST /api/v2/servers/fakegame.one/power",
+        202,
+        op("queued", null, null, "\"error\":null,\"result\":null"));
+    api.on(
+        "GET /api/v2/operations/op_0123456789abcdef",
+        200,
+        op("running", 40, "pulling img:1", "\"error\":null,\"result\":null"));
+    api.on(
+        "GET /api/v2/operations/op_0123456789abcdef",
+        200,
+        op("succeeded", 100, "done", "\"error\":null,\"result\":{\"state\":\"running\"}"));
+    CliRun r = run("servers", "start", "fakegame.one");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.err()).contains("40% pulling img:1\n").contains("100% done\n");
+    assertThat(r.out()).isEqualTo("fakegame.one: running\n");
+    assertThat(api.requests.get(0).body()).isEqualTo("{\"action\":\"start\"}");
+  }
+
+  @Test
+  void exitsWith1AndTheErrorWhenTheOperationFails() {
+    api.on(
+        "POST /api/v2/servers/fakegame.one/update",
+        202,
+        op(
+            "failed",
+            null,
+            null,
+            "\"error\":{\"type\":\"x\",\"title\":\"Upstream failure\",\"detail\":\"pull denied\"},"
+                + "\"result\":null"));
+    CliRun r = run("servers", "update", "fakegame.one", "--mode", "image");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("failed: Upstream failure: pull denied");
+    assertThat(api.requests.get(0).body()).isEqualTo("{\"mode\":\"image\"}");
+  }
+
+  @Test
+  void printsOnlyTheOperationIdWithNoWait() {
+    api.on("POST /api/v2/plans/sync", 202, op("queued", null, null, "\"error\":null"));
+    CliRun r = run("plans", "sync", "--no-wait");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo("op_0123456789abcdef\n");
+    assertThat(api.requests).hasSize(1);
+  }
+
+  @Test
+  void refusesToDeleteFilesWithoutYesWhenNotInteractiveAndSendsNothing() {
+    CliRun r = run("servers", "delete", "fakegame.one", "--delete-files");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("without --yes");
+    assertThat(api.requests).isEmpty();
+  }
+
+  @Test
+  void deletesFilesWithYesRepeatingTheIdAsConfirmation() {
+    api.on("DELETE /api/v2/servers/fakegame.one?deleteFiles=true&confirm=fakegame.one", 204, "");
+    CliRun r = run("servers", "delete", "fakegame.one", "--delete-files", "--yes");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("deleted fakegame.one and its files");
+  }
+
+  @Test
+  void addsACronScheduleWithTheContractFields() {
+    api.on(
+        "POST /api/v2/servers/fakegame.one/schedules",
+        201,
+        """
+        {"id":3,"server":"fakegame.one","action":"restart","cron":"0 4 * * *","at":null,\
+        "timeZone":"Europe/Berlin","enabled":true,"misfire":"skip","updateMode":null,\
+        "nextRun":"2026-11-27T03:00:00Z","lastRun":null,"lastResult":null}""");
+    CliRun r =
+        run(
+            "schedules",
+            "add",
+            "fakegame.one",
+            "--action",
+            "restart",
+            "--cron",
+            "0 4 * * *",
+            "--tz",
+            "Europe/Berlin",
+            "--misfire",
+            "skip");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(api.requests.get(0).body())
+        .isEqualTo(
+            "{\"action\":\"restart\",\"cron\":\"0 4 * * *\",\"timeZone\":\"Europe/Berlin\","
+                + "\"misfire\":\"skip\"}");
+    assertThat(r.out()).contains("added schedule 3: restart cron '0 4 * * *' (Europe/Berlin)");
+  }
+
+  @Test
+  void listsAndRemovesSchedules() {
+    api.on(
+        "GET /api/v2/servers/fakegame.one/schedules",
+        200,
+        """
+        {"items":[{"id":3,"server":"fakegame.one","action":"stop","cron":null,\
+        "at":"2026-12-24T18:00:00Z","timeZone":"UTC","enabled":true,"misfire":"run-once",\
+        "updateMode":null,"nextRun":"2026-12-24T18:00:00Z","lastRun":null,"lastResult":null}]}""");
+    api.on("DELETE /api/v2/servers/fakegame.one/schedules/3", 204, "");
+    CliRun list = run("schedules", "list", "fakegame.one");
+    assertThat(list.out())
+        .startsWith("ID  ACTION  WHEN")
+        .contains("3   stop    at 2026-12-24T18:00:00Z  UTC");
+    CliRun rm = run("schedules", "remove", "fakegame.one", "3");
+    assertThat(rm.code()).isZero();
+    assertThat(rm.out()).contains("removed schedule 3 of fakegame.one");
+  }
+
+  @Test
+  void followsEventsAndReconnectsWithLastEventId() {
+    api.onEvents(
+        "GET /api/v2/events?server=fakegame.one",
+        ": connected\n\nid: 5\nevent: server.state\ndata: {\"server\":\"fakegame.one\","
+            + "\"from\":\"exited\",\"to\":\"running\",\"at\":\"2026-11-26T20:00:00Z\"}\n\n");
+    api.onEvents(
+        "GET /api/v2/events?server=fakegame.one",
+        "id: 6\nevent: server.deleted\ndata: {\"server\":\"fakegame.one\",\"at\":\"t\"}\n\n");
+    CliRun r = run("events", "--server", "fakegame.one", "--count", "2");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .isEqualTo(
+            "2026-11-26T20:00:00Z server.state fakegame.one exited -> running\n"
+                + "t server.deleted fakegame.one\n");
+    assertThat(api.requests).hasSize(2);
+    assertThat(api.requests.get(0).header("Last-Event-ID")).isNull();
+    assertThat(api.requests.get(1).header("Last-Event-ID")).isEqualTo("5");
+    assertThat(r.err()).contains("reconnect");
+  }
+
+  @Test
+  void printsRawDataLinesOfEventsWithJson() {
+    api.onEvents(
+        "GET /api/v2/events",
+        "id: 1\nevent: plans.synced\ndata: {\"added\":[\"x\"],\"at\":\"t\"}\n\n");
+    CliRun r = run("events", "--json", "--count", "1");
+    assertThat(r.out()).isEqualTo("{\"added\":[\"x\"],\"at\":\"t\"}\n");
+  }
+
+  @Test
+  void documentsTheExitCodesInTheHelpFooterAndPrintsACompletionScript() {
+    CliRun help = CliRun.of("--help");
+    assertThat(help.out()).contains("Exit codes:").contains("6   cannot connect");
+    CliRun completion = CliRun.of("completion");
+    assertThat(completion.code()).isZero();
+    assertThat(completion.out()).contains("complete -F").contains("servers").contains("schedules");
+  }
+}

@@ -1,0 +1,321 @@
+package dev.peon.orc.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peon.orc.app.Application;
+import dev.peon.orc.app.PeonCommand;
+import dev.peon.orc.config.ConfigLoader;
+import dev.peon.orc.config.OrchestratorConfig;
+import dev.peon.orc.fs.FileTrees;
+import dev.peon.orc.runtime.ContainerInfo;
+import dev.peon.orc.runtime.docker.DockerContainerRuntime;
+import dev.peon.orc.runtime.docker.TestDocker;
+import dev.peon.orc.runtime.docker.TestImages;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import picocli.CommandLine;
+
+/**
+ * The real {@code peon} commands against a real orchestrator started in-process (real dockerd, the
+ * fake game image built locally, a local plans folder), run through {@link PeonCommand}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliIT {
+  private static final String KEY = "cli-it-key-" + Long.toHexString(System.nanoTime());
+  private static final String ID = "cligame.one";
+
+  private Path root;
+  private Path data;
+  private Application app;
+  private DockerContainerRuntime docker;
+  private String url;
+
+  @BeforeAll
+  void startOrchestrator() throws IOException {
+    root = Files.createTempDirectory("peon-cli-it");
+    data = root.resolve("data");
+    Path plans = root.resolve("plans");
+    docker = new DockerContainerRuntime(TestDocker.host());
+    writePlans(plans, TestImages.fakeGame(), freePortRun(2));
+    OrchestratorConfig cfg =
+        new ConfigLoader()
+            .load(
+                null,
+                Map.of(),
+                Map.of(
+                    "listen.host",
+                    "127.0.0.1",
+                    "listen.port",
+                    "0",
+                    "data.dir",
+                    data.toString(),
+                    "plans.source",
+                    plans.toString(),
+                    "api.key",
+                    KEY,
+                    "stop.timeout",
+                    "5s",
+                    "network.subnet.pool",
+                    "10.218.0.0/20",
+                    "docker.host",
+                    TestDocker.host()));
+    app = Application.start(cfg, Clock.systemUTC());
+    url = "http://127.0.0.1:" + app.port();
+  }
+
+  @AfterAll
+  void cleanUp() throws IOException {
+    if (app != null) {
+      app.close();
+    }
+    for (ContainerInfo c : docker.list(Map.of("dev.peon.managed", "true"))) {
+      if (c.name().contains(".cligame.")) {
+        docker.remove(c.name());
+      }
+    }
+    for (String n : docker.listNetworks(Map.of("dev.peon.managed", "true"))) {
+      if (n.startsWith("cligame_")) {
+        docker.removeNetwork(n);
+      }
+    }
+    docker.close();
+    FileTrees.deleteTree(root);
+  }
+
+  private CliRun peon(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--url", url, "--api-key", KEY));
+    return CliRun.of(all.toArray(String[]::new));
+  }
+
+  // ------------------------------------------------------------------ checks
+
+  @Test
+  @Order(1)
+  void listsShowsAndSyncsPlans() {
+    CliRun list = peon("plans", "list");
+    assertThat(list.code()).as(list.toString()).isZero();
+    assertThat(list.out()).startsWith("ID").contains("cligame  CLI Game");
+    CliRun show = peon("plans", "show", "cligame");
+    assertThat(show.code()).isZero();
+    assertThat(show.out()).contains("SERVER_NAME").contains("MAX_PLAYERS  no        10");
+    CliRun sync = peon("plans", "sync");
+    assertThat(sync.code()).as(sync.toString()).isZero();
+    assertThat(sync.out()).contains("plans synced; no new plans");
+  }
+
+  @Test
+  @Order(2)
+  void createsAServerWithSettings() {
+    CliRun r =
+        peon(
+            "servers",
+            "create",
+            "cligame",
+            "one",
+            "--set",
+            "SERVER_NAME=Cli Camp",
+            "--set",
+            "WORLD_NAME=w1",
+            "--description",
+            "made by the CLI");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("created " + ID).contains("setting SERVER_NAME  Cli Camp");
+    assertThat(data.resolve("servers/cligame/one")).isDirectory();
+    CliRun again =
+        peon(
+            "servers",
+            "create",
+            "cligame",
+            "one",
+            "--set",
+            "SERVER_NAME=x",
+            "--set",
+            "WORLD_NAME=y");
+    assertThat(again.code()).as(again.toString()).isEqualTo(4);
+  }
+
+  @Test
+  @Order(3)
+  void startsWaitingForTheOperation() {
+    CliRun r = peon("servers", "start", ID);
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).isEqualTo(ID + ": running\n");
+  }
+
+  @Test
+  @Order(4)
+  void listsAsTableAndAsJsonAndShowsOne() throws IOException {
+    CliRun table = peon("servers", "list", "--game", "cligame");
+    assertThat(table.code()).isZero();
+    assertThat(table.out().lines().toList().get(0)).startsWith("ID").contains("STATE");
+    assertThat(table.out()).containsPattern(ID.replace(".", "\\.") + " +running +\\d+/");
+    CliRun json = peon("servers", "list", "--json");
+    JsonNode items = new ObjectMapper().readTree(json.out()).get("items");
+    assertThat(items.findValuesAsText("id")).contains(ID);
+    CliRun show = peon("servers", "show", ID);
+    assertThat(show.out()).contains("state").contains("running").contains("made by the CLI");
+    CliRun running = peon("servers", "list", "--state", "exited");
+    assertThat(running.out()).doesNotContain(ID);
+  }
+
+  @Test
+  @Order(5)
+  void followsEventsWhileTheServerStops() throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    Thread follower =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  CommandLine cli = new CommandLine(new PeonCommand());
+                  cli.setOut(new PrintWriter(out, true));
+                  cli.setErr(new PrintWriter(err, true));
+                  cli.execute("events", "--server", ID, "--url", url, "--api-key", KEY);
+                });
+    try {
+      await(() -> err.toString().contains("following events"));
+      CliRun stop = peon("servers", "stop", ID);
+      assertThat(stop.code()).as(stop.toString()).isZero();
+      assertThat(stop.out()).isEqualTo(ID + ": exited\n");
+      await(() -> out.toString().contains("server.state " + ID + " running -> exited"));
+      assertThat(out.toString()).contains("operation op_").contains("power.stop " + ID);
+    } finally {
+      follower.interrupt();
+      follower.join(10_000);
+    }
+    assertThat(follower.isAlive()).isFalse();
+  }
+
+  @Test
+  @Order(6)
+  void updatesTheServerInPlace() {
+    CliRun r = peon("servers", "update", ID, "--mode", "server");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).contains(ID + ": updated (server)");
+  }
+
+  @Test
+  @Order(7)
+  void showsTheSystem() {
+    CliRun r = peon("system");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("docker").contains("reachable, version").contains("servers");
+    CliRun json = peon("system", "--json");
+    assertThat(json.out()).contains("\"docker\"");
+  }
+
+  @Test
+  @Order(8)
+  void mapsFailuresToTheirExitCodes() throws IOException {
+    CliRun badKey = CliRun.of("servers", "list", "--url", url, "--api-key", "wrong-key-1");
+    assertThat(badKey.code()).as(badKey.toString()).isEqualTo(5);
+    assertThat(badKey.err()).contains("Unauthorized");
+    CliRun unknown = peon("servers", "show", "cligame.nosuch");
+    assertThat(unknown.code()).isEqualTo(3);
+    assertThat(unknown.err()).contains("Not found");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    CliRun unreachable = CliRun.of("system", "--url", "http://127.0.0.1:" + port);
+    assertThat(unreachable.code()).isEqualTo(6);
+  }
+
+  @Test
+  @Order(9)
+  void deletesTheServerWithItsFiles() {
+    CliRun refused = peon("servers", "delete", ID, "--delete-files");
+    assertThat(refused.code()).isEqualTo(2);
+    CliRun r = peon("servers", "delete", ID, "--delete-files", "--yes");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(data.resolve("servers/cligame/one")).doesNotExist();
+    assertThat(peon("servers", "show", ID).code()).isEqualTo(3);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static void writePlans(Path plans, String image, int[] ports) throws IOException {
+    Path game = plans.resolve("cligame");
+    Files.createDirectories(game);
+    Files.writeString(
+        game.resolve("plan.json"),
+        """
+        {
+          "metadata": {"game_uid": "cligame", "version": "1.0.0",
+            "description": "A fake game for CLI tests", "mode": "steamcmd", "image": "%s"},
+          "ports": [ [ {"PORT": ["%d", "tcp/udp"]}, {"QUERY_PORT": ["%d", "udp"]} ] ],
+          "environment": {"STEAM_ID": "896660", "SERVER_NAME": null, "WORLD_NAME": null,
+            "MAX_PLAYERS": 10},
+          "volumes": {"~!/data": "/home/steam/steamcmd/data",
+            "~!/config": "/home/steam/config", "~!/user": "/home/steam/user"}
+        }
+        """
+            .formatted(image, ports[0], ports[1]));
+    Files.writeString(
+        plans.resolve("plans.json"),
+        """
+        [{"title": "CLI Game", "game_uid": "cligame", "plan_url": "local"}]
+        """);
+  }
+
+  private static int[] freePortRun(int n) throws IOException {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int base = 40000 + (int) (Math.random() * 20000);
+      boolean ok = true;
+      for (int i = 0; i < n && ok; i++) {
+        try (ServerSocket s = new ServerSocket(base + i)) {
+          s.setReuseAddress(true);
+        } catch (IOException e) {
+          ok = false;
+        }
+      }
+      if (ok) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+          out[i] = base + i;
+        }
+        return out;
+      }
+    }
+    throw new IOException("no free port run");
+  }
+
+  /** Polls a condition for at most 30 s: waits on the orchestrator, not on a timer. */
+  private static void await(BooleanSupplier condition) {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+    while (Instant.now().isBefore(deadline)) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    throw new AssertionError("condition not met within 30 s");
+  }
+}
