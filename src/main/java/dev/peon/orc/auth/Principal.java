@@ -1,0 +1,47 @@
+package dev.peon.orc.auth;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Who is calling, and what they may do.
+ *
+ * @param userId null for the PEON v1 key from configuration
+ * @param keyId the API key used, or null (session or v1 key)
+ * @param permissions global permissions (role, narrowed by a key's scope)
+ * @param grants per-server permissions (server uid -> permissions), for granted-only roles
+ */
+public record Principal(
+    Long userId,
+    String name,
+    Role role,
+    String keyId,
+    Set<Permission> permissions,
+    Map<String, Set<Permission>> grants) {
+
+  public Principal {
+    permissions = Set.copyOf(permissions);
+    grants = Map.copyOf(grants);
+  }
+
+  /** Whether this principal holds {@code p}, on {@code server} when given. */
+  public boolean may(Permission p, String server) {
+    if (!permissions.contains(p)) {
+      return false;
+    }
+    if (!p.perServer() || !role.grantedServersOnly()) {
+      return true;
+    }
+    if (server == null) {
+      // a list: the caller filters by server; creating or global needs a global grant
+      return true;
+    }
+    Set<Permission> g = grants.get(server);
+    return g != null && g.contains(p);
+  }
+
+  /** The actor as the audit log names it. */
+  public String actor() {
+    return userId == null ? "v1-key" : "user:" + name;
+  }
+}
