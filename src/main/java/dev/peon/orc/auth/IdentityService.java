@@ -413,9 +413,9 @@ public final class IdentityService {
                       rs.getLong(1),
                       rs.getString(2),
                       rs.getString(3),
-                      (Long) rs.getObject(4, Long.class),
-                      (Long) rs.getObject(5, Long.class),
-                      (Long) rs.getObject(6, Long.class));
+                      nullableLong(rs, 4),
+                      nullableLong(rs, 5),
+                      nullableLong(rs, 6));
                 }
               }
             });
@@ -493,6 +493,11 @@ public final class IdentityService {
         instant(rs, "created_at"),
         instant(rs, "last_used_at"),
         instant(rs, "revoked_at"));
+  }
+
+  private static Long nullableLong(ResultSet rs, int col) throws SQLException {
+    long v = rs.getLong(col);
+    return rs.wasNull() ? null : v;
   }
 
   private static Instant instant(ResultSet rs, String col) throws SQLException {

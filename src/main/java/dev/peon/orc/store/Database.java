@@ -24,6 +24,7 @@ public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
+  private static final int MAX_MIGRATION = 99;
 
   private Database(Connection connection) {
     this.connection = connection;
@@ -61,10 +62,10 @@ public final class Database implements AutoCloseable {
               c.createStatement().executeQuery("SELECT MAX(version) FROM schema_version")) {
             current = rs.next() ? rs.getInt(1) : 0;
           }
-          for (int v = current + 1; ; v++) {
+          for (int v = current + 1; v <= MAX_MIGRATION; v++) {
             String sql = readMigration(v);
             if (sql == null) {
-              break;
+              continue;
             }
             try (Statement s = c.createStatement()) {
               for (String part : sql.split(";\\s*(\\r?\\n|$)")) {
