@@ -9,8 +9,12 @@ import dev.peon.orc.config.Secret;
 import dev.peon.orc.event.EventBus;
 import dev.peon.orc.event.EventRoutes;
 import dev.peon.orc.http.AccessCheck;
+import dev.peon.orc.http.DocsRoutes;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.Problem;
+import dev.peon.orc.metrics.Metrics;
+import dev.peon.orc.metrics.MetricsRoutes;
+import dev.peon.orc.metrics.ServerFeed;
 import dev.peon.orc.operation.Operation;
 import dev.peon.orc.operation.OperationRoutes;
 import dev.peon.orc.operation.OperationService;
@@ -51,6 +55,7 @@ public final class Application implements AutoCloseable {
   private final Scheduler scheduler;
   private final HttpServer http;
   private final OperationService operations;
+  private final Metrics metrics;
   private final int port;
 
   private Application(
@@ -59,8 +64,10 @@ public final class Application implements AutoCloseable {
       ServerService servers,
       Scheduler scheduler,
       OperationService operations,
+      Metrics metrics,
       HttpServer http) {
     this.operations = operations;
+    this.metrics = metrics;
     this.db = db;
     this.runtime = runtime;
     this.servers = servers;
@@ -124,11 +131,17 @@ public final class Application implements AutoCloseable {
             };
     OperationService operations = new OperationService(events, clock, Application::operationError);
     ScheduleRepository scheduleRepository = new ScheduleRepository(db);
+    Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
+    metrics.listen(events);
+    metrics.startSampling();
     HttpServer http =
         new HttpServer(
             config,
             access,
+            metrics,
             List.of(
+                new DocsRoutes(),
+                new MetricsRoutes(metrics),
                 new PeonV1Routes(servers, plans, scheduler, clock, version()),
                 new HealthRoutes(db, runtime),
                 new ServerRoutes(
@@ -152,7 +165,7 @@ public final class Application implements AutoCloseable {
                     () -> scheduleRepository.nextDueByServer().size(),
                     config.dataDir(),
                     clock)));
-    Application app = new Application(db, runtime, servers, scheduler, operations, http);
+    Application app = new Application(db, runtime, servers, scheduler, operations, metrics, http);
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
         .addKeyValue("dataDir", config.dataDir())
@@ -203,6 +216,7 @@ public final class Application implements AutoCloseable {
   @Override
   public void close() {
     http.close();
+    metrics.close();
     scheduler.close();
     operations.close();
     servers.close();
