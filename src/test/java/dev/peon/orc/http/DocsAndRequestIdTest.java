@@ -102,6 +102,10 @@ class DocsAndRequestIdTest {
     assertThat(problem.path("requestId").asText()).isEqualTo("rid-401");
     assertThat(r.headers().firstValue("Content-Type").orElse(""))
         .startsWith("application/problem+json");
+    // the key check runs before routing, so refused requests carry no route template
+    ILoggingEvent access = nextAccessLine();
+    assertThat(access.getKeyValuePairs().toString())
+        .contains("route=\"unmatched\"", "status=\"401\"");
   }
 
   @Test
