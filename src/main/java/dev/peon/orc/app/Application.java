@@ -9,8 +9,12 @@ import dev.peon.orc.config.Secret;
 import dev.peon.orc.event.EventBus;
 import dev.peon.orc.event.EventRoutes;
 import dev.peon.orc.http.AccessCheck;
+import dev.peon.orc.http.DocsRoutes;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.Problem;
+import dev.peon.orc.metrics.Metrics;
+import dev.peon.orc.metrics.MetricsRoutes;
+import dev.peon.orc.metrics.ServerFeed;
 import dev.peon.orc.operation.Operation;
 import dev.peon.orc.operation.OperationRoutes;
 import dev.peon.orc.operation.OperationService;
@@ -52,6 +56,7 @@ public final class Application implements AutoCloseable {
   private final HttpServer http;
   private final OperationService operations;
   private final EventRoutes eventRoutes;
+  private final Metrics metrics;
   private final int port;
 
   private Application(
@@ -61,9 +66,11 @@ public final class Application implements AutoCloseable {
       Scheduler scheduler,
       OperationService operations,
       EventRoutes eventRoutes,
+      Metrics metrics,
       HttpServer http) {
     this.operations = operations;
     this.eventRoutes = eventRoutes;
+    this.metrics = metrics;
     this.db = db;
     this.runtime = runtime;
     this.servers = servers;
@@ -128,11 +135,17 @@ public final class Application implements AutoCloseable {
     OperationService operations = new OperationService(events, clock, Application::operationError);
     ScheduleRepository scheduleRepository = new ScheduleRepository(db);
     EventRoutes eventRoutes = new EventRoutes(events);
+    Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
+    metrics.listen(events);
+    metrics.startSampling();
     HttpServer http =
         new HttpServer(
             config,
             access,
+            metrics,
             List.of(
+                new DocsRoutes(),
+                new MetricsRoutes(metrics),
                 new PeonV1Routes(servers, plans, scheduler, clock, version()),
                 new HealthRoutes(db, runtime),
                 new ServerRoutes(
@@ -157,7 +170,7 @@ public final class Application implements AutoCloseable {
                     config.dataDir(),
                     clock)));
     Application app =
-        new Application(db, runtime, servers, scheduler, operations, eventRoutes, http);
+        new Application(db, runtime, servers, scheduler, operations, eventRoutes, metrics, http);
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
         .addKeyValue("dataDir", config.dataDir())
@@ -209,6 +222,7 @@ public final class Application implements AutoCloseable {
   public void close() {
     eventRoutes.close();
     http.close();
+    metrics.close();
     scheduler.close();
     operations.close();
     servers.close();

@@ -28,7 +28,6 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -83,7 +82,6 @@ public final class PeonV1Routes implements Routes {
       app.put(p + "/plans", wrap(this::syncPlans));
       app.get(p + "/plan/{game}", wrap(this::getPlan));
     }
-    app.get("/openapi.json", wrap(this::openapi));
   }
 
   // ------------------------------------------------------------ handlers
@@ -291,15 +289,6 @@ public final class PeonV1Routes implements Routes {
       return;
     }
     ctx.json(PlanSettingsView.of(plan.get()));
-  }
-
-  private void openapi(Context ctx) throws IOException {
-    try (InputStream in = PeonV1Routes.class.getResourceAsStream("/openapi.json")) {
-      if (in == null) {
-        throw new V1Error(404, "No OpenAPI document is bundled.");
-      }
-      ctx.contentType("application/json").result(in.readAllBytes());
-    }
   }
 
   // ------------------------------------------------------------ create

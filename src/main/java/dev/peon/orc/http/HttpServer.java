@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The HTTP server: Javalin on virtual threads, JSON everywhere (404 and 405 included), CORS, a
@@ -25,12 +26,21 @@ public final class HttpServer implements AutoCloseable {
   public static final String REQUEST_ID = "requestId";
   private static final String ALLOWED_HEADERS =
       "Content-Type, X-Api-Key, Authorization, X-Request-Id";
-  private static final Set<String> PUBLIC_PATHS = Set.of("/openapi.json", "/healthz");
+  private static final Set<String> PUBLIC_PATHS =
+      Set.of(DocsRoutes.LEGACY_DOCUMENT, DocsRoutes.DOCUMENT, DocsRoutes.PAGE, "/healthz");
 
   private final Javalin app;
   private final OrchestratorConfig config;
 
   public HttpServer(OrchestratorConfig config, AccessCheck access, List<Routes> routes) {
+    this(config, access, RequestObserver.NONE, routes);
+  }
+
+  public HttpServer(
+      OrchestratorConfig config,
+      AccessCheck access,
+      RequestObserver observer,
+      List<Routes> routes) {
     this.config = config;
     ObjectMapper mapper = new ObjectMapper();
     this.app =
@@ -43,6 +53,8 @@ public final class HttpServer implements AutoCloseable {
               c.http.prefer405over404 = true;
               c.router.treatMultipleSlashesAsSingleSlash = true;
               c.jetty.modifyServer(s -> s.setStopTimeout(2000));
+              // runs last, on the request's own thread: metrics, access log, MDC cleanup
+              c.requestLogger.http((ctx, ms) -> finished(ctx, ms, observer));
             });
     app.before(
         ctx -> {
@@ -51,6 +63,7 @@ public final class HttpServer implements AutoCloseable {
             rid = UUID.randomUUID().toString();
           }
           ctx.attribute(REQUEST_ID, rid);
+          MDC.put(REQUEST_ID, rid);
           ctx.header("X-Request-Id", rid);
           cors(ctx);
           if (ctx.method() == HandlerType.OPTIONS) {
@@ -58,7 +71,7 @@ public final class HttpServer implements AutoCloseable {
             ctx.skipRemainingHandlers();
             return;
           }
-          if (ctx.path().startsWith("/api/") && !PUBLIC_PATHS.contains(ctx.path())) {
+          if (ctx.path().startsWith("/api/") && !isPublic(ctx.path())) {
             boolean v2 = isV2(ctx);
             String presented = ctx.header("X-Api-Key");
             String authz = ctx.header("Authorization");
@@ -100,10 +113,7 @@ public final class HttpServer implements AutoCloseable {
     app.exception(
         Exception.class,
         (e, ctx) -> {
-          LOG.atError()
-              .addKeyValue(REQUEST_ID, (Object) ctx.attribute(REQUEST_ID))
-              .setCause(e)
-              .log("unhandled error");
+          LOG.atError().setCause(e).log("unhandled error"); // request id from the MDC
           genericError(
               ctx,
               500,
@@ -125,6 +135,39 @@ public final class HttpServer implements AutoCloseable {
             genericError(ctx, 405, "Method not allowed for this endpoint.");
           }
         });
+  }
+
+  private static boolean isPublic(String path) {
+    String p =
+        path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    return PUBLIC_PATHS.contains(p);
+  }
+
+  private static void finished(Context ctx, Float ms, RequestObserver observer) {
+    try {
+      String route = route(ctx);
+      int status = ctx.statusCode();
+      observer.observe(ctx.method().name(), route, status, ms / 1000.0);
+      LOG.atDebug()
+          .addKeyValue("method", ctx.method().name())
+          .addKeyValue("route", route)
+          .addKeyValue("status", status)
+          .addKeyValue("ms", Math.round(ms))
+          .log("request");
+    } finally {
+      MDC.remove(REQUEST_ID);
+    }
+  }
+
+  /** The matched path template, or {@value RequestObserver#UNMATCHED}; never the raw path. */
+  static String route(Context ctx) {
+    String path;
+    try {
+      path = ctx.endpointHandlerPath();
+    } catch (RuntimeException e) {
+      return RequestObserver.UNMATCHED;
+    }
+    return path == null || path.isEmpty() || path.equals("*") ? RequestObserver.UNMATCHED : path;
   }
 
   private static boolean isV2(Context ctx) {
