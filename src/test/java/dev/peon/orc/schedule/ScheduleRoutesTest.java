@@ -78,6 +78,8 @@ class ScheduleRoutesTest {
             (address, key) -> AccessCheck.Outcome.ALLOWED,
             List.of(new ScheduleRoutes(scheduler, Set.of(CAMP, OTHER)::contains, clock)));
     toClose.add(http);
+    // open keep-alive connections would make the server's graceful stop wait
+    toClose.add(client::shutdownNow);
     root = "http://127.0.0.1:" + http.start();
   }
 
