@@ -113,7 +113,13 @@ public final class Scheduler implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    int missed = runDue(true);
+    int missed = 0;
+    try {
+      missed = runDue(true);
+    } catch (RuntimeException e) {
+      // the loop retries; missed runs then fire once whatever their misfire policy
+      LOG.atWarn().setCause(e).log("scheduler could not handle missed runs at start");
+    }
     lock.lock();
     try {
       loop = Thread.ofPlatform().name("peon-scheduler").daemon(true).start(this::runLoop);
