@@ -15,9 +15,11 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -281,11 +283,7 @@ public final class ScheduleRoutes implements Routes {
   }
 
   private static <T> Optional<T> word(
-      JsonInput in,
-      String text,
-      String field,
-      java.util.function.Function<String, Optional<T>> parse,
-      String hint) {
+      JsonInput in, String text, String field, Function<String, Optional<T>> parse, String hint) {
     if (text == null) {
       return Optional.empty();
     }
@@ -309,7 +307,7 @@ public final class ScheduleRoutes implements Routes {
     m.put("enabled", s.enabled());
     m.put("misfire", s.misfire().wire());
     m.put("updateMode", s.updateMode() == null ? null : s.updateMode().wire());
-    m.put("origin", s.origin().name().toLowerCase(java.util.Locale.ROOT));
+    m.put("origin", s.origin().name().toLowerCase(Locale.ROOT));
     m.put("nextRun", str(s.nextRun()));
     m.put("lastRun", str(s.lastRun()));
     Map<String, Object> result = null;

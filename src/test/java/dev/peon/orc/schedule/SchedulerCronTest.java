@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -176,7 +177,7 @@ class SchedulerCronTest {
         .filteredOn(e -> e.type().equals("schedule.run"))
         .extracting(Event::data)
         .containsExactlyInAnyOrder(
-            java.util.Map.of(
+            Map.of(
                 "schedule",
                 ok.id(),
                 "server",
@@ -187,7 +188,7 @@ class SchedulerCronTest {
                 "succeeded",
                 "at",
                 "2026-01-01T00:01:00Z"),
-            java.util.Map.of(
+            Map.of(
                 "schedule",
                 bad.id(),
                 "server",
