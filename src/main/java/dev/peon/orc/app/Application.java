@@ -25,12 +25,14 @@ import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.schedule.ScheduleRepository;
+import dev.peon.orc.schedule.ScheduleRoutes;
 import dev.peon.orc.schedule.Scheduler;
 import dev.peon.orc.server.HostPorts;
 import dev.peon.orc.server.ScheduleLookup;
 import dev.peon.orc.server.ServerException;
 import dev.peon.orc.server.ServerRoutes;
 import dev.peon.orc.server.ServerService;
+import dev.peon.orc.server.UpdateMode;
 import dev.peon.orc.store.Database;
 import dev.peon.orc.store.IdempotencyStore;
 import java.io.IOException;
@@ -112,17 +114,20 @@ public final class Application implements AutoCloseable {
     ServerService servers =
         new ServerService(config, db, plans, runtime, HostPorts.probing(), clock, events);
     servers.reconcile();
+    ScheduleRepository scheduleRepository = new ScheduleRepository(db);
     Scheduler scheduler =
         new Scheduler(
-            new ScheduleRepository(db),
+            scheduleRepository,
             clock,
-            (id, action) -> {
+            (id, action, mode) -> {
               switch (action) {
                 case START -> servers.start(id);
                 case STOP -> servers.stop(id);
                 case RESTART -> servers.restart(id);
+                case UPDATE -> servers.update(id, UpdateMode.parse(mode.wire()));
               }
-            });
+            },
+            events);
     scheduler.start();
     ApiKeyAuthenticator auth = new ApiKeyAuthenticator(key, new AuthThrottle(clock));
     AccessCheck access =
@@ -133,7 +138,6 @@ public final class Application implements AutoCloseable {
               case THROTTLED -> AccessCheck.Outcome.THROTTLED;
             };
     OperationService operations = new OperationService(events, clock, Application::operationError);
-    ScheduleRepository scheduleRepository = new ScheduleRepository(db);
     EventRoutes eventRoutes = new EventRoutes(events);
     Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
     metrics.listen(events);
@@ -153,10 +157,14 @@ public final class Application implements AutoCloseable {
                     operations,
                     id ->
                         scheduler
-                            .nextEvent(id)
-                            .map(at -> new ScheduleLookup.NextSchedule(0, "scheduled", at)),
+                            .nextSchedule(id)
+                            .map(
+                                s ->
+                                    new ScheduleLookup.NextSchedule(
+                                        s.id(), s.action().wire(), s.nextRun())),
                     new IdempotencyStore(db, clock),
                     config.exposeSecrets()),
+                new ScheduleRoutes(scheduler, id -> servers.find(id).isPresent(), clock),
                 new OperationRoutes(operations),
                 new PlanRoutes(plans, operations, events),
                 eventRoutes,
@@ -166,7 +174,7 @@ public final class Application implements AutoCloseable {
                     servers,
                     plans,
                     operations,
-                    () -> scheduleRepository.nextDueByServer().size(),
+                    scheduleRepository::count,
                     config.dataDir(),
                     clock)));
     Application app =

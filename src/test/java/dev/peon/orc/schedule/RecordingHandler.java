@@ -11,6 +11,7 @@ final class RecordingHandler implements ScheduledActionHandler {
   record Call(ServerId server, ScheduledAction action) {}
 
   private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private final List<String> modes = new CopyOnWriteArrayList<>();
   private final Set<ServerId> failFor;
   private final CountDownLatch called;
 
@@ -20,8 +21,10 @@ final class RecordingHandler implements ScheduledActionHandler {
   }
 
   @Override
-  public void run(ServerId server, ScheduledAction action) throws Exception {
+  public void run(ServerId server, ScheduledAction action, ScheduledUpdateMode updateMode)
+      throws Exception {
     calls.add(new Call(server, action));
+    modes.add(updateMode == null ? "none" : updateMode.wire());
     called.countDown();
     if (failFor.contains(server)) {
       throw new IllegalStateException("container is gone");
@@ -30,6 +33,11 @@ final class RecordingHandler implements ScheduledActionHandler {
 
   List<Call> calls() {
     return List.copyOf(calls);
+  }
+
+  /** The update mode of each call, "none" when not given. */
+  List<String> modes() {
+    return List.copyOf(modes);
   }
 
   CountDownLatch called() {

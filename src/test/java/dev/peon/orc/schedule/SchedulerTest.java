@@ -2,6 +2,7 @@ package dev.peon.orc.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peon.orc.event.EventBus;
 import dev.peon.orc.schedule.RecordingHandler.Call;
 import dev.peon.orc.server.ServerId;
 import dev.peon.orc.store.Database;
@@ -58,7 +59,8 @@ class SchedulerTest {
   }
 
   private Scheduler scheduler(ScheduledActionHandler handler) {
-    Scheduler s = new Scheduler(repo, clock, handler, new CallerRunsExecutor());
+    Scheduler s =
+        new Scheduler(repo, clock, handler, new EventBus(clock), new CallerRunsExecutor());
     toClose.add(s);
     return s;
   }
@@ -143,7 +145,7 @@ class SchedulerTest {
     clock.advance(Duration.ofSeconds(50));
     reopen();
     RecordingHandler handler = new RecordingHandler(1);
-    Scheduler second = new Scheduler(repo, clock, handler);
+    Scheduler second = new Scheduler(repo, clock, handler, new EventBus(clock));
     toClose.add(second);
 
     assertThat(second.nextEvent(CAMP)).contains(T0.plusSeconds(10));
@@ -199,11 +201,12 @@ class SchedulerTest {
         new Scheduler(
             repo,
             clock,
-            (server, action) -> {
+            (server, action, mode) -> {
               runs.incrementAndGet();
               entered.countDown();
               release.await();
             },
+            new EventBus(clock),
             Executors.newVirtualThreadPerTaskExecutor());
     toClose.add(scheduler);
     scheduler.scheduleStop(CAMP, T0);
@@ -240,7 +243,7 @@ class SchedulerTest {
 
     List<Schedule> rows = repo.listByServer(CAMP);
     assertThat(rows).hasSize(1);
-    assertThat(scheduler.nextEvent(CAMP)).contains(rows.getFirst().dueAt());
+    assertThat(scheduler.nextEvent(CAMP)).contains(rows.getFirst().nextRun());
   }
 
   @Test
@@ -265,10 +268,11 @@ class SchedulerTest {
         new Scheduler(
             repo,
             system,
-            (server, action) -> {
+            (server, action, mode) -> {
               firedAt.set(system.instant());
               fired.countDown();
-            });
+            },
+            new EventBus(system));
     toClose.add(scheduler);
     scheduler.scheduleStop(OTHER, system.instant().plus(Duration.ofHours(1)));
     scheduler.start();

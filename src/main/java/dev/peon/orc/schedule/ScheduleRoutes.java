@@ -1,0 +1,327 @@
+package dev.peon.orc.schedule;
+
+import dev.peon.orc.http.JsonInput;
+import dev.peon.orc.http.Problem;
+import dev.peon.orc.http.Problem.ProblemException;
+import dev.peon.orc.http.Routes;
+import dev.peon.orc.server.ServerId;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code /api/v2} schedule resources of one server.
+ *
+ * <pre>
+ * GET    /api/v2/servers/{id}/schedules        list
+ * POST   /api/v2/servers/{id}/schedules        create {action, cron | at, timeZone?, enabled?,
+ *                                               misfire?, updateMode?} -> 201
+ * GET    /api/v2/servers/{id}/schedules/{sid}  one
+ * PATCH  /api/v2/servers/{id}/schedules/{sid}  any of enabled, cron, at, timeZone, misfire,
+ *                                               updateMode
+ * DELETE /api/v2/servers/{id}/schedules/{sid}  -> 204
+ * </pre>
+ */
+public final class ScheduleRoutes implements Routes {
+  private static final Pattern SCHEDULE_ID = Pattern.compile("[1-9][0-9]{0,17}");
+  private static final String ACTIONS = "must be one of start, stop, restart, update";
+  private static final String MODES = "must be one of full, image, server, reinit, restart";
+
+  private final Scheduler scheduler;
+  private final Predicate<ServerId> serverExists;
+  private final Clock clock;
+
+  /**
+   * @param serverExists tells whether a server is known (the server feature answers it)
+   */
+  public ScheduleRoutes(Scheduler scheduler, Predicate<ServerId> serverExists, Clock clock) {
+    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    this.serverExists = Objects.requireNonNull(serverExists, "serverExists");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @Override
+  public void register(Javalin app) {
+    app.get("/api/v2/servers/{id}/schedules", this::list);
+    app.post("/api/v2/servers/{id}/schedules", this::create);
+    app.get("/api/v2/servers/{id}/schedules/{sid}", this::get);
+    app.patch("/api/v2/servers/{id}/schedules/{sid}", this::patch);
+    app.delete("/api/v2/servers/{id}/schedules/{sid}", this::delete);
+  }
+
+  // ------------------------------------------------------------ handlers
+
+  private void list(Context ctx) {
+    ServerId server = knownServer(ctx);
+    List<Map<String, Object>> items = new ArrayList<>();
+    for (Schedule s : scheduler.list(server)) {
+      items.add(json(s));
+    }
+    ctx.json(Map.of("items", items));
+  }
+
+  private void get(Context ctx) {
+    ServerId server = knownServer(ctx);
+    ctx.json(json(existing(server, scheduleId(ctx))));
+  }
+
+  private void create(Context ctx) {
+    ServerId server = knownServer(ctx);
+    JsonInput in = JsonInput.parse(ctx.body());
+    Optional<ScheduledAction> action =
+        word(
+            in,
+            in.requiredString("action", 16, null, null),
+            "action",
+            ScheduledAction::fromWire,
+            ACTIONS);
+    Optional<CronExpression> cron = cron(in);
+    Optional<Instant> at = at(in);
+    ZoneId zone = zone(in).orElse(Schedule.UTC);
+    boolean enabled = in.bool("enabled").orElse(true);
+    Misfire misfire = misfire(in).orElse(Misfire.RUN_ONCE);
+    Optional<ScheduledUpdateMode> mode = updateMode(in);
+    if (!in.has("cron") && !in.has("at")) {
+      in.reject("cron", "or at is required (a cron expression or a one-shot time)");
+    }
+    if (in.has("cron") && in.has("at")) {
+      in.reject("at", "cannot be given together with cron: give exactly one");
+    }
+    at.ifPresent(t -> rejectIfPast(in, t));
+    if (mode.isPresent() && action.isPresent() && action.get() != ScheduledAction.UPDATE) {
+      in.reject("updateMode", "applies to the update action only");
+    }
+    in.finish();
+    ScheduledAction a = action.orElseThrow();
+    Schedule s =
+        scheduler.create(
+            new Schedule(
+                0,
+                server,
+                a,
+                cron.orElse(null),
+                at.orElse(null),
+                zone,
+                enabled,
+                misfire,
+                a == ScheduledAction.UPDATE ? mode.orElse(ScheduledUpdateMode.FULL) : null,
+                ScheduleOrigin.V2,
+                null,
+                null,
+                null,
+                clock.instant()));
+    ctx.status(201);
+    ctx.header("Location", "/api/v2/servers/" + server.uid() + "/schedules/" + s.id());
+    ctx.json(json(s));
+  }
+
+  private void patch(Context ctx) {
+    ServerId server = knownServer(ctx);
+    long id = scheduleId(ctx);
+    JsonInput in = JsonInput.parse(ctx.body());
+    if (in.has("action")) {
+      in.string("action", 16);
+      in.reject("action", "cannot be changed: create a new schedule instead");
+    }
+    Optional<CronExpression> cron = cron(in);
+    Optional<Instant> at = at(in);
+    Optional<ZoneId> zone = zone(in);
+    Optional<Boolean> enabled = in.bool("enabled");
+    Optional<Misfire> misfire = misfire(in);
+    Optional<ScheduledUpdateMode> mode = updateMode(in);
+    if (in.has("cron") && in.has("at")) {
+      in.reject("at", "cannot be given together with cron: give exactly one");
+    }
+    Schedule current = existing(server, id);
+    if (mode.isPresent() && current.action() != ScheduledAction.UPDATE) {
+      in.reject("updateMode", "applies to the update action only");
+    }
+    at.ifPresent(t -> rejectIfPast(in, t));
+    CronExpression newCron = cron.orElse(at.isPresent() ? null : current.cron());
+    Instant newAt = at.orElse(cron.isPresent() ? null : current.at());
+    boolean on = enabled.orElse(current.enabled());
+    if (at.isEmpty() && newAt != null && on && !newAt.isAfter(clock.instant())) {
+      in.reject("at", "is in the past: give a new at to enable this one-shot schedule again");
+    }
+    in.finish();
+    Schedule changed =
+        new Schedule(
+            current.id(),
+            server,
+            current.action(),
+            newCron,
+            newAt,
+            zone.orElse(current.zone()),
+            on,
+            misfire.orElse(current.misfire()),
+            mode.orElse(current.updateMode()),
+            current.origin(),
+            current.nextRun(),
+            current.lastRun(),
+            current.lastResult(),
+            current.createdAt());
+    ctx.json(json(scheduler.change(changed).orElseThrow(() -> notFound(server, id))));
+  }
+
+  private void delete(Context ctx) {
+    ServerId server = knownServer(ctx);
+    long id = scheduleId(ctx);
+    if (!scheduler.delete(server, id)) {
+      throw notFound(server, id);
+    }
+    ctx.status(204);
+  }
+
+  // ------------------------------------------------------------ input
+
+  private ServerId knownServer(Context ctx) {
+    ServerId server;
+    try {
+      server = ServerId.parse(ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      throw new ProblemException(Problem.invalid("id", e.getMessage()));
+    }
+    if (!serverExists.test(server)) {
+      throw new ProblemException(
+          Problem.of("not-found", 404, "Server [" + server.uid() + "] does not exist."));
+    }
+    return server;
+  }
+
+  private static long scheduleId(Context ctx) {
+    String raw = ctx.pathParam("sid");
+    if (!SCHEDULE_ID.matcher(raw).matches()) {
+      throw new ProblemException(Problem.invalid("sid", "must be a schedule id (an integer)"));
+    }
+    return Long.parseLong(raw);
+  }
+
+  private Schedule existing(ServerId server, long id) {
+    return scheduler.find(server, id).orElseThrow(() -> notFound(server, id));
+  }
+
+  private static ProblemException notFound(ServerId server, long id) {
+    return new ProblemException(
+        Problem.of("not-found", 404, "Server [" + server.uid() + "] has no schedule " + id + "."));
+  }
+
+  private static Optional<CronExpression> cron(JsonInput in) {
+    return in.string("cron", 200)
+        .flatMap(
+            text -> {
+              try {
+                return Optional.of(CronExpression.parse(text));
+              } catch (InvalidScheduleException e) {
+                in.reject("cron", e.getMessage());
+                return Optional.empty();
+              }
+            });
+  }
+
+  private static Optional<Instant> at(JsonInput in) {
+    return in.string("at", 64)
+        .flatMap(
+            text -> {
+              try {
+                return Optional.of(OffsetDateTime.parse(text).toInstant());
+              } catch (DateTimeException e) {
+                in.reject("at", "must be an RFC 3339 time such as 2026-11-26T20:00:00Z");
+                return Optional.empty();
+              }
+            });
+  }
+
+  private void rejectIfPast(JsonInput in, Instant at) {
+    if (!at.isAfter(clock.instant())) {
+      in.reject("at", "is in the past: give a time in the future");
+    }
+  }
+
+  private static Optional<ZoneId> zone(JsonInput in) {
+    return in.string("timeZone", 64)
+        .flatMap(
+            text -> {
+              try {
+                return Optional.of(ZoneId.of(text));
+              } catch (DateTimeException e) {
+                in.reject("timeZone", "must be an IANA time zone such as Europe/Berlin or UTC");
+                return Optional.empty();
+              }
+            });
+  }
+
+  private static Optional<Misfire> misfire(JsonInput in) {
+    return word(
+        in,
+        in.string("misfire", 16).orElse(null),
+        "misfire",
+        Misfire::fromWire,
+        "must be run-once or skip");
+  }
+
+  private static Optional<ScheduledUpdateMode> updateMode(JsonInput in) {
+    return word(
+        in,
+        in.string("updateMode", 16).orElse(null),
+        "updateMode",
+        ScheduledUpdateMode::fromWire,
+        MODES);
+  }
+
+  private static <T> Optional<T> word(
+      JsonInput in, String text, String field, Function<String, Optional<T>> parse, String hint) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    Optional<T> value = parse.apply(text);
+    if (value.isEmpty()) {
+      in.reject(field, hint);
+    }
+    return value;
+  }
+
+  // ------------------------------------------------------------ output
+
+  static Map<String, Object> json(Schedule s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", s.id());
+    m.put("server", s.server().uid());
+    m.put("action", s.action().wire());
+    m.put("cron", s.cron() == null ? null : s.cron().text());
+    m.put("at", str(s.at()));
+    m.put("timeZone", s.zone().getId());
+    m.put("enabled", s.enabled());
+    m.put("misfire", s.misfire().wire());
+    m.put("updateMode", s.updateMode() == null ? null : s.updateMode().wire());
+    m.put("origin", s.origin().name().toLowerCase(Locale.ROOT));
+    m.put("nextRun", str(s.nextRun()));
+    m.put("lastRun", str(s.lastRun()));
+    Map<String, Object> result = null;
+    if (s.lastResult() != null) {
+      result = new LinkedHashMap<>();
+      result.put("status", s.lastResult().status().wire());
+      result.put("detail", s.lastResult().detail());
+    }
+    m.put("lastResult", result);
+    m.put("createdAt", str(s.createdAt()));
+    return m;
+  }
+
+  private static String str(Instant t) {
+    return t == null ? null : t.toString();
+  }
+}
