@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -49,9 +48,9 @@ public final class ScheduleRoutes implements Routes {
    * @param serverExists tells whether a server is known (the server feature answers it)
    */
   public ScheduleRoutes(Scheduler scheduler, Predicate<ServerId> serverExists, Clock clock) {
-    this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-    this.serverExists = Objects.requireNonNull(serverExists, "serverExists");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    this.scheduler = scheduler;
+    this.serverExists = serverExists;
+    this.clock = clock;
   }
 
   @Override
