@@ -1,14 +1,20 @@
 package dev.peon.orc.app;
 
-import dev.peon.orc.auth.ApiKeyAuthenticator;
+import dev.peon.orc.audit.AuditLog;
+import dev.peon.orc.audit.AuditRoutes;
 import dev.peon.orc.auth.ApiKeyStore;
+import dev.peon.orc.auth.AuthGuard;
+import dev.peon.orc.auth.AuthRoutes;
 import dev.peon.orc.auth.AuthThrottle;
+import dev.peon.orc.auth.IdentityService;
+import dev.peon.orc.auth.OwnerBootstrap;
+import dev.peon.orc.auth.Role;
 import dev.peon.orc.compat.PeonV1Routes;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.config.Secret;
+import dev.peon.orc.event.Event;
 import dev.peon.orc.event.EventBus;
 import dev.peon.orc.event.EventRoutes;
-import dev.peon.orc.http.AccessCheck;
 import dev.peon.orc.http.DocsRoutes;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.Problem;
@@ -129,14 +135,14 @@ public final class Application implements AutoCloseable {
             },
             events);
     scheduler.start();
-    ApiKeyAuthenticator auth = new ApiKeyAuthenticator(key, new AuthThrottle(clock));
-    AccessCheck access =
-        (address, presented) ->
-            switch (auth.check(address, presented)) {
-              case ALLOWED -> AccessCheck.Outcome.ALLOWED;
-              case DENIED -> AccessCheck.Outcome.DENIED;
-              case THROTTLED -> AccessCheck.Outcome.THROTTLED;
-            };
+    IdentityService identities = new IdentityService(db, clock);
+    OwnerBootstrap.ensureOwner(
+        identities, config.ownerName(), config.ownerPassword(), config.dataDir());
+    AuditLog audit = new AuditLog(db, clock, config.dataDir().resolve("audit-head"));
+    AuthThrottle throttle = new AuthThrottle(clock);
+    AuthGuard guard =
+        new AuthGuard(identities, key, Role.fromWire(config.v1KeyRole()), throttle, audit);
+    events.subscribe(0, e -> auditSignificant(audit, e));
     OperationService operations = new OperationService(events, clock, Application::operationError);
     EventRoutes eventRoutes = new EventRoutes(events);
     Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
@@ -145,10 +151,12 @@ public final class Application implements AutoCloseable {
     HttpServer http =
         new HttpServer(
             config,
-            access,
+            guard,
             metrics,
             List.of(
                 new DocsRoutes(),
+                new AuthRoutes(identities, throttle, audit, clock),
+                new AuditRoutes(audit),
                 new MetricsRoutes(metrics),
                 new PeonV1Routes(servers, plans, scheduler, clock, version()),
                 new HealthRoutes(db, runtime),
@@ -189,6 +197,30 @@ public final class Application implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** Events that are audited without a request: scheduled runs (actor: the scheduler). */
+  private static void auditSignificant(AuditLog audit, Event e) {
+    if (!e.type().equals("schedule.run")) {
+      return;
+    }
+    Object result = e.data().get("result");
+    String outcome =
+        result instanceof java.util.Map<?, ?> r
+            ? String.valueOf(r.get("status"))
+            : String.valueOf(result);
+    audit.append(
+        new AuditLog.Record(
+            "scheduler",
+            null,
+            null,
+            null,
+            "schedule.run",
+            e.server(),
+            outcome.equals("succeeded")
+                ? "success"
+                : outcome.equals("skipped") ? "success" : "failure",
+            e.data()));
   }
 
   /** Classifies an operation's failure in problem-details words, without host details. */

@@ -19,6 +19,10 @@ public record Principal(
     Set<Permission> permissions,
     Map<String, Set<Permission>> grants) {
 
+  /** Reading a server and its schedules is not limited to granted servers. */
+  private static final Set<Permission> GLOBAL_READS =
+      Set.of(Permission.SERVER_READ, Permission.SCHEDULE_READ);
+
   public Principal {
     permissions = Set.copyOf(permissions);
     grants = Map.copyOf(grants);
@@ -29,7 +33,7 @@ public record Principal(
     if (!permissions.contains(p)) {
       return false;
     }
-    if (!p.perServer() || !role.grantedServersOnly()) {
+    if (!p.perServer() || !role.grantedServersOnly() || GLOBAL_READS.contains(p)) {
       return true;
     }
     if (server == null) {

@@ -49,6 +49,9 @@ public final class ConfigLoader {
     d.put("expose.secrets", "false");
     d.put("network.subnet.pool", "10.213.0.0/16");
     d.put("network.subnet.prefix", "28");
+    d.put("v1.key.role", "admin");
+    d.put("owner.name", "owner");
+    d.put("owner.password", "");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -170,6 +173,24 @@ public final class ConfigLoader {
     if (poolPrefix > 0 && prefix > 0 && prefix < poolPrefix) {
       problems.add("network.subnet.prefix: /" + prefix + " is larger than the pool /" + poolPrefix);
     }
+    String v1Role = v.get("v1.key.role").toLowerCase(java.util.Locale.ROOT);
+    if (!List.of("owner", "admin", "operator", "viewer").contains(v1Role)) {
+      problems.add(
+          "v1.key.role: '" + v.get("v1.key.role") + "' must be owner, admin, operator or viewer");
+    }
+    String ownerName = v.get("owner.name");
+    if (!ownerName.matches("[a-z0-9][a-z0-9_.-]{0,31}")) {
+      problems.add("owner.name: '" + ownerName + "' must be 1-32 of a-z, 0-9, _ . -");
+    }
+    Secret ownerPassword = null;
+    String op = v.get("owner.password");
+    if (!op.isEmpty()) {
+      if (op.length() < 10) {
+        problems.add("owner.password: must be at least 10 characters (value not shown)");
+      } else {
+        ownerPassword = new Secret(op);
+      }
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -187,7 +208,10 @@ public final class ConfigLoader {
         cors,
         expose,
         pool,
-        prefix);
+        prefix,
+        v1Role,
+        ownerName,
+        ownerPassword);
   }
 
   private static int intIn(Map<String, String> v, String k, int min, int max, List<String> p) {

@@ -11,6 +11,9 @@ import java.util.List;
  * @param apiKey the PEON v1 key from configuration, or null to use (or generate) the stored one
  * @param hostDataDir the data folder as the Docker host sees it, when running inside a container
  * @param planBranch branch of a git plan source; empty means the remote's default branch
+ * @param v1KeyRole the role of the PEON v1 key ({@code owner}, {@code admin}, {@code operator},
+ *     {@code viewer})
+ * @param ownerPassword the first owner's password, or null to generate one at first start
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -26,7 +29,10 @@ public record OrchestratorConfig(
     List<String> corsOrigins,
     boolean exposeSecrets,
     String subnetPool,
-    int subnetPrefix) {
+    int subnetPrefix,
+    String v1KeyRole,
+    String ownerName,
+    Secret ownerPassword) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);

@@ -27,13 +27,21 @@ public final class HttpServer implements AutoCloseable {
   private static final String ALLOWED_HEADERS =
       "Content-Type, X-Api-Key, Authorization, X-Request-Id";
   private static final Set<String> PUBLIC_PATHS =
-      Set.of(DocsRoutes.LEGACY_DOCUMENT, DocsRoutes.DOCUMENT, DocsRoutes.PAGE, "/healthz");
+      Set.of(
+          DocsRoutes.LEGACY_DOCUMENT,
+          DocsRoutes.DOCUMENT,
+          DocsRoutes.PAGE,
+          "/healthz",
+          "/api/v2/login");
 
   private final Javalin app;
   private final OrchestratorConfig config;
 
+  public static final String PRINCIPAL = "principal";
+  private static final String PERMISSIONS = "permissions";
+
   public HttpServer(OrchestratorConfig config, AccessCheck access, List<Routes> routes) {
-    this(config, access, RequestObserver.NONE, routes);
+    this(config, Guard.of(access), RequestObserver.NONE, routes);
   }
 
   public HttpServer(
@@ -41,6 +49,11 @@ public final class HttpServer implements AutoCloseable {
       AccessCheck access,
       RequestObserver observer,
       List<Routes> routes) {
+    this(config, Guard.of(access), observer, routes);
+  }
+
+  public HttpServer(
+      OrchestratorConfig config, Guard guard, RequestObserver observer, List<Routes> routes) {
     this.config = config;
     ObjectMapper mapper = new ObjectMapper();
     this.app =
@@ -54,7 +67,7 @@ public final class HttpServer implements AutoCloseable {
               c.router.treatMultipleSlashesAsSingleSlash = true;
               c.jetty.modifyServer(s -> s.setStopTimeout(2000));
               // runs last, on the request's own thread: metrics, access log, MDC cleanup
-              c.requestLogger.http((ctx, ms) -> finished(ctx, ms, observer));
+              c.requestLogger.http((ctx, ms) -> finished(ctx, ms, observer, guard));
             });
     app.before(
         ctx -> {
@@ -72,17 +85,15 @@ public final class HttpServer implements AutoCloseable {
             return;
           }
           if (ctx.path().startsWith("/api/") && !isPublic(ctx.path())) {
-            boolean v2 = isV2(ctx);
-            String presented = ctx.header("X-Api-Key");
-            String authz = ctx.header("Authorization");
-            if (presented == null && v2 && authz != null && authz.startsWith("Bearer ")) {
-              presented = authz.substring("Bearer ".length()).trim();
-            }
-            AccessCheck.Outcome o = access.check(ctx.ip(), presented);
-            switch (o) {
-              case ALLOWED -> {}
+            Guard.Authentication a = guard.authenticate(caller(ctx));
+            ctx.attribute(AUTHENTICATED, Boolean.TRUE);
+            switch (a.outcome()) {
+              case ALLOWED -> {
+                ctx.attribute(PRINCIPAL, a.principal());
+                ctx.attribute(PERMISSIONS, guard.permissions(a.principal()));
+              }
               case DENIED -> {
-                if (v2) {
+                if (isV2(ctx)) {
                   renderProblem(
                       ctx, Problem.of("unauthorized", 401, "A valid API key is required."));
                 } else {
@@ -90,10 +101,14 @@ public final class HttpServer implements AutoCloseable {
                 }
                 ctx.skipRemainingHandlers();
               }
+              case FORBIDDEN -> {
+                forbidden(ctx, a.detail() == null ? "Forbidden." : a.detail());
+                ctx.skipRemainingHandlers();
+              }
               case THROTTLED -> {
                 ctx.header("Retry-After", "300");
                 String m = "Too many failed authentication attempts; try again later.";
-                if (v2) {
+                if (isV2(ctx)) {
                   renderProblem(ctx, Problem.of("rate-limited", 429, m));
                 } else {
                   ctx.status(429).json(errorBody(ctx, m));
@@ -101,6 +116,18 @@ public final class HttpServer implements AutoCloseable {
                 ctx.skipRemainingHandlers();
               }
             }
+          }
+        });
+    app.beforeMatched(
+        ctx -> {
+          if (ctx.attribute(AUTHENTICATED) == null || ctx.method() == HandlerType.OPTIONS) {
+            return; // public path
+          }
+          String route = route(ctx);
+          if (!guard.permits(
+              ctx.attribute(PRINCIPAL), ctx.method().name(), route, ctx.pathParamMap())) {
+            forbidden(ctx, "You do not have the permission for this action.");
+            ctx.skipRemainingHandlers();
           }
         });
     for (Routes r : routes) {
@@ -143,10 +170,53 @@ public final class HttpServer implements AutoCloseable {
     return PUBLIC_PATHS.contains(p);
   }
 
-  private static void finished(Context ctx, Float ms, RequestObserver observer) {
+  private static final String AUTHENTICATED = "authenticated";
+
+  private static void forbidden(Context ctx, String message) {
+    if (isV2(ctx)) {
+      renderProblem(ctx, Problem.of("forbidden", 403, message));
+    } else {
+      ctx.status(403).json(errorBody(ctx, message));
+    }
+  }
+
+  private static Guard.Caller caller(Context ctx) {
+    return new Guard.Caller(
+        ctx.ip(),
+        ctx.method().name(),
+        ctx.path(),
+        ctx.attribute(REQUEST_ID),
+        ctx::header,
+        ctx::cookie);
+  }
+
+  /** What the caller of this request may do (everything when no guard decided). */
+  public static Permissions permissions(Context ctx) {
+    Permissions p = ctx.attribute(PERMISSIONS);
+    return p == null ? Permissions.ALL : p;
+  }
+
+  private static void finished(Context ctx, Float ms, RequestObserver observer, Guard guard) {
     try {
       String route = route(ctx);
       int status = ctx.statusCode();
+      String m = ctx.method().name();
+      boolean changing = !m.equals("GET") && !m.equals("HEAD") && !m.equals("OPTIONS");
+      boolean refused = status == 401 || status == 403 || status == 429;
+      if (ctx.attribute(AUTHENTICATED) != null && (changing || refused)) {
+        try {
+          guard.completed(
+              new Guard.Completed(
+                  ctx.attribute(PRINCIPAL),
+                  caller(ctx),
+                  route,
+                  routeParams(ctx),
+                  status,
+                  changing ? bodyOf(ctx) : null));
+        } catch (RuntimeException e) {
+          LOG.atError().setCause(e).log("audit failed");
+        }
+      }
       observer.observe(ctx.method().name(), route, status, ms / 1000.0);
       LOG.atDebug()
           .addKeyValue("method", ctx.method().name())
@@ -156,6 +226,27 @@ public final class HttpServer implements AutoCloseable {
           .log("request");
     } finally {
       MDC.remove(REQUEST_ID);
+    }
+  }
+
+  private static Map<String, String> routeParams(Context ctx) {
+    try {
+      return ctx.pathParamMap();
+    } catch (RuntimeException e) {
+      return Map.of();
+    }
+  }
+
+  private static String bodyOf(Context ctx) {
+    try {
+      String ct = ctx.contentType();
+      if (ct != null && !ct.startsWith("application/json")) {
+        return null; // uploads and the like are not copied into the audit log
+      }
+      String b = ctx.body();
+      return b.length() > 16_384 ? null : b;
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 

@@ -146,6 +146,27 @@ public final class JsonInput {
     return Optional.of(out);
   }
 
+  /** An array of strings, each at most {@code maxLength} characters. */
+  public Optional<List<String>> stringList(String field, int maxLength) {
+    JsonNode v = take(field);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (!v.isArray()) {
+      error(field, "must be an array of strings");
+      return Optional.empty();
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode e : v) {
+      if (!e.isTextual() || e.asText().length() > maxLength) {
+        error(field, "must be an array of strings of at most " + maxLength + " characters");
+        return Optional.empty();
+      }
+      out.add(e.asText());
+    }
+    return Optional.of(out);
+  }
+
   /** Records a validation error found by the caller. */
   public void reject(String field, String message) {
     error(field, message);

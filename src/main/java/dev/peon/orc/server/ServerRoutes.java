@@ -110,13 +110,13 @@ public final class ServerRoutes implements Routes {
       if (state != null && !state.equals(stateWord(v))) {
         continue;
       }
-      items.add(json(v));
+      items.add(json(v, ctx));
     }
     ctx.json(Map.of("items", items));
   }
 
   private void get(Context ctx) {
-    ctx.json(json(servers.get(id(ctx))));
+    ctx.json(json(servers.get(id(ctx)), ctx));
   }
 
   private void create(Context ctx) {
@@ -174,7 +174,7 @@ public final class ServerRoutes implements Routes {
     ctx.status(201);
     ctx.header("Location", "/api/v2/servers/" + v.id().uid());
     try {
-      ctx.contentType("application/json").result(mapper.writeValueAsString(json(v)));
+      ctx.contentType("application/json").result(mapper.writeValueAsString(json(v, ctx)));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -187,7 +187,7 @@ public final class ServerRoutes implements Routes {
     Map<String, String> settings = in.stringMap("settings", false).orElse(Map.of());
     in.finish();
     servers.get(id);
-    ctx.json(json(servers.changeSettings(id, description, settings)));
+    ctx.json(json(servers.changeSettings(id, description, settings), ctx));
   }
 
   private void delete(Context ctx) {
@@ -270,7 +270,9 @@ public final class ServerRoutes implements Routes {
     return s == null ? "missing" : s.wire();
   }
 
-  Map<String, Object> json(ServerView v) {
+  /** Secrets are shown only to callers holding {@code server.secrets} on that server. */
+  Map<String, Object> json(ServerView v, Context ctx) {
+    boolean show = exposeSecrets || HttpServer.permissions(ctx).may("server.secrets", v.id().uid());
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", v.id().uid());
     m.put("game", v.id().game().value());
@@ -295,11 +297,11 @@ public final class ServerRoutes implements Routes {
         .forEach(
             (k, val) -> {
               if (!k.equals("STEAM_ID")) {
-                settings.put(k, !exposeSecrets && SecretNames.isSecret(k) ? SecretNames.MASK : val);
+                settings.put(k, !show && SecretNames.isSecret(k) ? SecretNames.MASK : val);
               }
             });
     m.put("settings", settings);
-    m.put("config", v.serverConfig());
+    m.put("config", show && v.running() ? servers.rawServerConfig(v.id()) : v.serverConfig());
     m.put("startedAt", str(v.startedAt()));
     m.put("pendingRecreate", v.pendingRecreate());
     m.put(
