@@ -58,7 +58,8 @@ public final class AuthGuard implements Guard {
     }
     String key = caller.header().apply("X-Api-Key");
     String authz = caller.header().apply("Authorization");
-    if (key == null && authz != null && authz.startsWith("Bearer ")) {
+    boolean v2 = caller.path().startsWith("/api/v2/");
+    if (key == null && v2 && authz != null && authz.startsWith("Bearer ")) {
       key = authz.substring("Bearer ".length()).trim();
     }
     Optional<Principal> p = Optional.empty();
