@@ -108,7 +108,45 @@ class OpenApiDocumentTest {
             "/api/docs",
             "/healthz",
             "/readyz",
-            "/metrics");
+            "/metrics",
+            "/api/v2/login");
+  }
+
+  @Test
+  void everyAuthenticatedOperationDocumentsForbiddenAndSessionsNeedTheCsrfHeader() {
+    JsonNode session = doc.at("/components/securitySchemes/Session");
+    assertThat(session.path("type").asText()).isEqualTo("apiKey");
+    assertThat(session.path("in").asText()).isEqualTo("cookie");
+    assertThat(session.path("name").asText()).isEqualTo("peon_session");
+    doc.path("paths")
+        .properties()
+        .forEach(
+            path ->
+                path.getValue()
+                    .properties()
+                    .forEach(
+                        op -> {
+                          if (!OPERATION_KEYS.contains(op.getKey())) {
+                            return;
+                          }
+                          JsonNode security = op.getValue().get("security");
+                          if (security != null && security.isEmpty()) {
+                            return; // public
+                          }
+                          String name = op.getKey() + " " + path.getKey();
+                          boolean v2 = path.getKey().startsWith("/api/v2/");
+                          assertThat(op.getValue().at("/responses/403/$ref").asText())
+                              .as(name)
+                              .isEqualTo(
+                                  v2
+                                      ? "#/components/responses/ProblemForbidden"
+                                      : "#/components/responses/Forbidden");
+                          if (!op.getKey().equals("get")) {
+                            assertThat(op.getValue().path("parameters").toString())
+                                .as(name)
+                                .contains("#/components/parameters/CsrfToken");
+                          }
+                        }));
   }
 
   @Test
@@ -124,7 +162,8 @@ class OpenApiDocumentTest {
         .forEach(
             path -> {
               if (!path.getKey().startsWith("/api/v2/")
-                  || path.getKey().equals("/api/v2/openapi.json")) {
+                  || path.getKey().equals("/api/v2/openapi.json")
+                  || path.getKey().equals("/api/v2/login")) {
                 return;
               }
               path.getValue()
@@ -137,7 +176,7 @@ class OpenApiDocumentTest {
                         String name = op.getKey() + " " + path.getKey();
                         assertThat(op.getValue().path("security").toString())
                             .as(name)
-                            .isEqualTo("[{\"ApiKey\":[]},{\"Bearer\":[]}]");
+                            .isEqualTo("[{\"ApiKey\":[]},{\"Bearer\":[]},{\"Session\":[]}]");
                         assertThat(op.getValue().at("/responses/401/$ref").asText())
                             .as(name)
                             .isEqualTo("#/components/responses/ProblemUnauthorized");
