@@ -242,10 +242,14 @@ public final class AuditLog {
         });
   }
 
+  /** The newest id written to the head file; concurrent appends may finish out of order. */
+  private long headWritten;
+
   private synchronized void writeHead(long id, String hash) {
-    if (headFile == null) {
-      return;
+    if (headFile == null || id <= headWritten) {
+      return; // a later entry's head is already written: never move the head backwards
     }
+    headWritten = id;
     dev.peon.orc.fs.FileTrees.writeAtomically(
         headFile, (id + " " + hash + "\n").getBytes(StandardCharsets.UTF_8));
   }

@@ -56,6 +56,25 @@ class AuditLogTest {
   }
 
   @Test
+  void concurrentAppendsNeverMoveTheHeadFileBackwards() throws Exception {
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+      for (int t = 0; t < 8; t++) {
+        pool.submit(
+            () -> {
+              for (int i = 0; i < 50; i++) {
+                log.append(
+                    new AuditLog.Record(
+                        "system", null, null, null, "test", null, "success", Map.of()));
+              }
+            });
+      }
+    }
+    AuditLog.Verification v = log.verify();
+    assertThat(v.ok()).as(String.valueOf(v)).isTrue();
+    assertThat(v.entries()).isEqualTo(405);
+  }
+
+  @Test
   void verifiesAnIntactChain() {
     AuditLog.Verification v = log.verify();
     assertThat(v.ok()).isTrue();
