@@ -1,11 +1,15 @@
 package dev.peon.orc.app;
 
+import dev.peon.orc.cli.AuditCommand;
 import dev.peon.orc.cli.CompletionCommand;
 import dev.peon.orc.cli.EventsCommand;
+import dev.peon.orc.cli.KeysCommand;
+import dev.peon.orc.cli.MeCommand;
 import dev.peon.orc.cli.PlansCommand;
 import dev.peon.orc.cli.SchedulesCommand;
 import dev.peon.orc.cli.ServersCommand;
 import dev.peon.orc.cli.SystemCommand;
+import dev.peon.orc.cli.UsersCommand;
 import picocli.CommandLine.Command;
 
 /** The top-level {@code peon} command: {@code serve} runs the daemon, the rest are API clients. */
@@ -21,6 +25,10 @@ import picocli.CommandLine.Command;
       SchedulesCommand.class,
       EventsCommand.class,
       SystemCommand.class,
+      UsersCommand.class,
+      KeysCommand.class,
+      AuditCommand.class,
+      MeCommand.class,
       CompletionCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

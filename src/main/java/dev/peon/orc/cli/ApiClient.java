@@ -51,8 +51,25 @@ final class ApiClient {
     return send("DELETE", path, null);
   }
 
+  Response put(String path, Object body) {
+    return send("PUT", path, body);
+  }
+
+  Response patch(String path, Object body) {
+    return send("PATCH", path, body);
+  }
+
+  /** A GET that also answers (rather than throws) when the status is {@code alsoOk}. */
+  Response get(String path, int alsoOk) {
+    return send("GET", path, null, alsoOk);
+  }
+
   /** Sends a request; answers 2xx, throws {@link CliException} for anything else. */
   Response send(String method, String path, Object body) {
+    return send(method, path, body, -1);
+  }
+
+  private Response send(String method, String path, Object body, int alsoOk) {
     HttpRequest.BodyPublisher publisher;
     try {
       publisher =
@@ -76,7 +93,7 @@ final class ApiClient {
       throw new CliException(ExitCodes.FAILED, "interrupted");
     }
     JsonNode json = parse(res.body());
-    if (res.statusCode() >= 300) {
+    if (res.statusCode() >= 300 && res.statusCode() != alsoOk) {
       throw problem(res.statusCode(), res.body(), json);
     }
     return new Response(res.statusCode(), res.body(), json);

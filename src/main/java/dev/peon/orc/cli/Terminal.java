@@ -9,6 +9,11 @@ interface Terminal {
   /** Prompts and reads one line, or null at end of input. */
   String readLine(String prompt);
 
+  /** Prompts and reads a line without echo, or null at end of input or without a console. */
+  default char[] readPassword(String prompt) {
+    return null;
+  }
+
   /** The process's own console; non-interactive when any standard stream is redirected. */
   static Terminal system() {
     Console console = System.console();
@@ -22,6 +27,11 @@ interface Terminal {
       @Override
       public String readLine(String prompt) {
         return console == null ? null : console.readLine("%s", prompt);
+      }
+
+      @Override
+      public char[] readPassword(String prompt) {
+        return console == null ? null : console.readPassword("%s", prompt);
       }
     };
   }
