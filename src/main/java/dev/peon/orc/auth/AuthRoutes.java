@@ -273,7 +273,20 @@ public final class AuthRoutes implements Routes {
         throw new AuthException(
             AuthException.Kind.FORBIDDEN, "Creating a key for another user needs key.admin.");
       }
-      owner = ids.findByName(forUser).orElseThrow(AuthRoutes::noUser).id();
+      User target = ids.findByName(forUser).orElseThrow(AuthRoutes::noUser);
+      // a key for someone else must not carry more than the caller holds (an admin minting an
+      // owner's key would gain user.admin)
+      Set<Permission> carried = EnumSet.noneOf(Permission.class);
+      carried.addAll(target.role().permissions());
+      if (scope != null) {
+        carried.retainAll(scope);
+      }
+      if (!p.permissions().containsAll(carried)) {
+        throw new AuthException(
+            AuthException.Kind.FORBIDDEN,
+            "A key for " + forUser + " would carry permissions you do not hold; narrow its scope.");
+      }
+      owner = target.id();
     } else if (p.userId() == null) {
       throw new AuthException(
           AuthException.Kind.INVALID, "The v1 key has no user; name one with \"user\".");
