@@ -13,10 +13,17 @@ import dev.peon.orc.runtime.ContainerInfo;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -44,6 +51,7 @@ import picocli.CommandLine;
 class CliIT {
   private static final String KEY = "cli-it-key-" + Long.toHexString(System.nanoTime());
   private static final String ID = "cligame.one";
+  private static final String OWNER_PASSWORD = "owner-pw-" + Long.toHexString(System.nanoTime());
 
   private Path root;
   private Path data;
@@ -78,6 +86,8 @@ class CliIT {
                     "5s",
                     "network.subnet.pool",
                     "10.218.0.0/20",
+                    "owner.password",
+                    OWNER_PASSWORD,
                     "docker.host",
                     TestDocker.host()));
     app = Application.start(cfg, Clock.systemUTC());
@@ -104,8 +114,12 @@ class CliIT {
   }
 
   private CliRun peon(String... args) {
+    return peonAs(KEY, args);
+  }
+
+  private CliRun peonAs(String key, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--url", url, "--api-key", KEY));
+    all.addAll(List.of("--url", url, "--api-key", key));
     return CliRun.of(all.toArray(String[]::new));
   }
 
@@ -252,6 +266,123 @@ class CliIT {
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(data.resolve("servers/cligame/one")).doesNotExist();
     assertThat(peon("servers", "show", ID).code()).isEqualTo(3);
+  }
+
+  // ------------------------------------------------------------------ users, keys, audit
+
+  private String ownerKey;
+  private String viewerKey;
+
+  /** The README's bootstrap: log in as the owner with a session, create a key with CSRF. */
+  @Test
+  @Order(10)
+  void ownerLogsInAndCreatesAKeyWithTheSession() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> login =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url + "/api/v2/login"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"owner\",\"password\":\"" + OWNER_PASSWORD + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+    String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+    assertThat(cookie).contains("peon_session=").contains("HttpOnly").contains("SameSite=Strict");
+    String session = cookie.substring(0, cookie.indexOf(';'));
+    String csrf = new ObjectMapper().readTree(login.body()).path("csrfToken").asText();
+    HttpRequest.Builder create =
+        HttpRequest.newBuilder(URI.create(url + "/api/v2/keys"))
+            .header("Content-Type", "application/json")
+            .header("Cookie", session)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"owner cli\"}"));
+    HttpResponse<String> noCsrf = http.send(create.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(noCsrf.statusCode()).as(noCsrf.body()).isEqualTo(403);
+    HttpResponse<String> created =
+        http.send(
+            create.header("X-CSRF-Token", csrf).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    ownerKey = new ObjectMapper().readTree(created.body()).path("secret").asText();
+    assertThat(ownerKey).startsWith("peon_");
+    CliRun me = peonAs(ownerKey, "me");
+    assertThat(me.code()).as(me.toString()).isZero();
+    assertThat(me.out()).contains("name         owner").contains("role         owner");
+  }
+
+  @Test
+  @Order(11)
+  void createsAViewerAndAKeyForIt() {
+    InputStream stdin = System.in;
+    try {
+      System.setIn(new ByteArrayInputStream("viewer-pw-12345\n".getBytes(StandardCharsets.UTF_8)));
+      CliRun add =
+          peonAs(ownerKey, "users", "add", "watcher", "--role", "viewer", "--password-stdin");
+      assertThat(add.code()).as(add.toString()).isZero();
+    } finally {
+      System.setIn(stdin);
+    }
+    CliRun list = peonAs(ownerKey, "users", "list");
+    assertThat(list.out()).containsPattern("watcher +viewer +yes");
+    CliRun key =
+        peonAs(ownerKey, "keys", "create", "watch key", "--user", "watcher", "--expires", "1d");
+    assertThat(key.code()).as(key.toString()).isZero();
+    viewerKey = key.out().strip();
+    assertThat(viewerKey).matches("peon_[0-9a-f]{12}_[A-Za-z0-9_-]{43}");
+    CliRun me = peonAs(viewerKey, "me");
+    assertThat(me.code()).as(me.toString()).isZero();
+    assertThat(me.out()).contains("watcher").contains("viewer").contains("server.read");
+    assertThat(me.out()).doesNotContain("server.create");
+  }
+
+  @Test
+  @Order(12)
+  void forbiddenActionsExitWith5() {
+    CliRun create =
+        peonAs(
+            viewerKey,
+            "servers",
+            "create",
+            "cligame",
+            "two",
+            "--set",
+            "SERVER_NAME=x",
+            "--set",
+            "WORLD_NAME=y");
+    assertThat(create.code()).as(create.toString()).isEqualTo(5);
+    assertThat(create.err()).contains("Forbidden");
+    assertThat(peonAs(viewerKey, "users", "list").code()).isEqualTo(5);
+    // the v1 key (role admin) may not mint a key that carries the owner's user.admin
+    CliRun escalate = peon("keys", "create", "sneaky", "--user", "owner");
+    assertThat(escalate.code()).as(escalate.toString()).isEqualTo(5);
+  }
+
+  @Test
+  @Order(13)
+  void auditRecordsTheseAndItsChainVerifies() {
+    CliRun denied = peonAs(ownerKey, "audit", "--outcome", "denied", "--action", "server.create");
+    assertThat(denied.code()).as(denied.toString()).isZero();
+    assertThat(denied.out()).contains("user:watcher").contains("server.create");
+    CliRun created = peonAs(ownerKey, "audit", "--action", "user.create");
+    assertThat(created.out()).contains("user:owner").contains("success");
+    CliRun verify = peonAs(ownerKey, "audit", "--verify");
+    assertThat(verify.code()).as(verify.toString()).isZero();
+    assertThat(verify.out()).startsWith("audit log intact: ");
+  }
+
+  @Test
+  @Order(14)
+  void aRevokedKeyStopsWorkingAtOnce() throws IOException {
+    CliRun keys = peonAs(ownerKey, "keys", "list", "--all", "--json");
+    String id = null;
+    for (JsonNode k : new ObjectMapper().readTree(keys.out()).path("items")) {
+      if (k.path("name").asText().equals("watch key")) {
+        id = k.path("id").asText();
+      }
+    }
+    assertThat(id).isNotNull();
+    assertThat(peonAs(ownerKey, "keys", "revoke", id).code()).isZero();
+    assertThat(peonAs(viewerKey, "me").code()).isEqualTo(5);
   }
 
   // ------------------------------------------------------------------ helpers
