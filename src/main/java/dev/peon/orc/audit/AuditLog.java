@@ -26,6 +26,12 @@ import java.util.function.Consumer;
  */
 public final class AuditLog {
   static final String GENESIS = "0".repeat(64);
+
+  /** Fixed-width UTC times, so that text order is time order in SQL comparisons. */
+  private static final java.time.format.DateTimeFormatter STAMP =
+      java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'")
+          .withZone(java.time.ZoneOffset.UTC);
+
   private static final List<String> SECRET_MARKERS =
       List.of("pass", "secret", "token", "key", "gslt", "rcon", "auth", "credential", "cookie");
 
@@ -95,7 +101,7 @@ public final class AuditLog {
                           + " target, outcome, params, prev_hash, hash) VALUES"
                           + " (?,?,?,?,?,?,?,?,?,?,?,?)")) {
                 ps.setLong(1, id);
-                ps.setString(2, at.toString());
+                ps.setString(2, STAMP.format(at));
                 ps.setString(3, r.actor());
                 ps.setString(4, r.keyId());
                 ps.setString(5, r.source());
@@ -165,11 +171,11 @@ public final class AuditLog {
     }
     if (q.from() != null) {
       sql.append(" AND at >= ?");
-      args.add(q.from().toString());
+      args.add(STAMP.format(q.from()));
     }
     if (q.to() != null) {
       sql.append(" AND at < ?");
-      args.add(q.to().toString());
+      args.add(STAMP.format(q.to()));
     }
     sql.append(" ORDER BY id LIMIT ?");
     args.add(q.limit());

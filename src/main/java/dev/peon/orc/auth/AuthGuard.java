@@ -88,7 +88,11 @@ public final class AuthGuard implements Guard {
       }
     }
     if (p.isEmpty()) {
-      throttle.recordFailure(caller.address());
+      boolean presentedSomething = key != null || caller.cookie().apply(SESSION_COOKIE) != null;
+      if (presentedSomething) {
+        // only wrong credentials count towards a lock-out, not a page asking before login
+        throttle.recordFailure(caller.address());
+      }
       LOG.atWarn()
           .addKeyValue("address", caller.address())
           .addKeyValue("keyPresent", key != null)

@@ -25,7 +25,7 @@ public final class HttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
   public static final String REQUEST_ID = "requestId";
   private static final String ALLOWED_HEADERS =
-      "Content-Type, X-Api-Key, Authorization, X-Request-Id";
+      "Content-Type, X-Api-Key, Authorization, X-Request-Id, X-CSRF-Token, Idempotency-Key, Last-Event-ID";
   private static final Set<String> PUBLIC_PATHS =
       Set.of(
           DocsRoutes.LEGACY_DOCUMENT,
@@ -344,12 +344,13 @@ public final class HttpServer implements AutoCloseable {
       ctx.header("Access-Control-Allow-Origin", "*");
     } else if (allowed.contains(origin)) {
       ctx.header("Access-Control-Allow-Origin", origin);
+      ctx.header("Access-Control-Allow-Credentials", "true"); // session cookies, named origins only
       ctx.header("Vary", "Origin");
     } else {
       return;
     }
     ctx.header("Access-Control-Allow-Headers", ALLOWED_HEADERS);
-    ctx.header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
+    ctx.header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
     ctx.header("Access-Control-Max-Age", "600");
   }
 
