@@ -354,8 +354,8 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * Every registered route, as {@code METHOD /path} (WebSocket endpoints as {@code GET /path}, the
-   * upgrade request), for tests that check each route against the permission catalogue.
+   * Every registered route, as {@code METHOD /path} (WebSocket endpoints as {@code WS /path}; their
+   * upgrade is a GET), for tests that check each route against the permission catalogue.
    */
   public List<String> routes() {
     List<String> out = new java.util.ArrayList<>();
@@ -368,7 +368,7 @@ public final class HttpServer implements AutoCloseable {
     }
     for (var w : router.allWsHandlers()) {
       if (w.getType() == io.javalin.websocket.WsHandlerType.WEBSOCKET) {
-        out.add("GET " + w.getPath());
+        out.add("WS " + w.getPath());
       }
     }
     return out;
