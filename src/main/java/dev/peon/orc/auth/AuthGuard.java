@@ -89,6 +89,7 @@ public final class AuthGuard implements Guard {
     }
     if (p.isEmpty()) {
       throttle.recordFailure(caller.address());
+      throttle.slowDown(caller.address());
       LOG.atWarn()
           .addKeyValue("address", caller.address())
           .addKeyValue("keyPresent", key != null)

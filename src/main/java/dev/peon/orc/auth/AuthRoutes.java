@@ -126,6 +126,7 @@ public final class AuthRoutes implements Routes {
       throttle.recordFailure(ctx.ip());
       throttle.recordFailure(account);
       auditLogin(ctx, name, "failure");
+      throttle.slowDown(ctx.ip(), account);
       throw new AuthException(AuthException.Kind.UNAUTHORIZED, "Wrong name or password.");
     }
     throttle.recordSuccess(account);

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Brute force and audit integrity over HTTP, against a real orchestrator on a fake clock: repeated
- * failures from one address or on one account are refused for a while and audited; tampering with
- * the audit table on disk (edit, delete, reorder, truncate) is reported by {@code
+ * failures from one address or on one account are slowed, then refused for a while, and audited;
+ * tampering with the audit table on disk (edit, delete, reorder, truncate) is reported by {@code
  * /api/v2/audit/verify} after a restart; nothing secret ever reaches the log.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -78,6 +78,7 @@ class AuthAuditIT {
     for (int i = 0; i < 10; i++) {
       String wrong = "peon_" + keyId + "_" + String.format("%043d", i);
       neverLogged.add(wrong);
+      long t0 = System.nanoTime();
       Res r =
           h.call(
               attacker,
@@ -85,7 +86,11 @@ class AuthAuditIT {
               "/api/v2/servers",
               null,
               Map.of("X-Api-Key", wrong, "X-Request-Id", "bf-key-" + i));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
       assertThat(r.status()).as("attempt " + i).isEqualTo(401);
+      if (i == 8) { // the 9th failure within the minute waits 600 ms before its answer
+        assertThat(ms).as("slowed down").isGreaterThanOrEqualTo(550);
+      }
     }
     // now locked out: even the right key is refused, with a Retry-After
     Res locked =
@@ -132,8 +137,13 @@ class AuthAuditIT {
     for (int i = 0; i < 10; i++) {
       String wrong = "wrong-password-" + i;
       neverLogged.add(wrong);
+      long t0 = System.nanoTime();
       Res r = login("127.0.3." + (i + 1), "victim", wrong, "bf-login-" + i);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
       assertThat(r.status()).as("attempt " + i).isEqualTo(401);
+      if (i == 8) { // slowed by the account's failures, though each came from a new address
+        assertThat(ms).as("slowed down").isGreaterThanOrEqualTo(550);
+      }
     }
     // the account is locked, even for the right password from a new address
     Res locked = login("127.0.3.50", "victim", VICTIM_PASSWORD, "bf-login-locked");
