@@ -199,6 +199,11 @@ public final class Application implements AutoCloseable {
     return port;
   }
 
+  /** Every registered route as {@code METHOD /path} (for the permission matrix test). */
+  public List<String> routes() {
+    return http.routes();
+  }
+
   /** Events that are audited without a request: scheduled runs (actor: the scheduler). */
   private static void auditSignificant(AuditLog audit, Event e) {
     if (!e.type().equals("schedule.run")) {

@@ -92,6 +92,7 @@ public final class AuthGuard implements Guard {
       if (presentedSomething) {
         // only wrong credentials count towards a lock-out, not a page asking before login
         throttle.recordFailure(caller.address());
+        throttle.slowDown(caller.address());
       }
       LOG.atWarn()
           .addKeyValue("address", caller.address())

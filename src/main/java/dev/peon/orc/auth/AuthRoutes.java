@@ -126,6 +126,7 @@ public final class AuthRoutes implements Routes {
       throttle.recordFailure(ctx.ip());
       throttle.recordFailure(account);
       auditLogin(ctx, name, "failure");
+      throttle.slowDown(ctx.ip(), account);
       throw new AuthException(AuthException.Kind.UNAUTHORIZED, "Wrong name or password.");
     }
     throttle.recordSuccess(account);
@@ -292,9 +293,16 @@ public final class AuthRoutes implements Routes {
           AuthException.Kind.INVALID, "The v1 key has no user; name one with \"user\".");
     } else {
       owner = p.userId();
+    }
+    if (p.userId() != null && owner == p.userId()) {
+      // a key for oneself (also when named with "user") is no wider than the caller: a scoped key
+      // cannot mint an unscoped one
       if (scope != null && !p.permissions().containsAll(scope)) {
         throw new AuthException(
             AuthException.Kind.INVALID, "A key's scope cannot exceed your own permissions.");
+      }
+      if (scope == null && !p.permissions().containsAll(p.role().permissions())) {
+        scope = p.permissions();
       }
     }
     IdentityService.CreatedKey k = ids.createKey(owner, name, scope, expiresAt);

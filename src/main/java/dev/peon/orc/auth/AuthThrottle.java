@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Throttles repeated authentication failures per source address: after {@code maxFailures} failures
  * within {@code window}, the address is refused for {@code lockout}, even with the right key. A
  * success clears the failure count, but never ends a lock-out early. At most {@code maxTracked}
- * addresses are remembered; the least recently seen is forgotten first. Thread-safe.
+ * addresses are remembered; the least recently seen is forgotten first. Before the lock-out,
+ * answers to further failures are slowed down ({@link #delay}). Thread-safe.
  */
 public final class AuthThrottle {
   private static final Logger LOG = LoggerFactory.getLogger(AuthThrottle.class);
@@ -84,6 +85,49 @@ public final class AuthThrottle {
           .addKeyValue("address", address)
           .addKeyValue("lockout", lockout)
           .log("too many authentication failures; address locked out");
+    }
+  }
+
+  /**
+   * Failures within the window that cost nothing; each further one waits {@link #DELAY_STEP} more.
+   */
+  public static final int FREE_FAILURES = 3;
+
+  public static final Duration DELAY_STEP = Duration.ofMillis(100);
+  public static final Duration MAX_DELAY = Duration.ofSeconds(1);
+
+  /**
+   * How long to hold the answer to a failure of {@code address} (slowing guessing before the
+   * lock-out): zero for the first {@value #FREE_FAILURES} failures within the window, then one more
+   * {@link #DELAY_STEP} per failure, at most {@link #MAX_DELAY}.
+   */
+  public synchronized Duration delay(String address) {
+    Attempts attempts = byAddress.get(Objects.requireNonNull(address, "address"));
+    if (attempts == null || attempts.blockedUntil != null) {
+      return Duration.ZERO;
+    }
+    attempts.forgetBefore(clock.instant().minus(window));
+    int extra = attempts.failures.size() - FREE_FAILURES;
+    return extra <= 0 ? Duration.ZERO : min(DELAY_STEP.multipliedBy(extra), MAX_DELAY);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /** Sleeps for {@link #delay}; a virtual thread waits cheaply. */
+  public void slowDown(String... keys) {
+    Duration d = Duration.ZERO;
+    for (String k : keys) {
+      Duration dk = delay(k);
+      d = dk.compareTo(d) > 0 ? dk : d;
+    }
+    if (d.isPositive()) {
+      try {
+        Thread.sleep(d);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -354,6 +354,27 @@ public final class HttpServer implements AutoCloseable {
     ctx.header("Access-Control-Max-Age", "600");
   }
 
+  /**
+   * Every registered route, as {@code METHOD /path} (WebSocket endpoints as {@code WS /path}; their
+   * upgrade is a GET), for tests that check each route against the permission catalogue.
+   */
+  public List<String> routes() {
+    List<String> out = new java.util.ArrayList<>();
+    var router = app.unsafeConfig().pvt.internalRouter;
+    for (var e : router.allHttpHandlers()) {
+      HandlerType m = e.getEndpoint().getMethod();
+      if (m.isHttpMethod() && m != HandlerType.HEAD && m != HandlerType.OPTIONS) {
+        out.add(m.name() + " " + e.getEndpoint().getPath());
+      }
+    }
+    for (var w : router.allWsHandlers()) {
+      if (w.getType() == io.javalin.websocket.WsHandlerType.WEBSOCKET) {
+        out.add("WS " + w.getPath());
+      }
+    }
+    return out;
+  }
+
   /** Starts listening; returns the bound port (useful with port 0). */
   public int start() {
     app.start(config.listenHost(), config.listenPort());

@@ -130,4 +130,37 @@ class AuthThrottleTest {
     wide.recordFailure(ADDR);
     assertThat(wide.isBlocked(ADDR)).isTrue();
   }
+
+  @Test
+  void slowsFailuresDownBeforeTheLockOut() {
+    AuthThrottle t =
+        new AuthThrottle(clock, 10, Duration.ofSeconds(60), Duration.ofMinutes(5), 100);
+    List<Duration> delays = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      t.recordFailure(ADDR);
+      delays.add(t.delay(ADDR));
+    }
+    assertThat(delays)
+        .containsExactly(
+            Duration.ZERO,
+            Duration.ZERO,
+            Duration.ZERO,
+            Duration.ofMillis(100),
+            Duration.ofMillis(200),
+            Duration.ofMillis(300),
+            Duration.ofMillis(400),
+            Duration.ofMillis(500),
+            Duration.ofMillis(600),
+            Duration.ZERO); // locked out: refused at once instead
+    assertThat(t.delay("198.51.100.1")).isZero();
+    clock.advance(Duration.ofMinutes(6));
+    t.recordFailure(ADDR);
+    assertThat(t.delay(ADDR)).isZero();
+    for (int i = 0; i < 8; i++) {
+      t.recordFailure(ADDR);
+    }
+    assertThat(t.delay(ADDR)).isEqualTo(Duration.ofMillis(600));
+    clock.advance(Duration.ofSeconds(61)); // old failures leave the window
+    assertThat(t.delay(ADDR)).isZero();
+  }
 }
