@@ -3,9 +3,15 @@ package dev.peon.orc.app;
 import dev.peon.orc.auth.ApiKeyAuthenticator;
 import dev.peon.orc.auth.ApiKeyStore;
 import dev.peon.orc.auth.AuthThrottle;
+import dev.peon.orc.compat.PeonV1ConsoleRoutes;
 import dev.peon.orc.compat.PeonV1Routes;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.config.Secret;
+import dev.peon.orc.console.ConsoleRoutes;
+import dev.peon.orc.console.ConsoleService;
+import dev.peon.orc.console.ConsoleSettings;
+import dev.peon.orc.console.ConsoleTickets;
+import dev.peon.orc.console.ServerLookup;
 import dev.peon.orc.event.EventBus;
 import dev.peon.orc.event.EventRoutes;
 import dev.peon.orc.http.AccessCheck;
@@ -53,6 +59,7 @@ public final class Application implements AutoCloseable {
   private final OperationService operations;
   private final EventRoutes eventRoutes;
   private final int port;
+  private ConsoleService console;
 
   private Application(
       Database db,
@@ -128,11 +135,19 @@ public final class Application implements AutoCloseable {
     OperationService operations = new OperationService(events, clock, Application::operationError);
     ScheduleRepository scheduleRepository = new ScheduleRepository(db);
     EventRoutes eventRoutes = new EventRoutes(events);
+    ConsoleService console =
+        new ConsoleService(
+            runtime, ServerLookup.of(servers), events, clock, ConsoleSettings.defaults());
+    console.start();
+    ConsoleTickets tickets = new ConsoleTickets(clock);
     HttpServer http =
         new HttpServer(
             config,
             access,
+            tickets,
             List.of(
+                new PeonV1ConsoleRoutes(console), // before PeonV1Routes: it owns /server/logs/
+                new ConsoleRoutes(console, tickets, clock),
                 new PeonV1Routes(servers, plans, scheduler, clock, version()),
                 new HealthRoutes(db, runtime),
                 new ServerRoutes(
@@ -158,6 +173,7 @@ public final class Application implements AutoCloseable {
                     clock)));
     Application app =
         new Application(db, runtime, servers, scheduler, operations, eventRoutes, http);
+    app.console = console;
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
         .addKeyValue("dataDir", config.dataDir())
@@ -207,6 +223,9 @@ public final class Application implements AutoCloseable {
 
   @Override
   public void close() {
+    if (console != null) {
+      console.close();
+    }
     eventRoutes.close();
     http.close();
     scheduler.close();

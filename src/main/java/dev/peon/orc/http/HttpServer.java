@@ -31,6 +31,15 @@ public final class HttpServer implements AutoCloseable {
   private final OrchestratorConfig config;
 
   public HttpServer(OrchestratorConfig config, AccessCheck access, List<Routes> routes) {
+    this(config, access, UpgradeTickets.NONE, routes);
+  }
+
+  /**
+   * With {@code tickets}, a WebSocket upgrade without a key may present {@code ?ticket=} instead
+   * (browsers cannot set headers on WebSockets).
+   */
+  public HttpServer(
+      OrchestratorConfig config, AccessCheck access, UpgradeTickets tickets, List<Routes> routes) {
     this.config = config;
     ObjectMapper mapper = new ObjectMapper();
     this.app =
@@ -90,6 +99,9 @@ public final class HttpServer implements AutoCloseable {
             }
           }
         });
+    // WebSocket upgrades skip the before-handlers above (Javalin 6 runs wsBeforeUpgrade instead)
+    app.wsBeforeUpgrade(ctx -> checkUpgrade(ctx, access, tickets));
+    app.exception(UpgradeRefused.class, (e, ctx) -> refuseUpgrade(ctx, e));
     for (Routes r : routes) {
       r.register(app);
     }
@@ -125,6 +137,61 @@ public final class HttpServer implements AutoCloseable {
             genericError(ctx, 405, "Method not allowed for this endpoint.");
           }
         });
+  }
+
+  /** Origin, then key or ticket, for every WebSocket upgrade. */
+  private void checkUpgrade(Context ctx, AccessCheck access, UpgradeTickets tickets) {
+    ctx.attribute(REQUEST_ID, UUID.randomUUID().toString());
+    String origin = ctx.header("Origin");
+    List<String> allowed = config.corsOrigins();
+    if (origin != null && !allowed.contains("*") && !allowed.contains(origin)) {
+      LOG.atWarn().addKeyValue("origin", origin).log("WebSocket from a foreign origin refused");
+      throw new UpgradeRefused(403, "This origin may not open a WebSocket here.");
+    }
+    String presented = ctx.header("X-Api-Key");
+    String authz = ctx.header("Authorization");
+    if (presented == null && authz != null && authz.startsWith("Bearer ")) {
+      presented = authz.substring("Bearer ".length()).trim();
+    }
+    String ticket = ctx.queryParam("ticket");
+    if (presented == null && ticket != null) {
+      if (tickets.redeem(ticket, ctx.path())) {
+        return;
+      }
+      throw new UpgradeRefused(401, "The ticket is invalid, expired or already used.");
+    }
+    switch (access.check(ctx.ip(), presented)) {
+      case ALLOWED -> {}
+      case DENIED -> throw new UpgradeRefused(401, "A valid API key is required.");
+      case THROTTLED -> throw new UpgradeRefused(429, "Too many failed authentication attempts.");
+    }
+  }
+
+  private static void refuseUpgrade(Context ctx, UpgradeRefused e) {
+    if (isV2(ctx)) {
+      String type =
+          switch (e.status) {
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            default -> "rate-limited";
+          };
+      renderProblem(ctx, Problem.of(type, e.status, e.getMessage()));
+    } else if (e.status == 401) {
+      jsonString(ctx.status(401), "Not authorized");
+    } else {
+      ctx.status(e.status).json(errorBody(ctx, e.getMessage()));
+    }
+  }
+
+  /** Ends a WebSocket upgrade with an HTTP answer. */
+  private static final class UpgradeRefused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int status;
+
+    UpgradeRefused(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
   }
 
   private static boolean isV2(Context ctx) {
