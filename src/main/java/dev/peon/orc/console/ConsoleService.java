@@ -276,7 +276,10 @@ public final class ConsoleService implements AutoCloseable {
             synchronized (c) {
               c.follow = s;
             }
-            LOG.atDebug().addKeyValue("serverId", c.id).log("following console output");
+            LOG.atDebug()
+                .addKeyValue("serverId", c.id)
+                .addKeyValue("since", since)
+                .log("following console output");
           } catch (RuntimeFailure e) {
             synchronized (c) {
               c.following = false;
@@ -291,21 +294,26 @@ public final class ConsoleService implements AutoCloseable {
 
   private void onLine(ServerConsole c, LogLine l) {
     synchronized (c) {
-      if (!c.cursor.admit(l)) {
-        return;
-      }
-      ConsoleLine line = c.history.append(l.time(), l.stream(), ConsoleLine.Source.GAME, l.text());
-      if (c.viewers.isEmpty()) {
-        return;
-      }
-      if (c.throttle.tryTake()) {
-        Outbound out = new Outbound.Line(line);
-        c.viewers.forEach(v -> v.offer(out));
-      } else {
-        c.throttled++;
-        c.throttledTotal++;
-        noticeThrottled(c);
-      }
+      record(c, l);
+    }
+  }
+
+  /** Records a line read from the log and sends it to viewers; caller holds the monitor. */
+  private void record(ServerConsole c, LogLine l) {
+    if (!c.cursor.admit(l)) {
+      return;
+    }
+    ConsoleLine line = c.history.append(l.time(), l.stream(), ConsoleLine.Source.GAME, l.text());
+    if (c.viewers.isEmpty()) {
+      return;
+    }
+    if (c.throttle.tryTake()) {
+      Outbound out = new Outbound.Line(line);
+      c.viewers.forEach(v -> v.offer(out));
+    } else {
+      c.throttled++;
+      c.throttledTotal++;
+      noticeThrottled(c);
     }
   }
 
@@ -333,6 +341,10 @@ public final class ConsoleService implements AutoCloseable {
   }
 
   private void onEnd(ServerConsole c, Throwable cause) {
+    LOG.atDebug()
+        .addKeyValue("serverId", c.id)
+        .addKeyValue("reason", cause == null ? "stopped" : String.valueOf(cause.getMessage()))
+        .log("console output ended");
     synchronized (c) {
       c.following = false;
       c.follow = null;

@@ -10,12 +10,17 @@ import java.time.format.DateTimeParseException;
 import java.util.function.Consumer;
 
 /**
- * Turns the engine's multiplexed log frames (requested with timestamps) into {@link LogLine}s, one
- * per line break, per stream. A line the engine split into partial entries (over 16 KiB) is joined
- * again; lines longer than {@link #MAX_LINE} bytes are cut. Not thread-safe: one per stream.
+ * Turns the engine's log output (requested with timestamps) into {@link LogLine}s, one per line
+ * break, per stream. docker-java cuts the engine's frames into pieces of at most 1 KiB wherever a
+ * socket read ends, so frame boundaries mean nothing here: bytes are joined per stream and split at
+ * line breaks, and each line starts with its timestamp. Lines longer than {@link #MAX_LINE} bytes
+ * are cut. Not thread-safe: one per stream.
  */
 final class LogFrames {
   static final int MAX_LINE = 64 * 1024;
+
+  /** {@code 2026-11-26T20:00:00.123456789Z} and some slack. */
+  private static final int MAX_STAMP = 40;
 
   private final Consumer<LogLine> sink;
   private final Pending stdout = new Pending(LogLine.Stream.STDOUT);
@@ -26,11 +31,10 @@ final class LogFrames {
   }
 
   void accept(Frame frame) {
-    Pending p = frame.getStreamType() == StreamType.STDERR ? stderr : stdout;
     if (frame.getStreamType() == StreamType.STDIN) {
       return;
     }
-    p.add(frame.getPayload());
+    (frame.getStreamType() == StreamType.STDERR ? stderr : stdout).add(frame.getPayload());
   }
 
   /** Emits what is left without a final line break (the stream ended mid-line). */
@@ -41,8 +45,8 @@ final class LogFrames {
 
   private final class Pending {
     private final LogLine.Stream stream;
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    private Instant time;
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    private Instant last;
 
     Pending(LogLine.Stream stream) {
       this.stream = stream;
@@ -53,20 +57,8 @@ final class LogFrames {
       while (start < payload.length) {
         int nl = indexOf(payload, (byte) '\n', start);
         int end = nl < 0 ? payload.length : nl;
-        int textStart = start;
-        // each entry starts with its timestamp, continuations of a partial line too
-        int space = indexOf(payload, (byte) ' ', start);
-        if (space > start && space < end && space - start <= 40) {
-          Instant t = parse(new String(payload, start, space - start, StandardCharsets.US_ASCII));
-          if (t != null) {
-            if (time == null) {
-              time = t;
-            }
-            textStart = space + 1;
-          }
-        }
-        int room = MAX_LINE - buffer.size();
-        buffer.write(payload, textStart, Math.max(0, Math.min(room, end - textStart)));
+        int room = MAX_LINE + MAX_STAMP - line.size();
+        line.write(payload, start, Math.max(0, Math.min(room, end - start)));
         if (nl < 0) {
           return;
         }
@@ -76,20 +68,34 @@ final class LogFrames {
     }
 
     void flush() {
-      if (buffer.size() > 0 || time != null) {
+      if (line.size() > 0) {
         emit();
       }
     }
 
     private void emit() {
-      String text = buffer.toString(StandardCharsets.UTF_8);
+      byte[] bytes = line.toByteArray();
+      line.reset();
+      int space = indexOf(bytes, (byte) ' ', 0);
+      Instant time = null;
+      int textStart = 0;
+      if (space > 0 && space <= MAX_STAMP) {
+        time = parse(new String(bytes, 0, space, StandardCharsets.US_ASCII));
+        if (time != null) {
+          textStart = space + 1;
+        }
+      }
+      if (time == null) {
+        // never seen from the engine; keep the order instead of inventing a clock reading
+        time = last == null ? Instant.EPOCH : last.plusNanos(1);
+      }
+      int length = Math.min(bytes.length - textStart, MAX_LINE);
+      String text = new String(bytes, textStart, length, StandardCharsets.UTF_8);
       if (text.endsWith("\r")) {
         text = text.substring(0, text.length() - 1);
       }
-      Instant t = time == null ? Instant.now() : time;
-      buffer.reset();
-      time = null;
-      sink.accept(new LogLine(t, stream, text));
+      last = time;
+      sink.accept(new LogLine(time, stream, text));
     }
   }
 
