@@ -29,13 +29,6 @@ final class ServerConsole {
   Instant lastThrottleNotice = Instant.EPOCH;
   String lastState;
 
-  /** When the last new line arrived, and how long a silence is trusted before a catch-up read. */
-  Instant lastLineAt = Instant.EPOCH;
-
-  Instant lastCheckAt = Instant.EPOCH;
-  java.time.Duration quietWait = ConsoleService.QUIET_FIRST;
-  boolean checking;
-
   ServerConsole(ServerId id, ConsoleSettings settings, Clock clock) {
     this.id = id;
     this.history = new ConsoleHistory(settings.historyLines());
