@@ -256,7 +256,7 @@ class ConsoleServiceTest {
   }
 
   @Test
-  void aViewerThatNeverReadsDropsItsOldestAndOthersGetEverything() {
+  void aViewerThatNeverReadsLosesItsOldestMessagesWithoutHoldingUpTheServerOrOthers() {
     start(new ConsoleSettings(1000, 1_000_000, 1_000_000, 100, 10, 20, Duration.ofHours(1)));
     startServer();
     RecordingSink stuck = new RecordingSink(true);
@@ -274,7 +274,7 @@ class ConsoleServiceTest {
     // at most one batch in hand plus the outbox got through; everything else was dropped
     assertThat(dropped).isGreaterThanOrEqualTo(5000 - 100 - 512 - 2);
     assertThat(stuck.texts().size()).isLessThanOrEqualTo(100 + 512 + 2);
-    assertThat(reader.ofType("dropped")).isEmpty();
+    assertThat(reader.texts().getLast()).isEqualTo("line 4999");
     assertThat(stuck.texts().getLast()).isEqualTo("line 4999");
   }
 
