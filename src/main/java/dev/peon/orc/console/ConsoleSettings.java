@@ -25,6 +25,6 @@ public record ConsoleSettings(
   public static final int MAX_COMMAND_CHARS = 1024;
 
   public static ConsoleSettings defaults() {
-    return new ConsoleSettings(1000, 30_000, 3_000, 4_096, 10, 20, Duration.ofSeconds(5));
+    return new ConsoleSettings(1000, 30_000, 10_000, 4_096, 10, 20, Duration.ofSeconds(5));
   }
 }
