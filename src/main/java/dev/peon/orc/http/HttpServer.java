@@ -150,7 +150,7 @@ public final class HttpServer implements AutoCloseable {
     }
     String presented = ctx.header("X-Api-Key");
     String authz = ctx.header("Authorization");
-    if (presented == null && authz != null && authz.startsWith("Bearer ")) {
+    if (presented == null && isV2(ctx) && authz != null && authz.startsWith("Bearer ")) {
       presented = authz.substring("Bearer ".length()).trim();
     }
     String ticket = ctx.queryParam("ticket");
