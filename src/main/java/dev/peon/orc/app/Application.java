@@ -9,9 +9,15 @@ import dev.peon.orc.auth.AuthThrottle;
 import dev.peon.orc.auth.IdentityService;
 import dev.peon.orc.auth.OwnerBootstrap;
 import dev.peon.orc.auth.Role;
+import dev.peon.orc.compat.PeonV1ConsoleRoutes;
 import dev.peon.orc.compat.PeonV1Routes;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.config.Secret;
+import dev.peon.orc.console.ConsoleRoutes;
+import dev.peon.orc.console.ConsoleService;
+import dev.peon.orc.console.ConsoleSettings;
+import dev.peon.orc.console.ConsoleTickets;
+import dev.peon.orc.console.ServerLookup;
 import dev.peon.orc.event.Event;
 import dev.peon.orc.event.EventBus;
 import dev.peon.orc.event.EventRoutes;
@@ -66,6 +72,7 @@ public final class Application implements AutoCloseable {
   private final EventRoutes eventRoutes;
   private final Metrics metrics;
   private final int port;
+  private ConsoleService console;
 
   private Application(
       Database db,
@@ -148,16 +155,24 @@ public final class Application implements AutoCloseable {
     Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
     metrics.listen(events);
     metrics.startSampling();
+    ConsoleService console =
+        new ConsoleService(
+            runtime, ServerLookup.of(servers), events, clock, ConsoleSettings.defaults());
+    console.start();
+    ConsoleTickets tickets = new ConsoleTickets(clock);
     HttpServer http =
         new HttpServer(
             config,
             guard,
             metrics,
+            tickets,
             List.of(
                 new DocsRoutes(),
                 new AuthRoutes(identities, throttle, audit, clock),
                 new AuditRoutes(audit),
                 new MetricsRoutes(metrics),
+                new PeonV1ConsoleRoutes(console), // before PeonV1Routes: it owns /server/logs/
+                new ConsoleRoutes(console, tickets, clock),
                 new PeonV1Routes(servers, plans, scheduler, clock, version()),
                 new HealthRoutes(db, runtime),
                 new ServerRoutes(
@@ -187,6 +202,7 @@ public final class Application implements AutoCloseable {
                     clock)));
     Application app =
         new Application(db, runtime, servers, scheduler, operations, eventRoutes, metrics, http);
+    app.console = console;
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
         .addKeyValue("dataDir", config.dataDir())
@@ -265,6 +281,9 @@ public final class Application implements AutoCloseable {
 
   @Override
   public void close() {
+    if (console != null) {
+      console.close();
+    }
     eventRoutes.close();
     http.close();
     metrics.close();

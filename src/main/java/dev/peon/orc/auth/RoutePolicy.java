@@ -37,7 +37,7 @@ public final class RoutePolicy {
       add("PUT", v1 + "/plans", "plans.sync", PLAN_SYNC, null);
       add("GET", v1 + "/plan/{game}", "plan.read", PLAN_READ, null);
       add("GET", v1 + "/server/logs/<uid>", "server.logs", SERVER_CONSOLE, "uid");
-      add("GET", v1 + "/ws/console/{uid}", "server.console", SERVER_CONSOLE, "uid");
+      add("GET", v1 + "/ws/console/<uid>", "server.console", SERVER_CONSOLE, "uid");
     }
     String s = "/api/v2/servers";
     add("GET", s, "servers.list", SERVER_READ, null);

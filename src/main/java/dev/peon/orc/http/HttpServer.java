@@ -41,7 +41,7 @@ public final class HttpServer implements AutoCloseable {
   private static final String PERMISSIONS = "permissions";
 
   public HttpServer(OrchestratorConfig config, AccessCheck access, List<Routes> routes) {
-    this(config, Guard.of(access), RequestObserver.NONE, routes);
+    this(config, Guard.of(access), RequestObserver.NONE, UpgradeTickets.NONE, routes);
   }
 
   public HttpServer(
@@ -49,11 +49,19 @@ public final class HttpServer implements AutoCloseable {
       AccessCheck access,
       RequestObserver observer,
       List<Routes> routes) {
-    this(config, Guard.of(access), observer, routes);
+    this(config, Guard.of(access), observer, UpgradeTickets.NONE, routes);
   }
 
+  /**
+   * @param tickets lets a WebSocket upgrade without a key present {@code ?ticket=} instead
+   *     (browsers cannot set headers on WebSockets)
+   */
   public HttpServer(
-      OrchestratorConfig config, Guard guard, RequestObserver observer, List<Routes> routes) {
+      OrchestratorConfig config,
+      Guard guard,
+      RequestObserver observer,
+      UpgradeTickets tickets,
+      List<Routes> routes) {
     this.config = config;
     ObjectMapper mapper = new ObjectMapper();
     this.app =
@@ -130,6 +138,9 @@ public final class HttpServer implements AutoCloseable {
             ctx.skipRemainingHandlers();
           }
         });
+    // WebSocket upgrades skip the before-handlers above (Javalin 6 runs wsBeforeUpgrade instead)
+    app.wsBeforeUpgrade(ctx -> checkUpgrade(ctx, guard, tickets));
+    app.exception(UpgradeRefused.class, (e, ctx) -> refuseUpgrade(ctx, e));
     for (Routes r : routes) {
       r.register(app);
     }
@@ -259,6 +270,67 @@ public final class HttpServer implements AutoCloseable {
       return RequestObserver.UNMATCHED;
     }
     return path == null || path.isEmpty() || path.equals("*") ? RequestObserver.UNMATCHED : path;
+  }
+
+  /** Origin, then key or ticket, then the route's permission, for every WebSocket upgrade. */
+  private void checkUpgrade(Context ctx, Guard guard, UpgradeTickets tickets) {
+    String rid = UUID.randomUUID().toString();
+    ctx.attribute(REQUEST_ID, rid);
+    String origin = ctx.header("Origin");
+    List<String> allowed = config.corsOrigins();
+    if (origin != null && !allowed.contains("*") && !allowed.contains(origin)) {
+      LOG.atWarn().addKeyValue("origin", origin).log("WebSocket from a foreign origin refused");
+      throw new UpgradeRefused(403, "This origin may not open a WebSocket here.");
+    }
+    String ticket = ctx.queryParam("ticket");
+    boolean keyPresented = ctx.header("X-Api-Key") != null || ctx.header("Authorization") != null;
+    Object principal;
+    if (!keyPresented && ticket != null) {
+      principal =
+          tickets
+              .redeem(ticket, ctx.path())
+              .orElseThrow(
+                  () -> new UpgradeRefused(401, "The ticket is invalid, expired or already used."));
+    } else {
+      Guard.Authentication a = guard.authenticate(caller(ctx));
+      switch (a.outcome()) {
+        case ALLOWED -> {}
+        case THROTTLED -> throw new UpgradeRefused(429, "Too many failed authentication attempts.");
+        default -> throw new UpgradeRefused(401, "A valid API key is required.");
+      }
+      principal = a.principal();
+    }
+    if (!guard.permits(principal, "GET", route(ctx), routeParams(ctx))) {
+      throw new UpgradeRefused(403, "You do not have the permission for this console.");
+    }
+    ctx.attribute(PRINCIPAL, principal);
+  }
+
+  private static void refuseUpgrade(Context ctx, UpgradeRefused e) {
+    if (isV2(ctx)) {
+      String type =
+          switch (e.status) {
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            default -> "rate-limited";
+          };
+      renderProblem(ctx, Problem.of(type, e.status, e.getMessage()));
+    } else if (e.status == 401) {
+      jsonString(ctx.status(401), "Not authorized");
+    } else {
+      ctx.status(e.status).json(errorBody(ctx, e.getMessage()));
+    }
+  }
+
+  /** Ends a WebSocket upgrade with an HTTP answer. */
+  private static final class UpgradeRefused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int status;
+
+    UpgradeRefused(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
   }
 
   private static boolean isV2(Context ctx) {

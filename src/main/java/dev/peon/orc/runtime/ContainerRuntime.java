@@ -1,6 +1,7 @@
 package dev.peon.orc.runtime;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +70,41 @@ public interface ContainerRuntime extends AutoCloseable {
 
   /** A live subscription. */
   interface Subscription extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  // ------------------------------------------------------------ console: output and input
+
+  /**
+   * Follows the container's output (stdout and stderr) from {@code since} (null: from the start of
+   * the log). The engine's {@code since} may be coarser than line timestamps, so lines at or
+   * shortly before {@code since} can arrive again: callers dedupe by {@link LogLine#time()}. Lines
+   * arrive in order on one thread; {@code end} is called once when the stream ends (null when the
+   * container stopped, the cause when it dropped), not after {@link Subscription#close()}.
+   */
+  Subscription followLogs(
+      String name, Instant since, Consumer<LogLine> line, Consumer<Throwable> end);
+
+  /**
+   * The container's logged output from {@code since} (null: all), at most the last {@code tail}
+   * lines ({@code tail <= 0}: no limit). {@code NOT_FOUND} when the container does not exist.
+   */
+  List<LogLine> logs(String name, Instant since, int tail);
+
+  /**
+   * Opens a writer to the stdin of a running container created with an open stdin. {@code
+   * NOT_FOUND} when the container does not exist.
+   */
+  StdinWriter openStdin(String name);
+
+  /** Writes lines to a container's stdin; thread-safe. */
+  interface StdinWriter extends AutoCloseable {
+    /** Writes {@code line} and a line break; throws {@link RuntimeFailure} when stdin is gone. */
+    void writeLine(String line);
+
+    boolean isOpen();
+
     @Override
     void close();
   }

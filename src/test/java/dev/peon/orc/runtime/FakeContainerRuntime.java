@@ -41,7 +41,9 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     INSPECT_IMAGE,
     PULL,
     STATS,
-    EVENTS
+    EVENTS,
+    LOGS,
+    STDIN
   }
 
   private final Object lock = new Object();
@@ -528,6 +530,176 @@ public final class FakeContainerRuntime implements ContainerRuntime {
   }
 
   private void emit(RuntimeEvent.Kind kind, ContainerInfo c) {
+    if (kind == RuntimeEvent.Kind.DIE) {
+      endOutput(c.name());
+    }
     emit(new RuntimeEvent(kind, c.id(), c.name(), c.labels(), clock.instant()));
+  }
+
+  // ------------------------------------------------------------------ console: output and input
+
+  private final Map<String, List<LogLine>> logs = new HashMap<>();
+  private final Map<String, List<LogFollower>> followers = new HashMap<>();
+  private final Map<String, List<String>> stdin = new HashMap<>();
+  private final Map<String, List<FakeStdin>> stdinWriters = new HashMap<>();
+  private volatile boolean echoStdin = true;
+
+  private record LogFollower(Consumer<LogLine> line, Consumer<Throwable> end) {}
+
+  /** Whether lines written to stdin come back as {@code echo: <line>} (as the fake game does). */
+  public void echoStdin(boolean echo) {
+    echoStdin = echo;
+  }
+
+  /** The container prints a line now (stamped by the clock). */
+  public void print(String name, LogLine.Stream stream, String text) {
+    print(name, new LogLine(clock.instant(), stream, text));
+  }
+
+  /** The container prints a line with the given timestamp. */
+  public void print(String name, LogLine line) {
+    List<LogFollower> targets;
+    synchronized (lock) {
+      existing(name);
+      logs.computeIfAbsent(name, k -> new ArrayList<>()).add(line);
+      targets = List.copyOf(followers.getOrDefault(name, List.of()));
+    }
+    targets.forEach(f -> f.line().accept(line));
+  }
+
+  /** Lines written to the container's stdin, in order. */
+  public List<String> stdinLines(String name) {
+    synchronized (lock) {
+      return List.copyOf(stdin.getOrDefault(name, List.of()));
+    }
+  }
+
+  /** The log stream drops while the container keeps running. */
+  public void dropLogStreams(String name, Throwable cause) {
+    List<LogFollower> dropped;
+    synchronized (lock) {
+      dropped = followers.remove(name);
+    }
+    if (dropped != null) {
+      dropped.forEach(f -> f.end().accept(cause));
+    }
+  }
+
+  public int logFollowerCount(String name) {
+    synchronized (lock) {
+      return followers.getOrDefault(name, List.of()).size();
+    }
+  }
+
+  private void endOutput(String name) {
+    List<LogFollower> ended;
+    List<FakeStdin> writers;
+    synchronized (lock) {
+      ended = followers.remove(name);
+      writers = stdinWriters.remove(name);
+    }
+    if (writers != null) {
+      writers.forEach(w -> w.open = false);
+    }
+    if (ended != null) {
+      ended.forEach(f -> f.end().accept(null));
+    }
+  }
+
+  @Override
+  public Subscription followLogs(
+      String name, Instant since, Consumer<LogLine> line, Consumer<Throwable> end) {
+    LogFollower f = new LogFollower(line, end);
+    List<LogLine> backlog;
+    boolean running;
+    synchronized (lock) {
+      enter(Operation.LOGS, "followLogs", name);
+      Container c = existing(name);
+      running = c.state == ContainerState.RUNNING;
+      backlog = since(logs.getOrDefault(name, List.of()), since);
+      if (running) {
+        followers.computeIfAbsent(name, k -> new ArrayList<>()).add(f);
+      }
+    }
+    backlog.forEach(line);
+    if (!running) {
+      end.accept(null);
+    }
+    return () -> {
+      synchronized (lock) {
+        List<LogFollower> list = followers.get(name);
+        if (list != null) {
+          list.remove(f);
+        }
+      }
+    };
+  }
+
+  /** Like Docker: {@code since} has whole-second granularity. */
+  private static List<LogLine> since(List<LogLine> all, Instant since) {
+    if (since == null) {
+      return List.copyOf(all);
+    }
+    Instant from = Instant.ofEpochSecond(since.getEpochSecond());
+    return all.stream().filter(l -> !l.time().isBefore(from)).toList();
+  }
+
+  @Override
+  public List<LogLine> logs(String name, Instant since, int tail) {
+    synchronized (lock) {
+      enter(Operation.LOGS, "logs", name);
+      existing(name);
+      List<LogLine> all =
+          logs.getOrDefault(name, List.of()).stream()
+              .filter(l -> since == null || !l.time().isBefore(since))
+              .toList();
+      return tail > 0 && all.size() > tail ? all.subList(all.size() - tail, all.size()) : all;
+    }
+  }
+
+  @Override
+  public StdinWriter openStdin(String name) {
+    FakeStdin w = new FakeStdin(name);
+    synchronized (lock) {
+      enter(Operation.STDIN, "openStdin", name);
+      Container c = existing(name);
+      if (c.state != ContainerState.RUNNING) {
+        throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "container is not running: " + name);
+      }
+      stdinWriters.computeIfAbsent(name, k -> new ArrayList<>()).add(w);
+    }
+    return w;
+  }
+
+  private final class FakeStdin implements StdinWriter {
+    private final String name;
+    private volatile boolean open = true;
+
+    FakeStdin(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public void writeLine(String line) {
+      if (!open) {
+        throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "stdin is closed");
+      }
+      synchronized (lock) {
+        stdin.computeIfAbsent(name, k -> new ArrayList<>()).add(line);
+      }
+      if (echoStdin) {
+        print(name, LogLine.Stream.STDOUT, "echo: " + line);
+      }
+    }
+
+    @Override
+    public boolean isOpen() {
+      return open;
+    }
+
+    @Override
+    public void close() {
+      open = false;
+    }
   }
 }

@@ -11,6 +11,7 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Network;
@@ -25,6 +26,7 @@ import dev.peon.orc.runtime.ContainerSpec;
 import dev.peon.orc.runtime.ContainerState;
 import dev.peon.orc.runtime.ExitStatus;
 import dev.peon.orc.runtime.ImageInfo;
+import dev.peon.orc.runtime.LogLine;
 import dev.peon.orc.runtime.NetworkSpec;
 import dev.peon.orc.runtime.PortBinding;
 import dev.peon.orc.runtime.PullProgress;
@@ -455,5 +457,138 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     } catch (IOException e) {
       LOG.atDebug().setCause(e).log("Closing a callback failed");
     }
+  }
+
+  // ------------------------------------------------------------ console: output and input
+
+  @Override
+  public Subscription followLogs(
+      String name, Instant since, Consumer<LogLine> line, Consumer<Throwable> end) {
+    var stream = new LogStream(name, line, end);
+    var cmd =
+        docker
+            .logContainerCmd(name)
+            .withStdOut(true)
+            .withStdErr(true)
+            .withTimestamps(true)
+            .withFollowStream(true);
+    if (since != null) {
+      // the engine takes whole seconds here; the caller drops what it has already seen
+      cmd.withSince((int) since.getEpochSecond());
+    }
+    try {
+      cmd.exec(stream.callback());
+    } catch (RuntimeException e) {
+      stream.close();
+      throw Failures.classify(Failures.Operation.CALL, "follow logs of " + name, e);
+    }
+    return stream;
+  }
+
+  @Override
+  public List<LogLine> logs(String name, Instant since, int tail) {
+    List<LogLine> lines = new ArrayList<>();
+    var failure = new AtomicReference<Throwable>();
+    var frames = new LogFrames(lines::add);
+    var callback =
+        new ResultCallback.Adapter<Frame>() {
+          @Override
+          public void onNext(Frame frame) {
+            frames.accept(frame);
+          }
+
+          @Override
+          public void onError(Throwable throwable) {
+            failure.compareAndSet(null, throwable);
+            closeQuietly(this);
+          }
+        };
+    var cmd =
+        docker
+            .logContainerCmd(name)
+            .withStdOut(true)
+            .withStdErr(true)
+            .withTimestamps(true)
+            .withFollowStream(false);
+    if (since != null) {
+      cmd.withSince((int) since.getEpochSecond());
+    }
+    if (tail > 0) {
+      cmd.withTail(tail);
+    } else {
+      cmd.withTailAll();
+    }
+    try {
+      cmd.exec(callback).awaitCompletion();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "logs interrupted: " + name, e);
+    } catch (RuntimeException e) {
+      throw Failures.classify(Failures.Operation.CALL, "logs of " + name, e);
+    } finally {
+      closeQuietly(callback);
+    }
+    if (failure.get() != null) {
+      throw Failures.classify(Failures.Operation.CALL, "logs of " + name, failure.get());
+    }
+    frames.flush();
+    if (since != null) {
+      lines.removeIf(l -> l.time().isBefore(since));
+    }
+    return lines;
+  }
+
+  @Override
+  public StdinWriter openStdin(String name) {
+    ContainerInfo info =
+        inspect(name)
+            .orElseThrow(
+                () -> new RuntimeFailure(RuntimeFailure.Kind.NOT_FOUND, "no container " + name));
+    if (info.state() != ContainerState.RUNNING) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "container is not running: " + name);
+    }
+    var pipe = new StdinPipe();
+    var callback =
+        new ResultCallback.Adapter<Frame>() {
+          @Override
+          public void onError(Throwable throwable) {
+            LOG.atDebug().addKeyValue("container", name).log("stdin attach ended: " + throwable);
+            pipe.ended();
+            closeQuietly(this);
+          }
+
+          @Override
+          public void onComplete() {
+            pipe.ended();
+            closeQuietly(this);
+          }
+        };
+    pipe.onClose(() -> closeQuietly(callback));
+    try {
+      // stdin only: output is read from the log, which also survives our restarts
+      boolean started =
+          docker
+              .attachContainerCmd(name)
+              .withStdIn(pipe)
+              .withStdOut(false)
+              .withStdErr(false)
+              .withFollowStream(true)
+              .exec(callback)
+              .awaitStarted(10, java.util.concurrent.TimeUnit.SECONDS);
+      if (!started) {
+        pipe.close();
+        throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "attach to " + name + " timed out");
+      }
+    } catch (RuntimeFailure e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pipe.ended();
+      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "attach interrupted: " + name, e);
+    } catch (RuntimeException e) {
+      pipe.ended();
+      throw Failures.classify(Failures.Operation.CALL, "attach stdin of " + name, e);
+    }
+    return pipe;
   }
 }

@@ -1,0 +1,250 @@
+package dev.peon.orc.console;
+
+import dev.peon.orc.http.HttpServer;
+import dev.peon.orc.http.JsonInput;
+import dev.peon.orc.http.Problem;
+import dev.peon.orc.http.Problem.ProblemException;
+import dev.peon.orc.http.Routes;
+import dev.peon.orc.runtime.LogLine;
+import dev.peon.orc.server.ServerId;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.websocket.WsConfig;
+import io.javalin.websocket.WsContext;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The console and logs of {@code /api/v2}.
+ *
+ * <pre>
+ * WS   /api/v2/servers/{id}/console      ?history=N (0-1000, default 100); key header or ?ticket=
+ * GET  /api/v2/servers/{id}/logs         ?lines=N (1-1000, default 100) &amp;since=RFC 3339
+ * GET  /api/v2/servers/{id}/logs/download  the whole container log as text
+ * POST /api/v2/servers/{id}/command      {"text": "say hello"} -> 202
+ * POST /api/v2/console/tickets           {"server"?: id} -> 201 {ticket, expiresAt, server}
+ * </pre>
+ *
+ * Authentication, the origin check and ticket redemption for the WebSocket happen before the
+ * upgrade, in {@link HttpServer}.
+ */
+public final class ConsoleRoutes implements Routes {
+  private static final Logger LOG = LoggerFactory.getLogger(ConsoleRoutes.class);
+  private static final Pattern UID =
+      Pattern.compile("[a-z0-9][a-z0-9_]{0,62}\\.[a-z0-9][a-z0-9_-]{0,62}");
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+  static final int DEFAULT_LINES = 100;
+
+  /** Idle WebSockets are closed after this; stats messages keep a watched running server alive. */
+  static final Duration IDLE = Duration.ofMinutes(30);
+
+  private final ConsoleService console;
+  private final ConsoleTickets tickets;
+  private final Clock clock;
+
+  public ConsoleRoutes(ConsoleService console, ConsoleTickets tickets, Clock clock) {
+    this.console = console;
+    this.tickets = tickets;
+    this.clock = clock;
+  }
+
+  @Override
+  public void register(Javalin app) {
+    app.ws(
+        ConsolePaths.V2, ws -> socket(ws, console, Viewer.Format.V2, ctx -> ctx.pathParam("id")));
+    app.get("/api/v2/servers/{id}/logs", this::logs);
+    app.get("/api/v2/servers/{id}/logs/download", this::download);
+    app.post("/api/v2/servers/{id}/command", this::command);
+    app.post("/api/v2/console/tickets", this::ticket);
+    app.exception(ConsoleException.class, (e, ctx) -> HttpServer.renderProblem(ctx, problem(e)));
+  }
+
+  /**
+   * Wires a console WebSocket: frame size limit, one {@link Viewer} per session, inbound frames to
+   * it. Shared by the v2 and the PEON v1 console.
+   */
+  public static void socket(
+      WsConfig ws,
+      ConsoleService console,
+      Viewer.Format format,
+      Function<WsContext, String> serverParam) {
+    Map<String, Viewer> viewers = new ConcurrentHashMap<>();
+    ws.onConnect(
+        ctx -> {
+          ctx.session.setMaxTextMessageSize(ConsoleSettings.MAX_FRAME_BYTES);
+          ctx.session.setMaxBinaryMessageSize(ConsoleSettings.MAX_FRAME_BYTES);
+          ctx.session.setIdleTimeout(IDLE);
+          String uid = serverParam.apply(ctx);
+          if (uid == null || !UID.matcher(uid).matches()) {
+            ctx.closeSession(Viewer.POLICY, "invalid server id");
+            return;
+          }
+          int history = DEFAULT_LINES;
+          String h = ctx.queryParam("history");
+          if (h != null) {
+            try {
+              history = Math.clamp(Integer.parseInt(h), 0, 1000);
+            } catch (NumberFormatException e) {
+              ctx.closeSession(Viewer.POLICY, "history must be a number");
+              return;
+            }
+          }
+          try {
+            Viewer v =
+                console.attach(ServerId.parse(uid), new SessionSink(ctx.session), format, history);
+            viewers.put(ctx.sessionId(), v);
+          } catch (ConsoleException | IllegalArgumentException e) {
+            ctx.closeSession(Viewer.POLICY, "no such server");
+          }
+        });
+    ws.onMessage(
+        ctx -> {
+          Viewer v = viewers.get(ctx.sessionId());
+          if (v != null) {
+            v.receive(ctx.message());
+          }
+        });
+    ws.onBinaryMessage(ctx -> ctx.closeSession(1003, "binary frames are not accepted"));
+    ws.onClose(
+        ctx -> {
+          Viewer v = viewers.remove(ctx.sessionId());
+          if (v != null) {
+            v.detach();
+          }
+        });
+    ws.onError(
+        ctx -> {
+          LOG.atDebug().log("console socket error: " + ctx.error());
+          Viewer v = viewers.remove(ctx.sessionId());
+          if (v != null) {
+            v.detach();
+          }
+        });
+  }
+
+  // ------------------------------------------------------------ REST
+
+  private void logs(Context ctx) {
+    ServerId id = id(ctx);
+    int lines = intParam(ctx, "lines", DEFAULT_LINES, 1, 1000);
+    Instant since = null;
+    String s = ctx.queryParam("since");
+    if (s != null) {
+      try {
+        since = Instant.parse(s);
+      } catch (DateTimeParseException e) {
+        throw new ProblemException(Problem.invalid("since", "must be an RFC 3339 time"));
+      }
+    }
+    ctx.json(
+        Map.of(
+            "items", console.lines(id, since, lines).stream().map(ConsoleRoutes::json).toList()));
+  }
+
+  private void download(Context ctx) throws IOException {
+    ServerId id = id(ctx);
+    var lines = console.fullLog(id);
+    ctx.contentType("text/plain; charset=utf-8");
+    ctx.header(
+        "Content-Disposition",
+        "attachment; filename=" + id.uid() + "-" + STAMP.format(clock.instant()) + ".log");
+    try (Writer out = new OutputStreamWriter(ctx.res().getOutputStream(), StandardCharsets.UTF_8)) {
+      for (LogLine l : lines) {
+        out.write(l.time().toString());
+        out.write(' ');
+        out.write(l.stream().name().toLowerCase(Locale.ROOT));
+        out.write(' ');
+        out.write(l.text());
+        out.write('\n');
+      }
+    }
+  }
+
+  private void command(Context ctx) {
+    ServerId id = id(ctx);
+    JsonInput in = JsonInput.parse(ctx.body());
+    String text = in.requiredString("text", ConsoleSettings.MAX_COMMAND_CHARS, null, null);
+    in.finish();
+    console.command(id, text);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("server", id.uid());
+    m.put("text", text);
+    m.put("sentAt", clock.instant().toString());
+    ctx.status(202).json(m);
+  }
+
+  private void ticket(Context ctx) {
+    JsonInput in = JsonInput.parse(ctx.body());
+    String server = in.string("server", 127, UID, "must be a server id <game>.<name>").orElse(null);
+    in.finish();
+    ServerId id = server == null ? null : ServerId.parse(server);
+    if (id != null) {
+      console.lines(id, null, 1); // 404 for an unknown server
+    }
+    ConsoleTickets.Ticket t = tickets.issue(id, ctx.attribute(HttpServer.PRINCIPAL));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ticket", t.value());
+    m.put("expiresAt", t.expiresAt().toString());
+    m.put("server", id == null ? null : id.uid());
+    ctx.status(201).json(m);
+  }
+
+  // ------------------------------------------------------------ mapping
+
+  static Map<String, Object> json(ConsoleLine l) {
+    return Outbound.json(l);
+  }
+
+  private static ServerId id(Context ctx) {
+    try {
+      return ServerId.parse(ctx.pathParam("id"));
+    } catch (IllegalArgumentException e) {
+      throw new ProblemException(Problem.invalid("id", e.getMessage()));
+    }
+  }
+
+  private static int intParam(Context ctx, String name, int dflt, int min, int max) {
+    String v = ctx.queryParam(name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ProblemException(
+        Problem.invalid(name, "must be a number from " + min + " to " + max));
+  }
+
+  /** Maps a console failure to its problem. */
+  public static Problem problem(ConsoleException e) {
+    return switch (e.kind()) {
+      case INVALID -> Problem.of("invalid-request", 400, e.getMessage());
+      case NOT_FOUND -> Problem.of("not-found", 404, e.getMessage());
+      case NOT_RUNNING -> Problem.of("conflict", 409, e.getMessage());
+      case RATE_LIMITED -> Problem.of("rate-limited", 429, e.getMessage());
+      case UNAVAILABLE -> Problem.of("upstream-failure", 502, e.getMessage());
+    };
+  }
+}

@@ -1,0 +1,572 @@
+package dev.peon.orc.console;
+
+import dev.peon.orc.event.Event;
+import dev.peon.orc.event.EventBus;
+import dev.peon.orc.runtime.ContainerInfo;
+import dev.peon.orc.runtime.ContainerRuntime;
+import dev.peon.orc.runtime.ContainerState;
+import dev.peon.orc.runtime.LogLine;
+import dev.peon.orc.runtime.RuntimeFailure;
+import dev.peon.orc.server.ServerId;
+import dev.peon.orc.server.ServerStats;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live consoles: follows the output of every running server (from the container log, so nothing is
+ * lost or doubled across server and orchestrator restarts), keeps the last lines of each in memory,
+ * fans them out to viewers, and writes commands to the game's stdin.
+ *
+ * <p>Following is driven by {@code server.state} events. All output is recorded in the history;
+ * live lines to viewers are throttled per server (a {@code throttled} notice says how many were
+ * skipped). Each viewer has a bounded outbox: a slow viewer loses its oldest messages (and is told
+ * how many) without slowing the server or other viewers.
+ */
+public final class ConsoleService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ConsoleService.class);
+  private static final Duration RETRY = Duration.ofSeconds(1);
+  private static final Duration THROTTLE_NOTICE = Duration.ofSeconds(1);
+
+  private final ContainerRuntime runtime;
+  private final ServerLookup servers;
+  private final EventBus events;
+  private final Clock clock;
+  private final ConsoleSettings settings;
+  private final Map<ServerId, ServerConsole> consoles = new ConcurrentHashMap<>();
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("console-ticker").unstarted(r));
+  private final Consumer<Event> listener = this::onEvent;
+  private volatile boolean closed;
+  private volatile Instant lastStats = Instant.EPOCH;
+
+  public ConsoleService(
+      ContainerRuntime runtime,
+      ServerLookup servers,
+      EventBus events,
+      Clock clock,
+      ConsoleSettings settings) {
+    this.runtime = runtime;
+    this.servers = servers;
+    this.events = events;
+    this.clock = clock;
+    this.settings = settings;
+  }
+
+  /** Subscribes to server events and follows every running server (catching up from its log). */
+  public void start() {
+    events.subscribe(0, listener);
+    for (ServerId id : servers.all()) {
+      if (servers.state(id).orElse(null) == ContainerState.RUNNING) {
+        follow(console(id));
+      }
+    }
+    ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+  }
+
+  // ------------------------------------------------------------ viewers
+
+  /**
+   * Connects a viewer: it gets the last {@code historyLines} lines and the state, then live output
+   * while the server runs. A server that is not running (or stops) closes the viewer with 1000.
+   */
+  public Viewer attach(ServerId id, ViewerSink sink, Viewer.Format format, int historyLines) {
+    requireExists(id);
+    ServerConsole c = console(id);
+    ensureLoaded(c);
+    Viewer v = new Viewer(this, id, sink, format, settings, clock);
+    String state = stateWord(servers.state(id));
+    boolean running = state.equals("running");
+    synchronized (c) {
+      for (ConsoleLine l : c.history.recent(Math.max(0, historyLines))) {
+        v.offer(new Outbound.Line(l));
+      }
+      v.offer(Outbound.notice("state", "state", state));
+      if (running) {
+        c.viewers.add(v);
+      }
+    }
+    v.start();
+    if (running) {
+      follow(c);
+    } else {
+      v.closeAfterDrain(Viewer.NORMAL, "server not running");
+    }
+    LOG.atDebug().addKeyValue("serverId", id).addKeyValue("format", format).log("viewer joined");
+    return v;
+  }
+
+  void detach(Viewer v) {
+    ServerConsole c = consoles.get(v.server());
+    if (c != null) {
+      c.viewers.remove(v);
+      if (v.dropped() > 0) {
+        LOG.atInfo()
+            .addKeyValue("serverId", v.server())
+            .addKeyValue("dropped", v.dropped())
+            .log("viewer left after dropping messages");
+      }
+    }
+  }
+
+  /** Older lines for a viewer's {@code history} request. */
+  Outbound.History history(ServerId id, long before, int limit) {
+    ServerConsole c = console(id);
+    synchronized (c) {
+      List<ConsoleLine> lines = c.history.before(before, limit);
+      boolean more = !lines.isEmpty() && lines.get(0).seq() > c.history.firstSeq();
+      return new Outbound.History(lines, more);
+    }
+  }
+
+  // ------------------------------------------------------------ reads and commands
+
+  /** The newest {@code limit} remembered lines at or after {@code since} (null: any). */
+  public List<ConsoleLine> lines(ServerId id, Instant since, int limit) {
+    requireExists(id);
+    ServerConsole c = console(id);
+    ensureLoaded(c);
+    synchronized (c) {
+      return c.history.since(since, limit);
+    }
+  }
+
+  /** The whole container log (everything the engine still has), for a download. */
+  public List<LogLine> fullLog(ServerId id) {
+    requireExists(id);
+    try {
+      return runtime.logs(id.containerName(), null, 0);
+    } catch (RuntimeFailure e) {
+      if (e.kind() == RuntimeFailure.Kind.NOT_FOUND) {
+        return List.of();
+      }
+      throw new ConsoleException(
+          ConsoleException.Kind.UNAVAILABLE, "The container log could not be read.");
+    }
+  }
+
+  /** Writes a command line to the game's stdin. */
+  public void command(ServerId id, String text) {
+    Inbound.validCommand(text);
+    requireExists(id);
+    if (servers.state(id).orElse(null) != ContainerState.RUNNING) {
+      throw new ConsoleException(
+          ConsoleException.Kind.NOT_RUNNING, "The server [" + id + "] is not running.");
+    }
+    ServerConsole c = console(id);
+    synchronized (c.stdinLock) {
+      for (int attempt = 0; ; attempt++) {
+        try {
+          if (c.stdin == null || !c.stdin.isOpen()) {
+            c.stdin = runtime.openStdin(id.containerName());
+          }
+          c.stdin.writeLine(text);
+          LOG.atInfo()
+              .addKeyValue("serverId", id)
+              .addKeyValue("length", text.length())
+              .log("console command sent");
+          return;
+        } catch (RuntimeFailure e) {
+          if (c.stdin != null) {
+            c.stdin.close();
+            c.stdin = null;
+          }
+          if (attempt >= 1) {
+            LOG.atWarn()
+                .addKeyValue("serverId", id)
+                .addKeyValue("reason", e.getMessage())
+                .log("console command failed");
+            throw new ConsoleException(
+                ConsoleException.Kind.UNAVAILABLE, "The server's input is not available.");
+          }
+        }
+      }
+    }
+  }
+
+  /** Writes a line of the orchestrator's own into the console (marked {@code orchestrator}). */
+  public void announce(ServerId id, String text) {
+    ServerConsole c = console(id);
+    synchronized (c) {
+      ConsoleLine line =
+          c.history.append(
+              clock.instant(), LogLine.Stream.STDOUT, ConsoleLine.Source.ORCHESTRATOR, text);
+      Outbound out = new Outbound.Line(line);
+      c.viewers.forEach(v -> v.offer(out));
+    }
+  }
+
+  // ------------------------------------------------------------ following
+
+  private ServerConsole console(ServerId id) {
+    return consoles.computeIfAbsent(id, k -> new ServerConsole(k, settings, clock));
+  }
+
+  private void requireExists(ServerId id) {
+    if (!servers.exists(id)) {
+      throw new ConsoleException(
+          ConsoleException.Kind.NOT_FOUND, "There is no server [" + id + "].");
+    }
+  }
+
+  /** Fills the history from the container log once (after an orchestrator start). */
+  private void ensureLoaded(ServerConsole c) {
+    synchronized (c.loadLock) {
+      if (c.loaded) {
+        return;
+      }
+      List<LogLine> lines;
+      try {
+        lines = runtime.logs(c.id.containerName(), null, c.history.capacity());
+      } catch (RuntimeFailure e) {
+        if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
+          LOG.atWarn()
+              .addKeyValue("serverId", c.id)
+              .addKeyValue("reason", e.getMessage())
+              .log("console history could not be read");
+          return;
+        }
+        lines = List.of();
+      }
+      synchronized (c) {
+        for (LogLine l : lines) {
+          if (c.cursor.admit(l)) {
+            c.history.append(l.time(), l.stream(), ConsoleLine.Source.GAME, l.text());
+          }
+        }
+        c.loaded = true;
+      }
+    }
+  }
+
+  private void follow(ServerConsole c) {
+    synchronized (c) {
+      if (c.following || closed) {
+        return;
+      }
+      c.following = true;
+    }
+    executor.execute(
+        () -> {
+          ensureLoaded(c);
+          Instant since;
+          synchronized (c) {
+            since = c.cursor.resume();
+          }
+          try {
+            ContainerRuntime.Subscription s =
+                runtime.followLogs(
+                    c.id.containerName(),
+                    since,
+                    line -> onLine(c, line),
+                    cause -> executor.execute(() -> onEnd(c, cause)));
+            synchronized (c) {
+              c.follow = s;
+            }
+            LOG.atDebug()
+                .addKeyValue("serverId", c.id)
+                .addKeyValue("since", since)
+                .log("following console output");
+          } catch (RuntimeFailure e) {
+            synchronized (c) {
+              c.following = false;
+            }
+            LOG.atWarn()
+                .addKeyValue("serverId", c.id)
+                .addKeyValue("reason", e.getMessage())
+                .log("console output could not be followed");
+          }
+        });
+  }
+
+  private void onLine(ServerConsole c, LogLine l) {
+    synchronized (c) {
+      record(c, l);
+    }
+  }
+
+  /** Records a line read from the log and sends it to viewers; caller holds the monitor. */
+  private void record(ServerConsole c, LogLine l) {
+    if (!c.cursor.admit(l)) {
+      return;
+    }
+    ConsoleLine line = c.history.append(l.time(), l.stream(), ConsoleLine.Source.GAME, l.text());
+    if (c.viewers.isEmpty()) {
+      return;
+    }
+    if (c.throttle.tryTake()) {
+      Outbound out = new Outbound.Line(line);
+      c.viewers.forEach(v -> v.offer(out));
+    } else {
+      c.throttled++;
+      c.throttledTotal++;
+      noticeThrottled(c);
+    }
+  }
+
+  /** Caller holds the console's monitor. */
+  private void noticeThrottled(ServerConsole c) {
+    Instant now = clock.instant();
+    if (c.throttled == 0
+        || Duration.between(c.lastThrottleNotice, now).compareTo(THROTTLE_NOTICE) < 0) {
+      return;
+    }
+    Outbound n =
+        Outbound.notice(
+            "throttled",
+            "detail",
+            "The server prints faster than "
+                + (long) settings.linesPerSecond()
+                + " lines/s: "
+                + c.throttled
+                + " lines were not sent live (the log download has them).",
+            "skipped",
+            c.throttled);
+    c.viewers.forEach(v -> v.offer(n));
+    c.throttled = 0;
+    c.lastThrottleNotice = now;
+  }
+
+  private void onEnd(ServerConsole c, Throwable cause) {
+    LOG.atDebug()
+        .addKeyValue("serverId", c.id)
+        .addKeyValue("reason", cause == null ? "stopped" : String.valueOf(cause.getMessage()))
+        .log("console output ended");
+    synchronized (c) {
+      c.following = false;
+      c.follow = null;
+    }
+    if (closed) {
+      return;
+    }
+    ContainerState state = null;
+    boolean unknown = false;
+    try {
+      state = runtime.inspect(c.id.containerName()).map(ContainerInfo::state).orElse(null);
+    } catch (RuntimeFailure e) {
+      unknown = true;
+    }
+    if (state == ContainerState.RUNNING || unknown) {
+      if (cause != null || unknown) {
+        LOG.atWarn()
+            .addKeyValue("serverId", c.id)
+            .addKeyValue("reason", cause == null ? "engine unreachable" : cause.getMessage())
+            .log("console output stream dropped; following again");
+        sleep(RETRY);
+      }
+      if (consoles.containsKey(c.id)) {
+        follow(c);
+      }
+      return;
+    }
+    String word = stateWord(Optional.ofNullable(state));
+    List<Viewer> leaving;
+    synchronized (c) {
+      leaving = List.copyOf(c.viewers);
+      c.viewers.clear();
+      if (!word.equals(c.lastState)) {
+        Outbound n = Outbound.notice("state", "state", word);
+        leaving.forEach(v -> v.offer(n));
+      }
+    }
+    leaving.forEach(v -> v.closeAfterDrain(Viewer.NORMAL, "server stopped"));
+    closeStdin(c);
+  }
+
+  private void closeStdin(ServerConsole c) {
+    synchronized (c.stdinLock) {
+      if (c.stdin != null) {
+        c.stdin.close();
+        c.stdin = null;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ events and ticks
+
+  private void onEvent(Event e) {
+    if (closed || e.server() == null) {
+      return;
+    }
+    ServerId id;
+    try {
+      id = ServerId.parse(e.server());
+    } catch (IllegalArgumentException ex) {
+      return;
+    }
+    switch (e.type()) {
+      case "server.state" -> {
+        String to = String.valueOf(e.data().get("to"));
+        executor.execute(() -> onState(id, to));
+      }
+      case "server.deleted" -> executor.execute(() -> forget(id));
+      case "operation" -> {
+        String text = operationNotice(e.data());
+        if (text != null) {
+          executor.execute(() -> announce(id, text));
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private void onState(ServerId id, String to) {
+    ServerConsole c = console(id);
+    synchronized (c) {
+      c.lastState = to;
+      Outbound n = Outbound.notice("state", "state", to);
+      c.viewers.forEach(v -> v.offer(n));
+    }
+    if (to.equals("running")) {
+      follow(c);
+    }
+  }
+
+  /** The orchestrator's own console line for a power or update operation that begins. */
+  static String operationNotice(Map<String, Object> op) {
+    if (!"running".equals(op.get("status"))) {
+      return null;
+    }
+    String what =
+        switch (String.valueOf(op.get("kind"))) {
+          case "power.start" -> "starting the server";
+          case "power.stop" -> "stopping the server";
+          case "power.restart" -> "restarting the server";
+          case "power.kill" -> "killing the server";
+          case "update" -> "updating the server";
+          default -> null;
+        };
+    return what == null ? null : "[orchestrator] " + what + " (operation " + op.get("id") + ")";
+  }
+
+  private void forget(ServerId id) {
+    ServerConsole c = consoles.remove(id);
+    if (c == null) {
+      return;
+    }
+    List<Viewer> leaving;
+    synchronized (c) {
+      leaving = List.copyOf(c.viewers);
+      c.viewers.clear();
+      if (c.follow != null) {
+        c.follow.close();
+      }
+    }
+    leaving.forEach(v -> v.closeAfterDrain(Viewer.NORMAL, "server deleted"));
+    closeStdin(c);
+  }
+
+  private void tick() {
+    try {
+      Instant now = clock.instant();
+      boolean statsDue = Duration.between(lastStats, now).compareTo(settings.statsInterval()) >= 0;
+      if (statsDue) {
+        lastStats = now;
+      }
+      for (ServerConsole c : consoles.values()) {
+        if (c.viewers.isEmpty()) {
+          continue;
+        }
+        synchronized (c) {
+          noticeThrottled(c);
+        }
+        if (statsDue) {
+          executor.execute(() -> sendStats(c));
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.atWarn().setCause(e).log("console tick failed");
+    }
+  }
+
+  private void sendStats(ServerConsole c) {
+    if (servers.state(c.id).orElse(null) != ContainerState.RUNNING) {
+      return;
+    }
+    Optional<ServerStats> s = servers.stats(c.id);
+    if (s.isEmpty()) {
+      return;
+    }
+    ServerStats st = s.get();
+    Outbound n =
+        Outbound.notice(
+            "stats",
+            "cpuPercent",
+            Math.round(st.cpuPercent() * 100) / 100.0,
+            "memoryBytes",
+            st.memoryBytes(),
+            "memoryPercent",
+            Math.round(st.memoryPercent() * 100) / 100.0,
+            "uptimeSeconds",
+            st.uptimeSeconds());
+    c.viewers.forEach(v -> v.offer(n));
+  }
+
+  private static String stateWord(Optional<ContainerState> state) {
+    return state.map(ContainerState::wire).orElse("missing");
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Totals for the benchmark and metrics: remembered lines and viewers. */
+  public Map<String, Long> totals() {
+    long lines = 0;
+    long viewers = 0;
+    long throttled = 0;
+    for (ServerConsole c : consoles.values()) {
+      synchronized (c) {
+        lines += c.history.size();
+        throttled += c.throttledTotal;
+      }
+      viewers += c.viewers.size();
+    }
+    return Map.of(
+        "servers",
+        (long) consoles.size(),
+        "lines",
+        lines,
+        "viewers",
+        viewers,
+        "throttled",
+        throttled);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    events.unsubscribe(listener);
+    ticker.shutdownNow();
+    for (ServerConsole c : consoles.values()) {
+      List<Viewer> leaving;
+      synchronized (c) {
+        leaving = List.copyOf(c.viewers);
+        c.viewers.clear();
+        if (c.follow != null) {
+          c.follow.close();
+        }
+      }
+      leaving.forEach(v -> v.closeNow(Viewer.GOING_AWAY, "orchestrator shutting down"));
+      closeStdin(c);
+    }
+    executor.shutdownNow();
+  }
+}
