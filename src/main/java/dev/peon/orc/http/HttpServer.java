@@ -300,7 +300,14 @@ public final class HttpServer implements AutoCloseable {
       }
       principal = a.principal();
     }
-    if (!guard.permits(principal, "GET", route(ctx), routeParams(ctx))) {
+    // wsBeforeUpgrade runs before the WebSocket route is matched: match it here
+    io.javalin.websocket.WsHandlerEntry entry =
+        app.unsafeConfig().pvt.internalRouter.allWsHandlers().stream()
+            .filter(e -> e.getType() == io.javalin.websocket.WsHandlerType.WEBSOCKET)
+            .filter(e -> e.matches(ctx.path()))
+            .findFirst()
+            .orElseThrow(() -> new UpgradeRefused(403, "No console here."));
+    if (!guard.permits(principal, "GET", entry.getPath(), entry.extractPathParams(ctx.path()))) {
       throw new UpgradeRefused(403, "You do not have the permission for this console.");
     }
     ctx.attribute(PRINCIPAL, principal);
