@@ -3,6 +3,10 @@ package dev.peon.orc.app;
 import dev.peon.orc.auth.ApiKeyAuthenticator;
 import dev.peon.orc.auth.ApiKeyStore;
 import dev.peon.orc.auth.AuthThrottle;
+import dev.peon.orc.backup.BackupException;
+import dev.peon.orc.backup.BackupRoutes;
+import dev.peon.orc.backup.BackupService;
+import dev.peon.orc.backup.LocalFolderDestination;
 import dev.peon.orc.compat.PeonV1Routes;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.config.Secret;
@@ -126,6 +130,16 @@ public final class Application implements AutoCloseable {
               case THROTTLED -> AccessCheck.Outcome.THROTTLED;
             };
     OperationService operations = new OperationService(events, clock, Application::operationError);
+    BackupService backups =
+        new BackupService(
+            servers,
+            operations,
+            events,
+            db,
+            new LocalFolderDestination(config.backupDir()),
+            clock,
+            version());
+    backups.reconcile();
     ScheduleRepository scheduleRepository = new ScheduleRepository(db);
     EventRoutes eventRoutes = new EventRoutes(events);
     HttpServer http =
@@ -145,6 +159,7 @@ public final class Application implements AutoCloseable {
                     new IdempotencyStore(db, clock),
                     config.exposeSecrets()),
                 new OperationRoutes(operations),
+                new BackupRoutes(backups, BackupService.MAX_UPLOAD),
                 new PlanRoutes(plans, operations, events),
                 eventRoutes,
                 new SystemRoutes(
@@ -174,6 +189,10 @@ public final class Application implements AutoCloseable {
   static Operation.OperationError operationError(Throwable t) {
     if (t instanceof ServerException se) {
       Problem p = ServerRoutes.problem(se);
+      return new Operation.OperationError(p.type(), p.title(), p.detail());
+    }
+    if (t instanceof BackupException be) {
+      Problem p = BackupRoutes.problem(be);
       return new Operation.OperationError(p.type(), p.title(), p.detail());
     }
     if (t instanceof PlanSyncException) {

@@ -49,6 +49,7 @@ public final class ConfigLoader {
     d.put("expose.secrets", "false");
     d.put("network.subnet.pool", "10.213.0.0/16");
     d.put("network.subnet.prefix", "28");
+    d.put("backup.dir", "");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -170,8 +171,15 @@ public final class ConfigLoader {
     if (poolPrefix > 0 && prefix > 0 && prefix < poolPrefix) {
       problems.add("network.subnet.prefix: /" + prefix + " is larger than the pool /" + poolPrefix);
     }
+    Path backupDir = null;
+    if (!v.get("backup.dir").isEmpty()) {
+      backupDir = path(v, "backup.dir", problems);
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
+    }
+    if (backupDir == null) {
+      backupDir = dataDir.resolve("backups");
     }
     return new OrchestratorConfig(
         host,
@@ -187,7 +195,8 @@ public final class ConfigLoader {
         cors,
         expose,
         pool,
-        prefix);
+        prefix,
+        backupDir.toAbsolutePath().normalize());
   }
 
   private static int intIn(Map<String, String> v, String k, int min, int max, List<String> p) {

@@ -11,6 +11,7 @@ import java.util.List;
  * @param apiKey the PEON v1 key from configuration, or null to use (or generate) the stored one
  * @param hostDataDir the data folder as the Docker host sees it, when running inside a container
  * @param planBranch branch of a git plan source; empty means the remote's default branch
+ * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -26,7 +27,8 @@ public record OrchestratorConfig(
     List<String> corsOrigins,
     boolean exposeSecrets,
     String subnetPool,
-    int subnetPrefix) {
+    int subnetPrefix,
+    Path backupDir) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);

@@ -41,7 +41,9 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     INSPECT_IMAGE,
     PULL,
     STATS,
-    EVENTS
+    EVENTS,
+    PAUSE,
+    UNPAUSE
   }
 
   private final Object lock = new Object();
@@ -529,5 +531,39 @@ public final class FakeContainerRuntime implements ContainerRuntime {
 
   private void emit(RuntimeEvent.Kind kind, ContainerInfo c) {
     emit(new RuntimeEvent(kind, c.id(), c.name(), c.labels(), clock.instant()));
+  }
+
+  @Override
+  public void pause(String name) {
+    ContainerInfo info;
+    synchronized (lock) {
+      enter(Operation.PAUSE, "pause", name);
+      Container c = existing(name);
+      if (c.state != ContainerState.RUNNING) {
+        if (c.state == ContainerState.PAUSED) {
+          return;
+        }
+        throw new RuntimeFailure(
+            RuntimeFailure.Kind.CONFLICT, "container " + name + " is not running");
+      }
+      c.state = ContainerState.PAUSED;
+      info = c.info();
+    }
+    emit(RuntimeEvent.Kind.PAUSE, info);
+  }
+
+  @Override
+  public void unpause(String name) {
+    ContainerInfo info;
+    synchronized (lock) {
+      enter(Operation.UNPAUSE, "unpause", name);
+      Container c = existing(name);
+      if (c.state != ContainerState.PAUSED) {
+        return;
+      }
+      c.state = ContainerState.RUNNING;
+      info = c.info();
+    }
+    emit(RuntimeEvent.Kind.UNPAUSE, info);
   }
 }
