@@ -319,6 +319,9 @@ final class BackupArchive {
         if (name.equals(RESERVED) || name.startsWith(RESERVED + "/")) {
           throw unsafe("unexpected reserved entry " + name);
         }
+        if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice() || e.isSparse()) {
+          throw unsafe("the entry " + name + " is a device, fifo or other special file");
+        }
         boolean take = target != null && selected.test(name);
         int mode = e.getMode() & 07777;
         long mtime = e.getLastModifiedDate().getTime();
@@ -360,7 +363,7 @@ final class BackupArchive {
               extracted++;
             }
           }
-        } else if (e.isFile() && !e.isSparse()) {
+        } else if (e.isFile()) {
           MessageDigest md = sha256();
           long size = 0;
           if (take) {
