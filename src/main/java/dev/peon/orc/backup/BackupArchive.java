@@ -409,6 +409,7 @@ final class BackupArchive {
         }
       }
       z.transferTo(OutputStream.nullOutputStream());
+      raw.transferTo(OutputStream.nullOutputStream());
     } catch (EOFException | com.github.luben.zstd.ZstdIOException e) {
       throw corrupt("the archive is truncated or damaged (" + e.getMessage() + ")");
     } catch (IOException e) {
@@ -425,7 +426,6 @@ final class BackupArchive {
     } catch (IllegalArgumentException e) {
       throw unsafe(e.getMessage());
     }
-    raw.transferTo(OutputStream.nullOutputStream());
     if (manifest == null) {
       throw corrupt("the archive has no manifest (truncated, or not a PEON backup)");
     }

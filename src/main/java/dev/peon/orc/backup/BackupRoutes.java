@@ -95,7 +95,8 @@ public final class BackupRoutes implements Routes {
     BackupId bid = backupId(ctx);
     BackupRecord r = backups.get(id, bid);
     ctx.status(200);
-    ctx.contentType("application/zstd");
+    ctx.res().setCharacterEncoding(null);
+    ctx.res().setContentType("application/zstd");
     ctx.header("Content-Length", Long.toString(r.size()));
     ctx.header("X-Archive-Sha256", r.sha256());
     ctx.header(

@@ -64,8 +64,20 @@ public final class LocalFolderDestination implements BackupDestination {
             StandardOpenOption.WRITE,
             LinkOption.NOFOLLOW_LINKS);
     return new Pending() {
+      // closing the stream only flushes: the channel stays open to be synced by commit()
       private final OutputStream out =
-          new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20);
+          new java.io.FilterOutputStream(
+              new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20)) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+              out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+              out.flush();
+            }
+          };
       private boolean committed;
 
       @Override
