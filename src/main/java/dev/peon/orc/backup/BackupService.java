@@ -682,7 +682,9 @@ public final class BackupService {
           Path extracted = RestoreJournal.extracted(dir, bid);
           try {
             progress.report(5, "saving the current state");
+            long t0 = System.nanoTime();
             BackupRecord before = preRestoreBackup(id, progress);
+            long t1 = System.nanoTime();
             progress.report(40, "extracting and verifying");
             FileTrees.deleteTree(extracted);
             Files.createDirectories(extracted);
@@ -701,10 +703,12 @@ public final class BackupService {
                     BackupException.Kind.CORRUPT, "The archive lacks " + p + ".");
               }
             }
+            long t2 = System.nanoTime();
             progress.report(85, "swapping in");
             journal[0] = journal[0].in(RestoreJournal.Phase.SWAPPING);
             journal[0].write(dir);
             swap(dir, journal[0]);
+            long t3 = System.nanoTime();
             servers.reloadDefinition(id);
             LOG.atInfo()
                 .addKeyValue("serverId", id)
@@ -726,6 +730,12 @@ public final class BackupService {
             result.put("preRestoreBackup", before.id().value());
             result.put("entries", read.extracted());
             result.put("paths", chosen);
+            result.put(
+                "timings",
+                Map.of(
+                    "preRestoreMs", (t1 - t0) / 1_000_000,
+                    "extractMs", (t2 - t1) / 1_000_000,
+                    "swapMs", (t3 - t2) / 1_000_000));
             return result;
           } catch (IOException | RuntimeException e) {
             if (journal[0].phase() == RestoreJournal.Phase.PREPARING) {

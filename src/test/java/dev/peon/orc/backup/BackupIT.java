@@ -87,6 +87,11 @@ class BackupIT {
           .formatted(CHUNK_LINES);
 
   static Path writePlan(Path plans, String game, String image, int port) throws IOException {
+    return writePlan(plans, game, image, port, WORLD_WRITER);
+  }
+
+  static Path writePlan(Path plans, String game, String image, int port, String serverStart)
+      throws IOException {
     Path plan = plans.resolve(game);
     Files.createDirectories(plan.resolve("actions"));
     Files.createDirectories(plan.resolve("data"));
@@ -100,7 +105,7 @@ class BackupIT {
                      "~!/actions": "/actions", "~!/user": "/home/steam/world"}}
         """
             .formatted(game, image, port));
-    Files.writeString(plan.resolve("actions/server_start"), WORLD_WRITER);
+    Files.writeString(plan.resolve("actions/server_start"), serverStart);
     Files.writeString(plan.resolve("data/readme.txt"), "install files\n");
     return plan;
   }
