@@ -108,6 +108,7 @@ public final class Application implements AutoCloseable {
     EventBus events = new EventBus(clock);
     ServerService servers =
         new ServerService(config, db, plans, runtime, HostPorts.probing(), clock, events);
+    BackupService.repairInterruptedRestores(servers.layout());
     servers.reconcile();
     Scheduler scheduler =
         new Scheduler(

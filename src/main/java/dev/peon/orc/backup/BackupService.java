@@ -8,9 +8,9 @@ import dev.peon.orc.operation.Operation;
 import dev.peon.orc.operation.OperationService;
 import dev.peon.orc.server.ServerException;
 import dev.peon.orc.server.ServerId;
+import dev.peon.orc.server.ServerLayout;
 import dev.peon.orc.server.ServerService;
 import dev.peon.orc.server.ServerService.Quiescing;
-import dev.peon.orc.server.ServerView;
 import dev.peon.orc.store.Database;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -708,6 +707,7 @@ public final class BackupService {
             journal[0] = journal[0].in(RestoreJournal.Phase.SWAPPING);
             journal[0].write(dir);
             swap(dir, journal[0]);
+            Files.deleteIfExists(RestoreJournal.file(dir));
             long t3 = System.nanoTime();
             servers.reloadDefinition(id);
             LOG.atInfo()
@@ -740,6 +740,11 @@ public final class BackupService {
           } catch (IOException | RuntimeException e) {
             if (journal[0].phase() == RestoreJournal.Phase.PREPARING) {
               undoPreparing(dir, journal[0]);
+              try {
+                Files.deleteIfExists(RestoreJournal.file(dir));
+              } catch (IOException ignored) {
+                // the next start removes it
+              }
             }
             if (e instanceof BackupException || e instanceof ServerException) {
               throw (RuntimeException) e;
@@ -799,7 +804,6 @@ public final class BackupService {
     }
     FileTrees.deleteTree(previous);
     FileTrees.deleteTree(extracted);
-    Files.deleteIfExists(RestoreJournal.file(dir));
   }
 
   /** Moves what the backup excluded (a game install) from the live folder into the new one. */
@@ -844,7 +848,6 @@ public final class BackupService {
   private static void undoPreparing(Path dir, RestoreJournal j) {
     try {
       FileTrees.deleteTree(RestoreJournal.extracted(dir, j.backup()));
-      Files.deleteIfExists(RestoreJournal.file(dir));
     } catch (IOException e) {
       LOG.atWarn().addKeyValue("serverId", j.server()).log("could not clean up a failed restore");
     }
@@ -891,38 +894,91 @@ public final class BackupService {
   // ------------------------------------------------------------------ boot
 
   /**
+   * Finishes ({@code SWAPPING}) or undoes ({@code PREPARING}) every restore a crash interrupted, so
+   * that each server folder is whole again; the journal stays, marked {@code DONE}, for {@link
+   * #reconcile} to start the server again. Needs only the folders, so the composition root calls it
+   * before the servers are reconciled (a crash between the two renames of a full restore leaves no
+   * folder under the server's name until this runs). Idempotent.
+   */
+  public static void repairInterruptedRestores(ServerLayout layout) {
+    for (Map.Entry<Path, RestoreJournal> e : journals(layout).entrySet()) {
+      RestoreJournal j = e.getValue();
+      if (j.phase() == RestoreJournal.Phase.DONE) {
+        continue;
+      }
+      Path dir = e.getKey().resolveSibling(j.server().name());
+      try {
+        if (j.phase() == RestoreJournal.Phase.PREPARING) {
+          LOG.atWarn()
+              .addKeyValue("serverId", j.server())
+              .log("undoing a restore interrupted by a crash");
+          undoPreparing(dir, j);
+        } else {
+          LOG.atWarn()
+              .addKeyValue("serverId", j.server())
+              .log("finishing a restore interrupted by a crash");
+          swap(dir, j);
+        }
+        j.in(RestoreJournal.Phase.DONE).write(dir);
+      } catch (IOException | RuntimeException ex) {
+        LOG.atError()
+            .addKeyValue("serverId", j.server())
+            .addKeyValue("reason", ex.getMessage())
+            .log("an interrupted restore could not be repaired; an operator must look");
+      }
+    }
+  }
+
+  /** Every restore journal under the servers folder, by file. */
+  private static Map<Path, RestoreJournal> journals(ServerLayout layout) {
+    Map<Path, RestoreJournal> out = new LinkedHashMap<>();
+    Path root = layout.root();
+    if (!Files.isDirectory(root)) {
+      return out;
+    }
+    try (DirectoryStream<Path> games = Files.newDirectoryStream(root)) {
+      for (Path g : games) {
+        if (!Files.isDirectory(g, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(g, ".restore-*.json")) {
+          for (Path f : ds) {
+            try {
+              RestoreJournal.read(f).ifPresent(j -> out.put(f, j));
+            } catch (IOException | RuntimeException ex) {
+              LOG.atError().addKeyValue("file", f.getFileName()).log("unreadable restore journal");
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      LOG.atWarn().log("could not look for restore journals: " + e.getMessage());
+    }
+    return out;
+  }
+
+  /**
    * Repairs what a crash interrupted, after the servers were reconciled: finishes or undoes
    * restores (by their journals), removes partial archives and backups never completed, and brings
    * servers a crash left stopped or paused back to how they were.
    */
   public void reconcile() {
-    for (ServerView v : servers.list()) {
-      ServerId id = v.id();
-      Path dir = servers.layout().dir(id);
+    repairInterruptedRestores(servers.layout());
+    for (Map.Entry<Path, RestoreJournal> e : journals(servers.layout()).entrySet()) {
+      RestoreJournal j = e.getValue();
       try {
-        Optional<RestoreJournal> j = RestoreJournal.read(RestoreJournal.file(dir));
-        if (j.isEmpty()) {
-          continue;
+        if (servers.find(j.server()).isPresent()) {
+          servers.reloadDefinition(j.server());
+          if (j.wasRunning()) {
+            startQuietly(j.server());
+          }
         }
-        RestoreJournal journal = j.get();
-        if (journal.phase() == RestoreJournal.Phase.PREPARING) {
-          LOG.atWarn().addKeyValue("serverId", id).log("undoing a restore interrupted by a crash");
-          undoPreparing(dir, journal);
-        } else {
-          LOG.atWarn()
-              .addKeyValue("serverId", id)
-              .log("finishing a restore interrupted by a crash");
-          swap(dir, journal);
-          servers.reloadDefinition(id);
-        }
-        if (journal.wasRunning()) {
-          startQuietly(id);
-        }
-      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(e.getKey());
+      } catch (IOException | RuntimeException ex) {
         LOG.atError()
-            .addKeyValue("serverId", id)
-            .addKeyValue("reason", e.getMessage())
-            .log("an interrupted restore could not be repaired; an operator must look");
+            .addKeyValue("serverId", j.server())
+            .addKeyValue("reason", ex.getMessage())
+            .log("could not bring a server back after an interrupted restore");
       }
     }
     for (BackupRecord r : repository.unfinished()) {

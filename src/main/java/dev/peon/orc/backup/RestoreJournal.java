@@ -38,7 +38,9 @@ record RestoreJournal(
 
   enum Phase {
     PREPARING,
-    SWAPPING
+    SWAPPING,
+    /** Repaired before the servers were read; the server still has to be started again. */
+    DONE
   }
 
   RestoreJournal in(Phase p) {
