@@ -85,7 +85,7 @@ public final class BackupBench {
                           "stop.timeout",
                           "5s",
                           "network.subnet.pool",
-                          "10.221.48.0/20",
+                          "10.221.8.0/22",
                           "docker.host",
                           TestDocker.host())),
               Clock.systemUTC());

@@ -110,7 +110,7 @@ class BackupCrashIT {
             "--set",
             "stop.timeout=5s",
             "--set",
-            "network.subnet.pool=10.221.32.0/20",
+            "network.subnet.pool=10.221.4.0/22",
             "--set",
             "backup.dir=" + backupDir,
             "--set",

@@ -141,7 +141,7 @@ class BackupIT {
                         "stop.timeout",
                         "5s",
                         "network.subnet.pool",
-                        "10.221.0.0/20",
+                        "10.221.0.0/22",
                         "docker.host",
                         TestDocker.host())),
             Clock.systemUTC());
