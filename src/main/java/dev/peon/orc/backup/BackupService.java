@@ -161,13 +161,16 @@ public final class BackupService {
                 quiescedNanos[0] = System.nanoTime() - t0;
                 return p;
               });
+      long v0 = System.nanoTime();
       BackupRecord done = finish(rec, written, progress);
+      long verifyMs = (System.nanoTime() - v0) / 1_000_000;
       LOG.atInfo()
           .addKeyValue("serverId", id)
           .addKeyValue("backup", done.id())
           .addKeyValue("mode", mode.wire())
           .addKeyValue("bytes", done.size())
           .addKeyValue("archiveMs", quiescedNanos[0] / 1_000_000)
+          .addKeyValue("verifyMs", verifyMs)
           .log("backup created");
       events.publish("backup.created", id.uid(), event(done));
       prune(id);
