@@ -392,6 +392,37 @@ class BackupIT {
 
   @Test
   @Order(9)
+  void restoringADamagedStoredArchiveFailsClearlyAndLeavesTheServerAsItWas() throws Exception {
+    JsonNode items = get("/api/v2/servers/" + SERVER + "/backups").json().get("items");
+    String id = items.get(items.size() - 1).get("id").asText();
+    Path file = backupDir.resolve(GAME).resolve("world1").resolve(id + ".tar.zst");
+    byte[] good = Files.readAllBytes(file);
+    Files.writeString(serverDir.resolve("config/marker"), "kept");
+    byte[] flipped = good.clone();
+    flipped[good.length / 2] ^= 0x01;
+    byte[] truncated = java.util.Arrays.copyOf(good, good.length - 10);
+    for (byte[] damaged : List.of(flipped, truncated)) {
+      Files.write(file, damaged);
+      JsonNode op =
+          awaitOperation(
+              call("POST", "/api/v2/servers/" + SERVER + "/backups/" + id + "/restore", "{}"));
+      assertThat(op.get("status").asText()).isEqualTo("failed");
+      assertThat(op.get("error").get("type").asText()).endsWith("/invalid-archive");
+      assertThat(op.get("error").get("detail").asText()).contains("Damaged archive");
+      assertThat(state()).isEqualTo(ContainerState.RUNNING);
+      assertThat(serverDir.resolve("config/marker")).hasContent("kept");
+      try (Stream<Path> s = Files.list(serverDir.getParent())) {
+        assertThat(s.map(p -> p.getFileName().toString())).containsExactly("world1");
+      }
+      long i = index(serverDir);
+      await("the world to be written after the failed restore", () -> index(serverDir) > i + 5);
+    }
+    Files.write(file, good);
+    assertNoPartials();
+  }
+
+  @Test
+  @Order(10)
   void aFullDiskFailsClearlyListsNothingHalfAndLeavesTheServerRunning() throws Exception {
     // 96 MiB of incompressible install, no excludes: cannot fit the 64 MiB backup folder
     Files.createDirectories(serverDir.resolve("data/install"));
