@@ -41,13 +41,16 @@ final class BackupRepository {
         });
   }
 
+  /**
+   * Stores a backup's outcome and lock; {@code was_running} is set only by {@link #markWasRunning}.
+   */
   void update(BackupRecord r) {
     db.inTransaction(
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
                   "UPDATE backups SET finished_at=?, size=?, sha256=?, locked=?, status=?,"
-                      + " was_running=?, files=?, content_size=? WHERE id=?")) {
+                      + " files=?, content_size=? WHERE id=?")) {
             if (r.finishedAt() == null) {
               s.setNull(1, Types.INTEGER);
             } else {
@@ -57,10 +60,22 @@ final class BackupRepository {
             s.setString(3, r.sha256());
             s.setInt(4, r.locked() ? 1 : 0);
             s.setString(5, r.status().name());
-            s.setInt(6, r.wasRunning() ? 1 : 0);
-            s.setLong(7, r.files());
-            s.setLong(8, r.contentSize());
-            s.setString(9, r.id().value());
+            s.setLong(6, r.files());
+            s.setLong(7, r.contentSize());
+            s.setString(8, r.id().value());
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /** Records, before quiescing, that the server ran: a crash recovery starts it again. */
+  void markWasRunning(BackupId id) {
+    db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("UPDATE backups SET was_running=1 WHERE id=?")) {
+            s.setString(1, id.value());
             s.executeUpdate();
           }
           return null;

@@ -154,7 +154,7 @@ public final class BackupService {
               q,
               running -> {
                 if (running) {
-                  repository.update(withRunning(rec));
+                  repository.markWasRunning(rec.id());
                 }
               },
               running -> {
@@ -202,23 +202,6 @@ public final class BackupService {
             0);
     repository.insert(rec);
     return rec;
-  }
-
-  private static BackupRecord withRunning(BackupRecord r) {
-    return new BackupRecord(
-        r.id(),
-        r.server(),
-        r.createdAt(),
-        r.finishedAt(),
-        r.size(),
-        r.sha256(),
-        r.locked(),
-        r.consistency(),
-        r.origin(),
-        r.status(),
-        true,
-        r.files(),
-        r.contentSize());
   }
 
   /** An archive written but not yet verified and committed. */
@@ -296,22 +279,7 @@ public final class BackupService {
       }
       Manifest m = p.written().manifest();
       pending.commit(m.toBytes());
-      BackupRecord done = rec.completed(clock.instant(), m);
-      repository.update(
-          new BackupRecord(
-              done.id(),
-              done.server(),
-              done.createdAt(),
-              done.finishedAt(),
-              done.size(),
-              done.sha256(),
-              done.locked(),
-              done.consistency(),
-              done.origin(),
-              done.status(),
-              repository.find(rec.server(), rec.id()).map(BackupRecord::wasRunning).orElse(false),
-              done.files(),
-              done.contentSize()));
+      repository.update(rec.completed(clock.instant(), m));
       return repository.find(rec.server(), rec.id()).orElseThrow();
     } catch (IOException e) {
       if (destination.usableSpace() < LOW_SPACE) {
