@@ -185,6 +185,23 @@ class BackupCrashIT {
 
   @Test
   @Order(3)
+  void killedMidPauseBackupLeavesTheServerFrozenUntilTheNextStartThaws() throws Exception {
+    call("PUT", "/api/v2/servers/" + SERVER + "/backup-policy", "{\"mode\": \"pause\"}");
+    JsonNode op = call("POST", "/api/v2/servers/" + SERVER + "/backups", "{}").json();
+    awaitProgress(op.get("id").asText(), "archiving", 10);
+    killChild();
+    assertThat(state()).isEqualTo(ContainerState.PAUSED);
+
+    startChild();
+    BackupIT.await("the server to be thawed", () -> state() == ContainerState.RUNNING);
+    assertThat(call("GET", "/api/v2/servers/" + SERVER + "/backups", null).json().get("items"))
+        .isEmpty();
+    assertThat(partials()).isEmpty();
+    call("PUT", "/api/v2/servers/" + SERVER + "/backup-policy", "{\"mode\": \"stop\"}");
+  }
+
+  @Test
+  @Order(4)
   void killedMidRestoreKeepsTheFolderWholeAndTheServerRunsAgain() throws Exception {
     JsonNode done = awaitOperation(call("POST", "/api/v2/servers/" + SERVER + "/backups", "{}"));
     assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("succeeded");
