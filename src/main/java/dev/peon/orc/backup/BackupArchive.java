@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.peon.orc.fs.FileTrees;
-import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -313,7 +312,11 @@ final class BackupArchive {
           if (!e.isFile() || e.getSize() > MAX_MANIFEST) {
             throw corrupt("the manifest entry is not a plain file of sensible size");
           }
-          manifest = Manifest.parse(tar.readAllBytes());
+          try {
+            manifest = Manifest.parse(readAll(tar));
+          } catch (BackupException bad) {
+            throw corrupt(bad.getMessage());
+          }
           continue;
         }
         if (name.equals(RESERVED) || name.startsWith(RESERVED + "/")) {
@@ -376,7 +379,7 @@ final class BackupArchive {
                     StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS)) {
               int n;
-              while ((n = tar.read(buf)) > 0) {
+              while ((n = readSome(tar, buf)) > 0) {
                 md.update(buf, 0, n);
                 ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
                 while (bb.hasRemaining()) {
@@ -392,7 +395,7 @@ final class BackupArchive {
             extracted++;
           } else {
             int n;
-            while ((n = tar.read(buf)) > 0) {
+            while ((n = readSome(tar, buf)) > 0) {
               md.update(buf, 0, n);
               size += n;
             }
@@ -408,21 +411,8 @@ final class BackupArchive {
           throw unsafe("the entry " + name + " is a device, fifo or other special file");
         }
       }
-      z.transferTo(OutputStream.nullOutputStream());
-      raw.transferTo(OutputStream.nullOutputStream());
-    } catch (EOFException | com.github.luben.zstd.ZstdIOException e) {
-      throw corrupt("the archive is truncated or damaged (" + e.getMessage() + ")");
-    } catch (IOException e) {
-      if (e.getMessage() != null
-          && (e.getMessage().contains("Truncated")
-              || e.getMessage().contains("truncated")
-              || e.getMessage().contains("Unknown frame descriptor")
-              || e.getMessage().contains("Corrupted")
-              || e.getMessage().contains("Error parsing")
-              || e.getMessage().contains("checksum"))) {
-        throw corrupt("the archive is truncated or damaged (" + e.getMessage() + ")");
-      }
-      throw e;
+      drain(z);
+      drain(raw);
     } catch (IllegalArgumentException e) {
       throw unsafe(e.getMessage());
     }
@@ -437,12 +427,47 @@ final class BackupArchive {
         manifest, new Manifest.ArchiveDigest(hex(raw.md.digest()), raw.count), extracted);
   }
 
-  private static TarArchiveEntry nextEntry(TarArchiveInputStream tar) throws IOException {
+  // Every read of the archive goes through these: a failure there means the archive is damaged
+  // or cut short (zstd checksum, tar structure, early end), while failures writing the target
+  // folder stay IOExceptions (a full disk). No message text is inspected.
+
+  private static TarArchiveEntry nextEntry(TarArchiveInputStream tar) {
     try {
       return tar.getNextEntry();
-    } catch (IllegalArgumentException e) {
-      throw corrupt("a tar header is damaged (" + e.getMessage() + ")");
+    } catch (IOException | IllegalArgumentException e) {
+      throw damaged(e);
     }
+  }
+
+  private static int readSome(InputStream in, byte[] buf) {
+    try {
+      return in.read(buf);
+    } catch (IOException e) {
+      throw damaged(e);
+    }
+  }
+
+  private static byte[] readAll(InputStream in) {
+    try {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw damaged(e);
+    }
+  }
+
+  private static void drain(InputStream in) {
+    try {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      throw damaged(e);
+    }
+  }
+
+  private static BackupException damaged(Exception e) {
+    return new BackupException(
+        BackupException.Kind.CORRUPT,
+        "Damaged archive: it is truncated or corrupted (" + e.getMessage() + ").",
+        e);
   }
 
   /** Every entry of the archive is in the manifest and the other way round, equal in content. */

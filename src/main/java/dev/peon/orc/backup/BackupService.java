@@ -15,16 +15,9 @@ import dev.peon.orc.store.Database;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -529,92 +522,7 @@ public final class BackupService {
     Manifest m = sidecar(id, bid);
     List<String> chosen = chosen(m, paths);
     Predicate<String> in = selector(chosen);
-    Predicate<String> excluded = BackupPolicy.matcher(m.excludes());
-    Path dir = servers.layout().dir(id);
-    Map<String, Manifest.Entry> backup = new LinkedHashMap<>();
-    for (Manifest.Entry e : m.entries()) {
-      if (in.test(e.path())) {
-        backup.put(e.path(), e);
-      }
-    }
-    Map<String, BasicFileAttributes> live = new LinkedHashMap<>();
-    try {
-      Files.walkFileTree(
-          dir,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
-              if (d.equals(dir)) {
-                return FileVisitResult.CONTINUE;
-              }
-              String rel = BackupArchive.rel(dir, d);
-              if (excluded.test(rel)) {
-                return FileVisitResult.SKIP_SUBTREE;
-              }
-              if (in.test(rel)) {
-                live.put(rel, a);
-              }
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-              String rel = BackupArchive.rel(dir, f);
-              if (!excluded.test(rel) && in.test(rel)) {
-                live.put(rel, a);
-              }
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      throw new BackupException(
-          BackupException.Kind.FAILED, "The server folder cannot be read.", e);
-    }
-    List<Change> out = new ArrayList<>();
-    for (Manifest.Entry e : backup.values()) {
-      BasicFileAttributes a = live.remove(e.path());
-      if (a == null) {
-        out.add(new Change(e.path(), "added"));
-      } else if (differs(dir.resolve(e.path()), a, e)) {
-        out.add(new Change(e.path(), "modified"));
-      }
-    }
-    live.keySet().forEach(p -> out.add(new Change(p, "removed")));
-    out.sort(java.util.Comparator.comparing(Change::path));
-    return out;
-  }
-
-  private static boolean differs(Path p, BasicFileAttributes a, Manifest.Entry e) {
-    return switch (e.type()) {
-      case DIR -> !a.isDirectory();
-      case SYMLINK -> {
-        try {
-          yield !a.isSymbolicLink() || !Files.readSymbolicLink(p).toString().equals(e.target());
-        } catch (IOException ex) {
-          yield true;
-        }
-      }
-      case FILE, HARDLINK -> {
-        if (!a.isRegularFile() || (e.type() == Manifest.Type.FILE && a.size() != e.size())) {
-          yield true;
-        }
-        yield e.type() == Manifest.Type.FILE && !e.sha256().equals(sha256(p));
-      }
-    };
-  }
-
-  private static String sha256(Path p) {
-    MessageDigest md = BackupArchive.sha256();
-    try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
-      byte[] buf = new byte[1 << 16];
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        md.update(buf, 0, n);
-      }
-      return BackupArchive.hex(md.digest());
-    } catch (IOException e) {
-      return "";
-    }
+    return DryRun.changes(servers.layout().dir(id), m, in);
   }
 
   /**
@@ -679,7 +587,7 @@ public final class BackupService {
             progress.report(85, "swapping in");
             journal[0] = journal[0].in(RestoreJournal.Phase.SWAPPING);
             journal[0].write(dir);
-            swap(dir, journal[0]);
+            RestoreFolders.swap(dir, journal[0]);
             Files.deleteIfExists(RestoreJournal.file(dir));
             long t3 = System.nanoTime();
             servers.reloadDefinition(id);
@@ -712,7 +620,7 @@ public final class BackupService {
             return result;
           } catch (IOException | RuntimeException e) {
             if (journal[0].phase() == RestoreJournal.Phase.PREPARING) {
-              undoPreparing(dir, journal[0]);
+              RestoreFolders.undoPreparing(dir, journal[0]);
               try {
                 Files.deleteIfExists(RestoreJournal.file(dir));
               } catch (IOException ignored) {
@@ -742,87 +650,6 @@ public final class BackupService {
     } catch (RuntimeException e) {
       abandon(rec);
       throw e;
-    }
-  }
-
-  /** Replaces live paths by extracted ones; idempotent, so a crash can finish it. */
-  private static void swap(Path dir, RestoreJournal j) throws IOException {
-    Path extracted = RestoreJournal.extracted(dir, j.backup());
-    Path previous = RestoreJournal.previous(dir, j.backup());
-    if (j.paths().isEmpty()) {
-      if (Files.isDirectory(extracted, LinkOption.NOFOLLOW_LINKS)) {
-        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-          carryExcluded(dir, extracted, BackupPolicy.matcher(j.excludes()));
-          FileTrees.deleteTree(previous);
-          Files.move(dir, previous, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(extracted, dir, StandardCopyOption.ATOMIC_MOVE);
-      }
-    } else {
-      for (String p : j.paths()) {
-        Path from = extracted.resolve(p);
-        if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
-          continue; // already swapped
-        }
-        Path live = FileTrees.resolveInside(dir, p);
-        if (Files.exists(live, LinkOption.NOFOLLOW_LINKS)) {
-          Path old = previous.resolve(p);
-          Files.createDirectories(old.getParent());
-          FileTrees.deleteTree(old);
-          Files.move(live, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.createDirectories(live.getParent());
-        Files.move(from, live, StandardCopyOption.ATOMIC_MOVE);
-      }
-    }
-    FileTrees.deleteTree(previous);
-    FileTrees.deleteTree(extracted);
-  }
-
-  /** Moves what the backup excluded (a game install) from the live folder into the new one. */
-  private static void carryExcluded(Path live, Path into, Predicate<String> excluded)
-      throws IOException {
-    List<String> move = new ArrayList<>();
-    Files.walkFileTree(
-        live,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
-            if (d.equals(live)) {
-              return FileVisitResult.CONTINUE;
-            }
-            String rel = BackupArchive.rel(live, d);
-            if (excluded.test(rel)) {
-              move.add(rel);
-              return FileVisitResult.SKIP_SUBTREE;
-            }
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-            String rel = BackupArchive.rel(live, f);
-            if (excluded.test(rel)) {
-              move.add(rel);
-            }
-            return FileVisitResult.CONTINUE;
-          }
-        });
-    for (String rel : move) {
-      Path to = into.resolve(rel);
-      if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
-      Files.createDirectories(to.getParent());
-      Files.move(live.resolve(rel), to, StandardCopyOption.ATOMIC_MOVE);
-    }
-  }
-
-  private static void undoPreparing(Path dir, RestoreJournal j) {
-    try {
-      FileTrees.deleteTree(RestoreJournal.extracted(dir, j.backup()));
-    } catch (IOException e) {
-      LOG.atWarn().addKeyValue("serverId", j.server()).log("could not clean up a failed restore");
     }
   }
 
@@ -874,60 +701,7 @@ public final class BackupService {
    * folder under the server's name until this runs). Idempotent.
    */
   public static void repairInterruptedRestores(ServerLayout layout) {
-    for (Map.Entry<Path, RestoreJournal> e : journals(layout).entrySet()) {
-      RestoreJournal j = e.getValue();
-      if (j.phase() == RestoreJournal.Phase.DONE) {
-        continue;
-      }
-      Path dir = e.getKey().resolveSibling(j.server().name());
-      try {
-        if (j.phase() == RestoreJournal.Phase.PREPARING) {
-          LOG.atWarn()
-              .addKeyValue("serverId", j.server())
-              .log("undoing a restore interrupted by a crash");
-          undoPreparing(dir, j);
-        } else {
-          LOG.atWarn()
-              .addKeyValue("serverId", j.server())
-              .log("finishing a restore interrupted by a crash");
-          swap(dir, j);
-        }
-        j.in(RestoreJournal.Phase.DONE).write(dir);
-      } catch (IOException | RuntimeException ex) {
-        LOG.atError()
-            .addKeyValue("serverId", j.server())
-            .addKeyValue("reason", ex.getMessage())
-            .log("an interrupted restore could not be repaired; an operator must look");
-      }
-    }
-  }
-
-  /** Every restore journal under the servers folder, by file. */
-  private static Map<Path, RestoreJournal> journals(ServerLayout layout) {
-    Map<Path, RestoreJournal> out = new LinkedHashMap<>();
-    Path root = layout.root();
-    if (!Files.isDirectory(root)) {
-      return out;
-    }
-    try (DirectoryStream<Path> games = Files.newDirectoryStream(root)) {
-      for (Path g : games) {
-        if (!Files.isDirectory(g, LinkOption.NOFOLLOW_LINKS)) {
-          continue;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(g, ".restore-*.json")) {
-          for (Path f : ds) {
-            try {
-              RestoreJournal.read(f).ifPresent(j -> out.put(f, j));
-            } catch (IOException | RuntimeException ex) {
-              LOG.atError().addKeyValue("file", f.getFileName()).log("unreadable restore journal");
-            }
-          }
-        }
-      }
-    } catch (IOException e) {
-      LOG.atWarn().log("could not look for restore journals: " + e.getMessage());
-    }
-    return out;
+    RestoreFolders.repair(layout);
   }
 
   /**
@@ -937,7 +711,7 @@ public final class BackupService {
    */
   public void reconcile() {
     repairInterruptedRestores(servers.layout());
-    for (Map.Entry<Path, RestoreJournal> e : journals(servers.layout()).entrySet()) {
+    for (Map.Entry<Path, RestoreJournal> e : RestoreFolders.journals(servers.layout()).entrySet()) {
       RestoreJournal j = e.getValue();
       try {
         if (servers.find(j.server()).isPresent()) {
@@ -982,7 +756,7 @@ public final class BackupService {
     } catch (IOException e) {
       LOG.atWarn().log("could not remove partial archives: " + e.getMessage());
     }
-    cleanStrayRestoreFolders();
+    RestoreFolders.removeStray(servers.layout());
   }
 
   private void startQuietly(ServerId id) {
@@ -993,37 +767,6 @@ public final class BackupService {
           .addKeyValue("serverId", id)
           .addKeyValue("reason", e.getMessage())
           .log("could not start the server again after a crash");
-    }
-  }
-
-  /** Extracted copies whose journal is gone (the crash came after the swap finished). */
-  private void cleanStrayRestoreFolders() {
-    Path root = servers.layout().root();
-    if (!Files.isDirectory(root)) {
-      return;
-    }
-    try (DirectoryStream<Path> games = Files.newDirectoryStream(root)) {
-      for (Path g : games) {
-        if (!Files.isDirectory(g, LinkOption.NOFOLLOW_LINKS)) {
-          continue;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(g, ".{restore,previous}-*")) {
-          for (Path p : ds) {
-            String name = p.getFileName().toString();
-            String server = name.replaceFirst("^\\.(restore|previous)-", "");
-            int dash = server.length() > 23 ? server.length() - 23 : -1;
-            if (name.endsWith(".json") || dash <= 0) {
-              continue;
-            }
-            Path journal = g.resolve(".restore-" + server.substring(0, dash - 1) + ".json");
-            if (!Files.exists(journal)) {
-              FileTrees.deleteTree(p);
-            }
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

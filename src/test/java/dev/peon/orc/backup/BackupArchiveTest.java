@@ -155,7 +155,7 @@ class BackupArchiveTest {
     var out = new ByteArrayOutputStream();
     write(List.of(), out);
     byte[] all = out.toByteArray();
-    for (int at : new int[] {all.length / 3, all.length / 2, all.length - 20}) {
+    for (int at = 0; at < all.length; at += Math.max(1, all.length / 300)) {
       byte[] bad = all.clone();
       bad[at] ^= 0x01;
       assertThatThrownBy(() -> archive.read(new ByteArrayInputStream(bad), null, p -> false))
