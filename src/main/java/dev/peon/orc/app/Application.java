@@ -9,6 +9,10 @@ import dev.peon.orc.auth.AuthThrottle;
 import dev.peon.orc.auth.IdentityService;
 import dev.peon.orc.auth.OwnerBootstrap;
 import dev.peon.orc.auth.Role;
+import dev.peon.orc.backup.BackupException;
+import dev.peon.orc.backup.BackupRoutes;
+import dev.peon.orc.backup.BackupService;
+import dev.peon.orc.backup.LocalFolderDestination;
 import dev.peon.orc.compat.PeonV1ConsoleRoutes;
 import dev.peon.orc.compat.PeonV1Routes;
 import dev.peon.orc.config.OrchestratorConfig;
@@ -126,7 +130,19 @@ public final class Application implements AutoCloseable {
     EventBus events = new EventBus(clock);
     ServerService servers =
         new ServerService(config, db, plans, runtime, HostPorts.probing(), clock, events);
+    BackupService.repairInterruptedRestores(servers.layout());
     servers.reconcile();
+    OperationService operations = new OperationService(events, clock, Application::operationError);
+    BackupService backups =
+        new BackupService(
+            servers,
+            operations,
+            events,
+            db,
+            new LocalFolderDestination(config.backupDir()),
+            clock,
+            version());
+    backups.reconcile();
     ScheduleRepository scheduleRepository = new ScheduleRepository(db);
     Scheduler scheduler =
         new Scheduler(
@@ -138,6 +154,7 @@ public final class Application implements AutoCloseable {
                 case STOP -> servers.stop(id);
                 case RESTART -> servers.restart(id);
                 case UPDATE -> servers.update(id, UpdateMode.parse(mode.wire()));
+                case BACKUP -> awaitOperation(operations, backups.createBackup(id));
               }
             },
             events);
@@ -150,7 +167,6 @@ public final class Application implements AutoCloseable {
     AuthGuard guard =
         new AuthGuard(identities, key, Role.fromWire(config.v1KeyRole()), throttle, audit);
     events.subscribe(0, e -> auditSignificant(audit, e));
-    OperationService operations = new OperationService(events, clock, Application::operationError);
     EventRoutes eventRoutes = new EventRoutes(events);
     Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
     metrics.listen(events);
@@ -189,6 +205,7 @@ public final class Application implements AutoCloseable {
                     config.exposeSecrets()),
                 new ScheduleRoutes(scheduler, id -> servers.find(id).isPresent(), clock),
                 new OperationRoutes(operations),
+                new BackupRoutes(backups, BackupService.MAX_UPLOAD),
                 new PlanRoutes(plans, operations, events),
                 eventRoutes,
                 new SystemRoutes(
@@ -220,6 +237,22 @@ public final class Application implements AutoCloseable {
     return http.routes();
   }
 
+  /** Waits for an operation started by a schedule, so the schedule records its real result. */
+  private static void awaitOperation(OperationService operations, Operation started)
+      throws InterruptedException {
+    while (true) {
+      Operation op = operations.find(started.id()).orElse(started);
+      if (op.status() == Operation.Status.SUCCEEDED) {
+        return;
+      }
+      if (op.status() == Operation.Status.FAILED) {
+        throw new IllegalStateException(
+            op.error() == null ? "the operation failed" : op.error().detail());
+      }
+      Thread.sleep(250); // operations publish no completion future; a scheduler thread may wait
+    }
+  }
+
   /** Events that are audited without a request: scheduled runs (actor: the scheduler). */
   private static void auditSignificant(AuditLog audit, Event e) {
     if (!e.type().equals("schedule.run")) {
@@ -248,6 +281,10 @@ public final class Application implements AutoCloseable {
   static Operation.OperationError operationError(Throwable t) {
     if (t instanceof ServerException se) {
       Problem p = ServerRoutes.problem(se);
+      return new Operation.OperationError(p.type(), p.title(), p.detail());
+    }
+    if (t instanceof BackupException be) {
+      Problem p = BackupRoutes.problem(be);
       return new Operation.OperationError(p.type(), p.title(), p.detail());
     }
     if (t instanceof PlanSyncException) {

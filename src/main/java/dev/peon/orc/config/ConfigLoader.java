@@ -52,6 +52,7 @@ public final class ConfigLoader {
     d.put("v1.key.role", "admin");
     d.put("owner.name", "owner");
     d.put("owner.password", "");
+    d.put("backup.dir", "");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -191,8 +192,15 @@ public final class ConfigLoader {
         ownerPassword = new Secret(op);
       }
     }
+    Path backupDir = null;
+    if (!v.get("backup.dir").isEmpty()) {
+      backupDir = path(v, "backup.dir", problems);
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
+    }
+    if (backupDir == null) {
+      backupDir = dataDir.resolve("backups");
     }
     return new OrchestratorConfig(
         host,
@@ -211,7 +219,8 @@ public final class ConfigLoader {
         prefix,
         v1Role,
         ownerName,
-        ownerPassword);
+        ownerPassword,
+        backupDir.toAbsolutePath().normalize());
   }
 
   private static int intIn(Map<String, String> v, String k, int min, int max, List<String> p) {

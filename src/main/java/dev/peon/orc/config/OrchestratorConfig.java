@@ -14,6 +14,7 @@ import java.util.List;
  * @param v1KeyRole the role of the PEON v1 key ({@code owner}, {@code admin}, {@code operator},
  *     {@code viewer})
  * @param ownerPassword the first owner's password, or null to generate one at first start
+ * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -32,7 +33,8 @@ public record OrchestratorConfig(
     int subnetPrefix,
     String v1KeyRole,
     String ownerName,
-    Secret ownerPassword) {
+    Secret ownerPassword,
+    Path backupDir) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);

@@ -24,6 +24,7 @@ public final class JsonInput {
   private final String prefix;
   private final Set<String> read = new HashSet<>();
   private final List<Problem.FieldError> errors;
+  private final List<JsonInput> nestedInputs = new ArrayList<>();
 
   private JsonInput(ObjectNode node, String prefix, List<Problem.FieldError> errors) {
     this.node = node;
@@ -146,25 +147,62 @@ public final class JsonInput {
     return Optional.of(out);
   }
 
-  /** An array of strings, each at most {@code maxLength} characters. */
+  /** An array of at most 100 strings, each at most {@code maxLength} characters. */
   public Optional<List<String>> stringList(String field, int maxLength) {
+    return stringList(field, 100, maxLength);
+  }
+
+  /** An array of strings, each at most {@code maxLength} characters without NUL. */
+  public Optional<List<String>> stringList(String field, int maxItems, int maxLength) {
     JsonNode v = take(field);
     if (v == null) {
       return Optional.empty();
     }
-    if (!v.isArray()) {
-      error(field, "must be an array of strings");
+    if (!v.isArray() || v.size() > maxItems) {
+      error(field, "must be an array of at most " + maxItems + " strings");
       return Optional.empty();
     }
     List<String> out = new ArrayList<>();
-    for (JsonNode e : v) {
-      if (!e.isTextual() || e.asText().length() > maxLength) {
-        error(field, "must be an array of strings of at most " + maxLength + " characters");
-        return Optional.empty();
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode e = v.get(i);
+      if (!e.isTextual() || e.asText().length() > maxLength || e.asText().indexOf('\0') >= 0) {
+        error(field + "[" + i + "]", "must be a string of at most " + maxLength + " characters");
+      } else {
+        out.add(e.asText());
       }
-      out.add(e.asText());
     }
     return Optional.of(out);
+  }
+
+  /** A whole number between {@code min} and {@code max}. */
+  public Optional<Long> integer(String field, long min, long max) {
+    JsonNode v = take(field);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
+      error(field, "must be a whole number between " + min + " and " + max);
+      return Optional.empty();
+    }
+    return Optional.of(v.asLong());
+  }
+
+  /**
+   * A nested object read with the same strictness; its errors are reported with {@code field.} in
+   * front. Call {@link #finish()} only on the outermost input.
+   */
+  public Optional<JsonInput> object(String field) {
+    JsonNode v = take(field);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (!(v instanceof ObjectNode o)) {
+      error(field, "must be an object");
+      return Optional.empty();
+    }
+    JsonInput nested = new JsonInput(o, prefix + field + ".", errors);
+    nestedInputs.add(nested);
+    return Optional.of(nested);
   }
 
   /** Records a validation error found by the caller. */
@@ -174,12 +212,23 @@ public final class JsonInput {
 
   /** Throws a 400 problem listing every error and every unknown field. */
   public void finish() {
+    for (JsonInput n : nestedInputs) {
+      n.finishUnknownFields();
+    }
+    finishUnknownFields();
+    throwIfErrors();
+  }
+
+  private void finishUnknownFields() {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!read.contains(f)) {
         error(f, "is not a known field");
       }
     }
+  }
+
+  private void throwIfErrors() {
     if (!errors.isEmpty()) {
       String detail =
           errors.stream()

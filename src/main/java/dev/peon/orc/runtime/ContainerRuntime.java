@@ -108,4 +108,10 @@ public interface ContainerRuntime extends AutoCloseable {
     @Override
     void close();
   }
+
+  /** Freezes every process of a running container; no-op if already paused. */
+  void pause(String name);
+
+  /** Thaws a paused container; no-op if not paused. */
+  void unpause(String name);
 }

@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  */
 public final class ScheduleRoutes implements Routes {
   private static final Pattern SCHEDULE_ID = Pattern.compile("[1-9][0-9]{0,17}");
-  private static final String ACTIONS = "must be one of start, stop, restart, update";
+  private static final String ACTIONS = "must be one of start, stop, restart, update, backup";
   private static final String MODES = "must be one of full, image, server, reinit, restart";
 
   private final Scheduler scheduler;

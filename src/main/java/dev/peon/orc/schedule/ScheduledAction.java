@@ -8,7 +8,8 @@ public enum ScheduledAction {
   START,
   STOP,
   RESTART,
-  UPDATE;
+  UPDATE,
+  BACKUP;
 
   /** The word used in the API ({@code start}, ...). */
   public String wire() {

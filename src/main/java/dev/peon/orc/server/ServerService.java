@@ -1004,6 +1004,93 @@ public final class ServerService {
     }
   }
 
+  // ---------------------------------------------------------------- quiescing (backups)
+
+  /** How {@link #runQuiesced} keeps a running server's files still. */
+  public enum Quiescing {
+    STOP,
+    PAUSE,
+    NONE
+  }
+
+  /** Work done while a server is quiesced; told whether the server was running before. */
+  @FunctionalInterface
+  public interface QuiescedWork<T> {
+    T run(boolean wasRunning);
+  }
+
+  /**
+   * Runs {@code work} under the server's power lock with the server quiesced: a running server is
+   * stopped (or paused) first and, whatever happens, started (or unpaused) again afterwards, so a
+   * server that ran before runs after. {@code beforeQuiesce} learns whether the server runs before
+   * anything changes, so that a crash in between can be repaired at the next start.
+   */
+  public <T> T runQuiesced(
+      ServerId id,
+      Quiescing mode,
+      java.util.function.Consumer<Boolean> beforeQuiesce,
+      QuiescedWork<T> work) {
+    return withPowerLock(
+        id,
+        () -> {
+          boolean running = get(id).running();
+          beforeQuiesce.accept(running);
+          boolean quiesced = running && mode != Quiescing.NONE;
+          T result;
+          try {
+            if (quiesced && mode == Quiescing.STOP) {
+              stopQuietly(id);
+              tracker.refresh(id);
+            } else if (quiesced) {
+              try {
+                runtime.pause(id.containerName());
+              } catch (RuntimeFailure e) {
+                throw failure(id, "pause", e);
+              }
+              tracker.refresh(id);
+            }
+            result = work.run(running);
+          } catch (RuntimeException | Error e) {
+            if (quiesced) {
+              try {
+                resumeAfterQuiesce(id, mode);
+              } catch (RuntimeException again) {
+                e.addSuppressed(again);
+              }
+            }
+            throw e;
+          }
+          if (quiesced) {
+            resumeAfterQuiesce(id, mode);
+          }
+          return result;
+        });
+  }
+
+  private void resumeAfterQuiesce(ServerId id, Quiescing mode) {
+    if (mode == Quiescing.PAUSE) {
+      unpause(id);
+    } else {
+      start(id);
+    }
+  }
+
+  /** Thaws a paused server (also used to repair a pause left by a crash). */
+  public void unpause(ServerId id) {
+    try {
+      runtime.unpause(id.containerName());
+    } catch (RuntimeFailure e) {
+      throw failure(id, "unpause", e);
+    }
+    tracker.refresh(id);
+  }
+
+  /** Re-reads config.json after its folder was replaced (a restore). */
+  public void reloadDefinition(ServerId id) {
+    ServerDefinition def = readDefinition(id);
+    tracker.updateDefinition(id, def, expectedHash(def));
+  }
+
   /** Values of a running server's {@code config/} folder, for callers that need them unmasked. */
   public Map<String, String> rawServerConfig(ServerId id) {
     return tracker.readConfigFolder(id, false);

@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+  private static final int MIGRATION_GAP = 5;
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
-  private static final int MAX_MIGRATION = 99;
 
   private Database(Connection connection) {
     this.connection = connection;
@@ -57,14 +57,23 @@ public final class Database implements AutoCloseable {
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY,"
                     + " applied_at TEXT NOT NULL)");
           }
-          int current;
-          try (var rs =
-              c.createStatement().executeQuery("SELECT MAX(version) FROM schema_version")) {
-            current = rs.next() ? rs.getInt(1) : 0;
+          // Every numbered file not applied yet is applied, in order, even below the highest
+          // applied one: features developed in parallel may land their migrations out of order.
+          java.util.Set<Integer> applied = new java.util.HashSet<>();
+          try (var rs = c.createStatement().executeQuery("SELECT version FROM schema_version")) {
+            while (rs.next()) {
+              applied.add(rs.getInt(1));
+            }
           }
-          for (int v = current + 1; v <= MAX_MIGRATION; v++) {
+          int missingInARow = 0;
+          for (int v = 1; missingInARow < MIGRATION_GAP; v++) {
             String sql = readMigration(v);
             if (sql == null) {
+              missingInARow++;
+              continue;
+            }
+            missingInARow = 0;
+            if (applied.contains(v)) {
               continue;
             }
             try (Statement s = c.createStatement()) {

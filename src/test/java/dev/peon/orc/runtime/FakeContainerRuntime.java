@@ -43,7 +43,9 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     STATS,
     EVENTS,
     LOGS,
-    STDIN
+    STDIN,
+    PAUSE,
+    UNPAUSE
   }
 
   private final Object lock = new Object();
@@ -701,5 +703,39 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     public void close() {
       open = false;
     }
+  }
+
+  @Override
+  public void pause(String name) {
+    ContainerInfo info;
+    synchronized (lock) {
+      enter(Operation.PAUSE, "pause", name);
+      Container c = existing(name);
+      if (c.state != ContainerState.RUNNING) {
+        if (c.state == ContainerState.PAUSED) {
+          return;
+        }
+        throw new RuntimeFailure(
+            RuntimeFailure.Kind.CONFLICT, "container " + name + " is not running");
+      }
+      c.state = ContainerState.PAUSED;
+      info = c.info();
+    }
+    emit(RuntimeEvent.Kind.PAUSE, info);
+  }
+
+  @Override
+  public void unpause(String name) {
+    ContainerInfo info;
+    synchronized (lock) {
+      enter(Operation.UNPAUSE, "unpause", name);
+      Container c = existing(name);
+      if (c.state != ContainerState.PAUSED) {
+        return;
+      }
+      c.state = ContainerState.RUNNING;
+      info = c.info();
+    }
+    emit(RuntimeEvent.Kind.UNPAUSE, info);
   }
 }

@@ -1080,4 +1080,52 @@ class ServerServiceTest {
     assertThat(service.stats(CAMP).raw()).isEmpty();
     assertThat(service.stats(CAMP).uptimeSeconds()).isZero();
   }
+
+  @Test
+  void runQuiescedStopsARunningServerAndStartsItAgainEvenWhenTheWorkFails() {
+    ServerService service = service();
+    service.create(request("camp1", REQUIRED));
+    List<Boolean> told = new ArrayList<>();
+
+    String seen =
+        service.runQuiesced(
+            CAMP,
+            ServerService.Quiescing.STOP,
+            told::add,
+            running -> runtime.state(CAMP.containerName()).orElseThrow().wire());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                service.runQuiesced(
+                    CAMP,
+                    ServerService.Quiescing.STOP,
+                    r -> {},
+                    running -> {
+                      throw new IllegalStateException("disk full");
+                    }))
+        .hasMessage("disk full");
+
+    assertThat(told).containsExactly(true);
+    assertThat(seen).isEqualTo("exited");
+    assertThat(runtime.state(CAMP.containerName())).contains(ContainerState.RUNNING);
+  }
+
+  @Test
+  void runQuiescedPausesAndUnpausesAndLeavesAStoppedServerStopped() {
+    ServerService service = service();
+    service.create(request("camp1", REQUIRED));
+    String seen =
+        service.runQuiesced(
+            CAMP,
+            ServerService.Quiescing.PAUSE,
+            r -> {},
+            running -> runtime.state(CAMP.containerName()).orElseThrow().wire());
+    assertThat(seen).isEqualTo("paused");
+    assertThat(runtime.state(CAMP.containerName())).contains(ContainerState.RUNNING);
+
+    service.stop(CAMP);
+    List<Boolean> told = new ArrayList<>();
+    service.runQuiesced(CAMP, ServerService.Quiescing.STOP, told::add, running -> running);
+    assertThat(told).containsExactly(false);
+    assertThat(runtime.state(CAMP.containerName())).contains(ContainerState.EXITED);
+  }
 }

@@ -591,4 +591,30 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     }
     return pipe;
   }
+
+  @Override
+  public void pause(String name) {
+    if (inspect(name).map(i -> i.state() == ContainerState.PAUSED).orElse(false)) {
+      return;
+    }
+    try {
+      docker.pauseContainerCmd(name).exec();
+      LOG.atInfo().addKeyValue("container", name).log("Container paused");
+    } catch (RuntimeException e) {
+      throw Failures.classify(Failures.Operation.CALL, "pause container " + name, e);
+    }
+  }
+
+  @Override
+  public void unpause(String name) {
+    if (!inspect(name).map(i -> i.state() == ContainerState.PAUSED).orElse(false)) {
+      return;
+    }
+    try {
+      docker.unpauseContainerCmd(name).exec();
+      LOG.atInfo().addKeyValue("container", name).log("Container unpaused");
+    } catch (RuntimeException e) {
+      throw Failures.classify(Failures.Operation.CALL, "unpause container " + name, e);
+    }
+  }
 }

@@ -1,0 +1,668 @@
+package dev.peon.orc.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import dev.peon.orc.fs.FileTrees;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+/**
+ * The backup format: a POSIX tar stream compressed with zstd (frame checksums on), holding the
+ * server folder's entries (paths relative to the folder) followed by {@value #MANIFEST_ENTRY}. The
+ * manifest comes last because it carries the SHA-256 of every file, known only once each file has
+ * been streamed; files are read once. Reading refuses any entry that would leave the target folder
+ * ({@code ..}, absolute paths, symlinks or hard links pointing outside) and any device or fifo, and
+ * checks every entry against the manifest.
+ */
+final class BackupArchive {
+  static final String MANIFEST_ENTRY = ".peon-backup/manifest.json";
+  private static final String RESERVED = ".peon-backup";
+  private static final int BUFFER = 1 << 20;
+  private static final long MAX_MANIFEST = 256L << 20;
+
+  private final int level;
+  private final int workers;
+
+  /**
+   * @param level zstd level (1 fastest; 3 is zstd's default)
+   * @param workers zstd worker threads (0 = compress on the calling thread)
+   */
+  BackupArchive(int level, int workers) {
+    this.level = level;
+    this.workers = workers;
+  }
+
+  /** Bytes of file content done out of the total, for progress. */
+  @FunctionalInterface
+  interface Progress {
+    void bytes(long done, long total);
+  }
+
+  /** What the manifest says besides the entries. */
+  record Header(
+      String server,
+      String backupId,
+      String orchestratorVersion,
+      String consistency,
+      Instant startedAt,
+      List<String> excludes,
+      JsonNode config) {}
+
+  /** The outcome of {@link #write}. */
+  record Written(Manifest manifest, Manifest.ArchiveDigest digest) {}
+
+  /** The outcome of {@link #read}: the archive's own manifest and the digest of what was read. */
+  record Read(Manifest manifest, Manifest.ArchiveDigest digest, int extracted) {}
+
+  // ------------------------------------------------------------------ writing
+
+  /**
+   * Streams {@code root} (without the paths {@code excluded} accepts) into {@code sink} and returns
+   * the manifest with the archive's digest. Symlinks are stored as links when they stay inside the
+   * folder and skipped otherwise; sockets and devices are skipped. A file that vanishes before it
+   * is opened is skipped; one that shrinks while read is padded with zeros (the manifest hashes
+   * what was stored), which only a live backup can meet.
+   */
+  Written write(
+      Path root,
+      Predicate<String> excluded,
+      Header header,
+      Clock clock,
+      OutputStream sink,
+      Progress progress)
+      throws IOException {
+    List<Found> found = list(root, excluded);
+    long total = found.stream().mapToLong(f -> f.attrs.isRegularFile() ? f.attrs.size() : 0).sum();
+    DigestingOutput digesting = new DigestingOutput(sink);
+    List<Manifest.Entry> entries = new ArrayList<>();
+    byte[] buf = new byte[BUFFER];
+    long done = 0;
+    ZstdOutputStream z = new ZstdOutputStream(digesting, level);
+    z.setChecksum(true);
+    if (workers > 0) {
+      z.setWorkers(workers);
+    }
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(z, BUFFER)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+      tar.setAddPaxHeadersForNonAsciiNames(true);
+      for (Found f : found) {
+        Path p = root.resolve(f.rel);
+        int mode = mode(p);
+        long mtime = f.attrs.lastModifiedTime().toMillis();
+        if (f.attrs.isDirectory()) {
+          TarArchiveEntry e = new TarArchiveEntry(f.rel + "/", TarConstants.LF_DIR);
+          e.setMode(040000 | mode);
+          e.setModTime(mtime);
+          owner(p, e);
+          tar.putArchiveEntry(e);
+          tar.closeArchiveEntry();
+          entries.add(new Manifest.Entry(f.rel, Manifest.Type.DIR, 0, mode, mtime, null, null));
+        } else if (f.attrs.isSymbolicLink()) {
+          String target = Files.readSymbolicLink(p).toString();
+          if (!linkStaysInside(f.rel, target)) {
+            continue;
+          }
+          TarArchiveEntry e = new TarArchiveEntry(f.rel, TarConstants.LF_SYMLINK);
+          e.setLinkName(target);
+          e.setMode(0120777);
+          e.setModTime(mtime);
+          tar.putArchiveEntry(e);
+          tar.closeArchiveEntry();
+          entries.add(
+              new Manifest.Entry(f.rel, Manifest.Type.SYMLINK, 0, 0777, mtime, null, target));
+        } else if (f.attrs.isRegularFile()) {
+          FileChannel ch;
+          try {
+            ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+          } catch (NoSuchFileException gone) {
+            continue;
+          }
+          try (ch) {
+            long size = ch.size();
+            TarArchiveEntry e = new TarArchiveEntry(f.rel, TarConstants.LF_NORMAL);
+            e.setSize(size);
+            e.setMode(0100000 | mode);
+            e.setModTime(mtime);
+            owner(p, e);
+            tar.putArchiveEntry(e);
+            MessageDigest md = sha256();
+            ByteBuffer bb = ByteBuffer.wrap(buf);
+            long left = size;
+            while (left > 0) {
+              bb.clear();
+              bb.limit((int) Math.min(buf.length, left));
+              int n = ch.read(bb);
+              if (n < 0) {
+                // shrank while read (live backups only): pad, and hash what is stored
+                n = (int) Math.min(buf.length, left);
+                java.util.Arrays.fill(buf, 0, n, (byte) 0);
+              }
+              md.update(buf, 0, n);
+              tar.write(buf, 0, n);
+              left -= n;
+              done += n;
+              progress.bytes(done, total);
+            }
+            tar.closeArchiveEntry();
+            entries.add(
+                new Manifest.Entry(
+                    f.rel, Manifest.Type.FILE, size, mode, mtime, hex(md.digest()), null));
+          }
+        }
+      }
+      Instant finished = clock.instant();
+      Manifest m =
+          new Manifest(
+              header.server(),
+              header.backupId(),
+              header.orchestratorVersion(),
+              header.consistency(),
+              header.startedAt(),
+              finished,
+              header.excludes(),
+              header.config(),
+              entries,
+              null);
+      byte[] mb = m.toBytes();
+      TarArchiveEntry me = new TarArchiveEntry(MANIFEST_ENTRY, TarConstants.LF_NORMAL);
+      me.setSize(mb.length);
+      me.setMode(0100644);
+      me.setModTime(finished.toEpochMilli());
+      tar.putArchiveEntry(me);
+      tar.write(mb);
+      tar.closeArchiveEntry();
+      tar.finish();
+      z.flush();
+      z.close();
+      Manifest.ArchiveDigest d =
+          new Manifest.ArchiveDigest(hex(digesting.md.digest()), digesting.count);
+      return new Written(m.withArchive(d), d);
+    }
+  }
+
+  private record Found(String rel, BasicFileAttributes attrs) {}
+
+  private static List<Found> list(Path root, Predicate<String> excluded) throws IOException {
+    List<Found> out = new ArrayList<>();
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            if (dir.equals(root)) {
+              return FileVisitResult.CONTINUE;
+            }
+            String rel = rel(root, dir);
+            if (rel.equals(RESERVED) || excluded.test(rel)) {
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            out.add(new Found(rel, attrs));
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            String rel = rel(root, file);
+            if (!excluded.test(rel)) {
+              out.add(new Found(rel, attrs));
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+            if (exc instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE; // vanished while listed: a live world moving
+            }
+            throw exc;
+          }
+        });
+    return out;
+  }
+
+  static String rel(Path root, Path p) {
+    return root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+  }
+
+  private static int mode(Path p) {
+    try {
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+      int m = 0;
+      for (PosixFilePermission x : perms) {
+        m |= 1 << (8 - x.ordinal());
+      }
+      return m;
+    } catch (IOException | UnsupportedOperationException e) {
+      return 0644;
+    }
+  }
+
+  private static void owner(Path p, TarArchiveEntry e) {
+    try {
+      Map<String, Object> a = Files.readAttributes(p, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+      e.setUserId(((Number) a.get("uid")).longValue());
+      e.setGroupId(((Number) a.get("gid")).longValue());
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException ex) {
+      // ownership is a nicety; the content is what counts
+    }
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /**
+   * Reads an archive to its end, checking it against its own manifest, and returns that manifest
+   * with the digest of the bytes read. With a {@code target} folder (which must exist and be
+   * empty), extracts the entries {@code selected} accepts into it; without, only verifies. Throws
+   * {@code UNSAFE} for an entry that would leave the folder and {@code CORRUPT} for a damaged or
+   * mismatching archive; the caller removes the target folder then.
+   */
+  Read read(InputStream in, Path target, Predicate<String> selected) throws IOException {
+    DigestingInput raw = new DigestingInput(in);
+    Map<String, Manifest.Entry> seen = new LinkedHashMap<>();
+    Map<Path, Integer> dirModes = new HashMap<>();
+    Manifest manifest = null;
+    int extracted = 0;
+    byte[] buf = new byte[BUFFER];
+    try (ZstdInputStream z = new ZstdInputStream(raw);
+        TarArchiveInputStream tar = new TarArchiveInputStream(z, BUFFER)) {
+      TarArchiveEntry e;
+      while ((e = nextEntry(tar)) != null) {
+        if (manifest != null) {
+          throw corrupt("an entry follows the manifest: " + printable(e.getName()));
+        }
+        String name = safeName(e.getName());
+        if (seen.containsKey(name)) {
+          throw unsafe("the archive holds " + name + " twice");
+        }
+        if (name.equals(MANIFEST_ENTRY)) {
+          if (!e.isFile() || e.getSize() > MAX_MANIFEST) {
+            throw corrupt("the manifest entry is not a plain file of sensible size");
+          }
+          try {
+            manifest = Manifest.parse(readAll(tar));
+          } catch (BackupException bad) {
+            throw corrupt(bad.getMessage());
+          }
+          continue;
+        }
+        if (name.equals(RESERVED) || name.startsWith(RESERVED + "/")) {
+          throw unsafe("unexpected reserved entry " + name);
+        }
+        if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice() || e.isSparse()) {
+          throw unsafe("the entry " + name + " is a device, fifo or other special file");
+        }
+        boolean take = target != null && selected.test(name);
+        int mode = e.getMode() & 07777;
+        long mtime = e.getLastModifiedDate().getTime();
+        if (e.isDirectory()) {
+          seen.put(name, new Manifest.Entry(name, Manifest.Type.DIR, 0, mode, mtime, null, null));
+          if (take) {
+            Path p = FileTrees.resolveInside(target, name);
+            Files.createDirectories(p);
+            dirModes.put(p, mode);
+            chown(p, e);
+          }
+        } else if (e.isSymbolicLink()) {
+          String link = e.getLinkName();
+          if (!linkStaysInside(name, link)) {
+            throw unsafe("the symlink " + name + " points outside the folder");
+          }
+          seen.put(
+              name, new Manifest.Entry(name, Manifest.Type.SYMLINK, 0, 0777, mtime, null, link));
+          if (take) {
+            Path p = inside(target, name);
+            Files.createDirectories(p.getParent());
+            Files.createSymbolicLink(p, Path.of(link));
+            extracted++;
+          }
+        } else if (e.isLink()) {
+          String link = safeName(e.getLinkName());
+          Manifest.Entry to = seen.get(link);
+          if (to == null || to.type() != Manifest.Type.FILE) {
+            throw unsafe("the hard link " + name + " does not point to a file of the archive");
+          }
+          seen.put(
+              name, new Manifest.Entry(name, Manifest.Type.HARDLINK, 0, mode, mtime, null, link));
+          if (take) {
+            Path p = inside(target, name);
+            Path from = inside(target, link);
+            Files.createDirectories(p.getParent());
+            if (Files.isRegularFile(from, LinkOption.NOFOLLOW_LINKS)) {
+              Files.createLink(p, from);
+              extracted++;
+            }
+          }
+        } else if (e.isFile()) {
+          MessageDigest md = sha256();
+          long size = 0;
+          if (take) {
+            Path p = inside(target, name);
+            Files.createDirectories(p.getParent());
+            try (FileChannel out =
+                FileChannel.open(
+                    p,
+                    StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
+              int n;
+              while ((n = readSome(tar, buf)) > 0) {
+                md.update(buf, 0, n);
+                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                while (bb.hasRemaining()) {
+                  out.write(bb);
+                }
+                size += n;
+              }
+              out.force(false);
+            }
+            Files.setPosixFilePermissions(p, perms(mode));
+            Files.setLastModifiedTime(p, FileTime.fromMillis(mtime));
+            chown(p, e);
+            extracted++;
+          } else {
+            int n;
+            while ((n = readSome(tar, buf)) > 0) {
+              md.update(buf, 0, n);
+              size += n;
+            }
+          }
+          if (size != e.getSize()) {
+            throw corrupt("the archive ends inside " + name);
+          }
+          seen.put(
+              name,
+              new Manifest.Entry(
+                  name, Manifest.Type.FILE, size, mode, mtime, hex(md.digest()), null));
+        } else {
+          throw unsafe("the entry " + name + " is a device, fifo or other special file");
+        }
+      }
+      drain(z);
+      drain(raw);
+    } catch (IllegalArgumentException e) {
+      throw unsafe(e.getMessage());
+    }
+    if (manifest == null) {
+      throw corrupt("the archive has no manifest (truncated, or not a PEON backup)");
+    }
+    compare(manifest, seen);
+    for (Map.Entry<Path, Integer> d : dirModes.entrySet()) {
+      Files.setPosixFilePermissions(d.getKey(), perms(d.getValue() | 0700));
+    }
+    return new Read(
+        manifest, new Manifest.ArchiveDigest(hex(raw.md.digest()), raw.count), extracted);
+  }
+
+  // Every read of the archive goes through these: a failure there means the archive is damaged
+  // or cut short (zstd checksum, tar structure, early end), while failures writing the target
+  // folder stay IOExceptions (a full disk). No message text is inspected.
+
+  private static TarArchiveEntry nextEntry(TarArchiveInputStream tar) {
+    try {
+      return tar.getNextEntry();
+    } catch (IOException | IllegalArgumentException e) {
+      throw damaged(e);
+    }
+  }
+
+  private static int readSome(InputStream in, byte[] buf) {
+    try {
+      return in.read(buf);
+    } catch (IOException e) {
+      throw damaged(e);
+    }
+  }
+
+  private static byte[] readAll(InputStream in) {
+    try {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw damaged(e);
+    }
+  }
+
+  private static void drain(InputStream in) {
+    try {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      throw damaged(e);
+    }
+  }
+
+  private static BackupException damaged(Exception e) {
+    return new BackupException(
+        BackupException.Kind.CORRUPT,
+        "Damaged archive: it is truncated or corrupted (" + e.getMessage() + ").",
+        e);
+  }
+
+  /** Every entry of the archive is in the manifest and the other way round, equal in content. */
+  private static void compare(Manifest m, Map<String, Manifest.Entry> seen) {
+    Map<String, Manifest.Entry> listed = new HashMap<>();
+    for (Manifest.Entry e : m.entries()) {
+      listed.put(e.path(), e);
+    }
+    for (Manifest.Entry s : seen.values()) {
+      Manifest.Entry l = listed.remove(s.path());
+      if (l == null) {
+        throw corrupt("the entry " + s.path() + " is not in the manifest");
+      }
+      if (l.type() != s.type()
+          || (s.type() == Manifest.Type.FILE
+              && (l.size() != s.size() || !s.sha256().equals(l.sha256())))
+          || (s.target() != null && !s.target().equals(l.target()))) {
+        throw corrupt("the content of " + s.path() + " does not match the manifest");
+      }
+    }
+    if (!listed.isEmpty()) {
+      throw corrupt(
+          "the manifest lists "
+              + listed.size()
+              + " entries missing from the archive, such as "
+              + listed.keySet().iterator().next());
+    }
+  }
+
+  private static Path inside(Path target, String name) {
+    Path p = FileTrees.resolveInside(target, name);
+    if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      throw unsafe("the archive writes " + name + " twice");
+    }
+    return p;
+  }
+
+  /**
+   * A tar name made relative and checked: no absolute path, no {@code ..}, no NUL; {@code .}
+   * segments and a trailing slash dropped.
+   */
+  static String safeName(String raw) {
+    if (raw == null || raw.isEmpty() || raw.indexOf('\0') >= 0) {
+      throw unsafe("an entry has an empty or invalid name");
+    }
+    if (raw.startsWith("/")) {
+      throw unsafe("the entry " + printable(raw) + " has an absolute path");
+    }
+    List<String> parts = new ArrayList<>();
+    for (String s : raw.split("/")) {
+      if (s.isEmpty() || s.equals(".")) {
+        continue;
+      }
+      if (s.equals("..")) {
+        throw unsafe("the entry " + printable(raw) + " leaves the folder ('..')");
+      }
+      parts.add(s);
+    }
+    if (parts.isEmpty()) {
+      throw unsafe("an entry names the folder itself");
+    }
+    return String.join("/", parts);
+  }
+
+  /** A relative link target that, resolved from the link's folder, stays inside the root. */
+  static boolean linkStaysInside(String linkPath, String target) {
+    if (target == null || target.isEmpty() || target.startsWith("/") || target.indexOf('\0') >= 0) {
+      return false;
+    }
+    List<String> stack = new ArrayList<>(List.of(linkPath.split("/")));
+    stack.remove(stack.size() - 1);
+    for (String s : target.split("/")) {
+      if (s.isEmpty() || s.equals(".")) {
+        continue;
+      }
+      if (s.equals("..")) {
+        if (stack.isEmpty()) {
+          return false;
+        }
+        stack.remove(stack.size() - 1);
+      } else {
+        stack.add(s);
+      }
+    }
+    return true;
+  }
+
+  private static String printable(String s) {
+    String t = s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    return t.replaceAll("[\\p{Cntrl}]", "?");
+  }
+
+  private static void chown(Path p, TarArchiveEntry e) {
+    try {
+      Files.setAttribute(p, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(p, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException | SecurityException ex) {
+      // not root: files stay ours
+    }
+  }
+
+  static Set<PosixFilePermission> perms(int mode) {
+    Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] all = PosixFilePermission.values();
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (1 << (8 - i))) != 0) {
+        s.add(all[i]);
+      }
+    }
+    return s;
+  }
+
+  private static BackupException unsafe(String why) {
+    return new BackupException(BackupException.Kind.UNSAFE, "Refused archive: " + why + ".");
+  }
+
+  private static BackupException corrupt(String why) {
+    return new BackupException(BackupException.Kind.CORRUPT, "Damaged archive: " + why + ".");
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String hex(byte[] b) {
+    return HexFormat.of().formatHex(b);
+  }
+
+  /** Hashes and counts what passes. */
+  static final class DigestingOutput extends FilterOutputStream {
+    final MessageDigest md = sha256();
+    long count;
+
+    DigestingOutput(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      md.update((byte) b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      md.update(b, off, len);
+      count += len;
+    }
+
+    /** Flushes only: the sink belongs to the caller, who syncs it before closing. */
+    @Override
+    public void close() throws IOException {
+      out.flush();
+    }
+  }
+
+  /** Hashes and counts what passes. */
+  static final class DigestingInput extends FilterInputStream {
+    final MessageDigest md = sha256();
+    long count;
+
+    DigestingInput(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        md.update((byte) b);
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        md.update(b, off, n);
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      int r = read(new byte[(int) Math.max(1, Math.min(n, 8192))]);
+      return Math.max(0, r);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.peon.orc.backup;
+
+import java.util.Locale;
+
+/** How a backup keeps a running server's world from changing under it. */
+public enum Consistency {
+  /** Stop the server, archive, start it again (the default). */
+  STOP,
+  /** Freeze the container's processes while archiving. */
+  PAUSE,
+  /** No quiescing: for games that save atomically. */
+  LIVE;
+
+  public String wire() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Parses a wire word; throws {@link IllegalArgumentException} naming the choices. */
+  public static Consistency parse(String s) {
+    return switch (s == null ? "" : s) {
+      case "stop" -> STOP;
+      case "pause" -> PAUSE;
+      case "live" -> LIVE;
+      default -> throw new IllegalArgumentException("must be one of stop, pause, live");
+    };
+  }
+}

@@ -1,0 +1,201 @@
+package dev.peon.orc.backup;
+
+import dev.peon.orc.fs.FileTrees;
+import dev.peon.orc.server.ServerLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The folder side of a restore: swapping an extracted copy in by renames (idempotent, so a crash
+ * can finish it), carrying excluded paths over, undoing, and finding what a crash left behind.
+ */
+final class RestoreFolders {
+  private static final Logger LOG = LoggerFactory.getLogger(RestoreFolders.class);
+
+  private RestoreFolders() {}
+
+  /** Replaces live paths by extracted ones; idempotent, so a crash can finish it. */
+  static void swap(Path dir, RestoreJournal j) throws IOException {
+    Path extracted = RestoreJournal.extracted(dir, j.backup());
+    Path previous = RestoreJournal.previous(dir, j.backup());
+    if (j.paths().isEmpty()) {
+      if (Files.isDirectory(extracted, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+          carryExcluded(dir, extracted, BackupPolicy.matcher(j.excludes()));
+          FileTrees.deleteTree(previous);
+          Files.move(dir, previous, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(extracted, dir, StandardCopyOption.ATOMIC_MOVE);
+      }
+    } else {
+      for (String p : j.paths()) {
+        Path from = extracted.resolve(p);
+        if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
+          continue; // already swapped
+        }
+        Path live = FileTrees.resolveInside(dir, p);
+        if (Files.exists(live, LinkOption.NOFOLLOW_LINKS)) {
+          Path old = previous.resolve(p);
+          Files.createDirectories(old.getParent());
+          FileTrees.deleteTree(old);
+          Files.move(live, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.createDirectories(live.getParent());
+        Files.move(from, live, StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+    FileTrees.deleteTree(previous);
+    FileTrees.deleteTree(extracted);
+  }
+
+  /** Moves what the backup excluded (a game install) from the live folder into the new one. */
+  private static void carryExcluded(Path live, Path into, Predicate<String> excluded)
+      throws IOException {
+    List<String> move = new ArrayList<>();
+    Files.walkFileTree(
+        live,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
+            if (d.equals(live)) {
+              return FileVisitResult.CONTINUE;
+            }
+            String rel = BackupArchive.rel(live, d);
+            if (excluded.test(rel)) {
+              move.add(rel);
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
+            String rel = BackupArchive.rel(live, f);
+            if (excluded.test(rel)) {
+              move.add(rel);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
+    for (String rel : move) {
+      Path to = into.resolve(rel);
+      if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      Files.createDirectories(to.getParent());
+      Files.move(live.resolve(rel), to, StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
+  static void undoPreparing(Path dir, RestoreJournal j) {
+    try {
+      FileTrees.deleteTree(RestoreJournal.extracted(dir, j.backup()));
+    } catch (IOException e) {
+      LOG.atWarn().addKeyValue("serverId", j.server()).log("could not clean up a failed restore");
+    }
+  }
+
+  /** See {@link BackupService#repairInterruptedRestores}. */
+  static void repair(ServerLayout layout) {
+    for (Map.Entry<Path, RestoreJournal> e : journals(layout).entrySet()) {
+      RestoreJournal j = e.getValue();
+      if (j.phase() == RestoreJournal.Phase.DONE) {
+        continue;
+      }
+      Path dir = e.getKey().resolveSibling(j.server().name());
+      try {
+        if (j.phase() == RestoreJournal.Phase.PREPARING) {
+          LOG.atWarn()
+              .addKeyValue("serverId", j.server())
+              .log("undoing a restore interrupted by a crash");
+          undoPreparing(dir, j);
+        } else {
+          LOG.atWarn()
+              .addKeyValue("serverId", j.server())
+              .log("finishing a restore interrupted by a crash");
+          swap(dir, j);
+        }
+        j.in(RestoreJournal.Phase.DONE).write(dir);
+      } catch (IOException | RuntimeException ex) {
+        LOG.atError()
+            .addKeyValue("serverId", j.server())
+            .addKeyValue("reason", ex.getMessage())
+            .log("an interrupted restore could not be repaired; an operator must look");
+      }
+    }
+  }
+
+  /** Every restore journal under the servers folder, by file. */
+  static Map<Path, RestoreJournal> journals(ServerLayout layout) {
+    Map<Path, RestoreJournal> out = new LinkedHashMap<>();
+    Path root = layout.root();
+    if (!Files.isDirectory(root)) {
+      return out;
+    }
+    try (DirectoryStream<Path> games = Files.newDirectoryStream(root)) {
+      for (Path g : games) {
+        if (!Files.isDirectory(g, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(g, ".restore-*.json")) {
+          for (Path f : ds) {
+            try {
+              RestoreJournal.read(f).ifPresent(j -> out.put(f, j));
+            } catch (IOException | RuntimeException ex) {
+              LOG.atError().addKeyValue("file", f.getFileName()).log("unreadable restore journal");
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      LOG.atWarn().log("could not look for restore journals: " + e.getMessage());
+    }
+    return out;
+  }
+
+  /** Extracted copies whose journal is gone (the crash came after the swap finished). */
+  static void removeStray(ServerLayout layout) {
+    Path root = layout.root();
+    if (!Files.isDirectory(root)) {
+      return;
+    }
+    try (DirectoryStream<Path> games = Files.newDirectoryStream(root)) {
+      for (Path g : games) {
+        if (!Files.isDirectory(g, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(g, ".{restore,previous}-*")) {
+          for (Path p : ds) {
+            String name = p.getFileName().toString();
+            String server = name.replaceFirst("^\\.(restore|previous)-", "");
+            int dash = server.length() > 23 ? server.length() - 23 : -1;
+            if (name.endsWith(".json") || dash <= 0) {
+              continue;
+            }
+            Path journal = g.resolve(".restore-" + server.substring(0, dash - 1) + ".json");
+            if (!Files.exists(journal)) {
+              FileTrees.deleteTree(p);
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
