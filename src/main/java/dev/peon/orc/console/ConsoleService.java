@@ -512,7 +512,14 @@ public final class ConsoleService implements AutoCloseable {
             Math.round(st.memoryPercent() * 100) / 100.0,
             "uptimeSeconds",
             st.uptimeSeconds());
-    c.viewers.forEach(v -> v.offer(n));
+    synchronized (c) {
+      // the sample may have taken a while: never send stats after the server's final state
+      // (a stop clears the viewers under this lock after queueing that state)
+      if (servers.state(c.id).orElse(null) != ContainerState.RUNNING) {
+        return;
+      }
+      c.viewers.forEach(v -> v.offer(n));
+    }
   }
 
   private static String stateWord(Optional<ContainerState> state) {
