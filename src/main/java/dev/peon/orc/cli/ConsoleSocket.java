@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -82,8 +83,10 @@ final class ConsoleSocket implements WebSocket.Listener {
         if (line.isBlank()) {
           continue;
         }
-        String frame =
-            session.api().mapper().writeValueAsString(Map.of("type", "command", "text", line));
+        Map<String, String> command = new LinkedHashMap<>();
+        command.put("type", "command");
+        command.put("text", line);
+        String frame = session.api().mapper().writeValueAsString(command);
         ws.sendText(frame, true).join();
       }
     } catch (IOException | CompletionException e) {
