@@ -222,8 +222,12 @@ class CliIT {
                   cli.setErr(new PrintWriter(err, true));
                   cli.execute("events", "--server", ID, "--url", url, "--api-key", KEY);
                 });
+    CliRun[] console = new CliRun[1];
+    Thread watcher =
+        Thread.ofPlatform().start(() -> console[0] = peon("console", ID, "--no-input", "-n", "5"));
     try {
       await(() -> err.toString().contains("following events"));
+      Thread.sleep(1000); // let the console connect; it ends by itself when the server stops
       CliRun stop = peon("servers", "stop", ID);
       assertThat(stop.code()).as(stop.toString()).isZero();
       assertThat(stop.out()).isEqualTo(ID + ": exited\n");
@@ -232,8 +236,12 @@ class CliIT {
     } finally {
       follower.interrupt();
       follower.join(10_000);
+      watcher.join(20_000);
     }
     assertThat(follower.isAlive()).isFalse();
+    assertThat(watcher.isAlive()).isFalse();
+    assertThat(console[0].code()).as(console[0].toString()).isZero();
+    assertThat(console[0].err()).contains("[peon] console closed: server stopped");
   }
 
   @Test
