@@ -1,9 +1,13 @@
 package dev.peon.orc.app;
 
 import dev.peon.orc.cli.AuditCommand;
+import dev.peon.orc.cli.BackupsCommand;
+import dev.peon.orc.cli.CommandCommand;
 import dev.peon.orc.cli.CompletionCommand;
+import dev.peon.orc.cli.ConsoleCommand;
 import dev.peon.orc.cli.EventsCommand;
 import dev.peon.orc.cli.KeysCommand;
+import dev.peon.orc.cli.LogsCommand;
 import dev.peon.orc.cli.MeCommand;
 import dev.peon.orc.cli.PlansCommand;
 import dev.peon.orc.cli.SchedulesCommand;
@@ -23,6 +27,10 @@ import picocli.CommandLine.Command;
       ServersCommand.class,
       PlansCommand.class,
       SchedulesCommand.class,
+      BackupsCommand.class,
+      ConsoleCommand.class,
+      LogsCommand.class,
+      CommandCommand.class,
       EventsCommand.class,
       SystemCommand.class,
       UsersCommand.class,

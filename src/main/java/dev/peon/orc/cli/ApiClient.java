@@ -118,6 +118,101 @@ final class ApiClient {
     return res.body();
   }
 
+  /** A streamed answer: the body to read and close, and its headers. */
+  record Download(InputStream body, java.net.http.HttpHeaders headers) {
+    long length() {
+      return headers.firstValueAsLong("Content-Length").orElse(-1);
+    }
+
+    String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+  }
+
+  /** A GET whose 2xx body is streamed (archives, logs); no overall timeout. */
+  Download download(String path) {
+    HttpRequest req = request(path).header("Accept", "*/*").GET().build();
+    try {
+      HttpResponse<InputStream> res = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+      if (res.statusCode() >= 300) {
+        String body;
+        try (InputStream in = res.body()) {
+          body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        throw problem(res.statusCode(), body, parse(body));
+      }
+      return new Download(res.body(), res.headers());
+    } catch (IOException e) {
+      throw unreachable(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCodes.FAILED, "interrupted");
+    }
+  }
+
+  /** A POST whose body is a file, streamed as {@code contentType}; no overall timeout. */
+  Response upload(String path, java.nio.file.Path file, String contentType) {
+    HttpRequest req;
+    try {
+      req =
+          request(path)
+              .header("Content-Type", contentType)
+              .POST(HttpRequest.BodyPublishers.ofFile(file))
+              .build();
+    } catch (java.io.FileNotFoundException e) {
+      throw new CliException(ExitCodes.USAGE, "cannot read " + file + ": no such file");
+    }
+    HttpResponse<String> res;
+    try {
+      res = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw unreachable(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCodes.FAILED, "interrupted");
+    }
+    JsonNode json = parse(res.body());
+    if (res.statusCode() >= 300) {
+      throw problem(res.statusCode(), res.body(), json);
+    }
+    return new Response(res.statusCode(), res.body(), json);
+  }
+
+  /**
+   * Opens a WebSocket to {@code path} (the base URL with ws/wss) sending the key in {@code
+   * X-Api-Key}. A refused upgrade throws the exit code of its HTTP status.
+   */
+  java.net.http.WebSocket webSocket(String path, java.net.http.WebSocket.Listener listener) {
+    String b = base.toString();
+    URI uri =
+        URI.create(
+            (b.startsWith("https:") ? "wss:" + b.substring(6) : "ws:" + b.substring(5)) + path);
+    java.net.http.WebSocket.Builder builder =
+        http.newWebSocketBuilder().connectTimeout(CONNECT_TIMEOUT);
+    if (key != null) {
+      builder.header("X-Api-Key", key.value());
+    }
+    try {
+      return builder.buildAsync(uri, listener).join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof java.net.http.WebSocketHandshakeException h) {
+        HttpResponse<?> res = h.getResponse();
+        String body = res.body() instanceof String str ? str : "";
+        throw problem(res.statusCode(), body, parse(body));
+      }
+      if (cause instanceof IOException io) {
+        throw unreachable(io);
+      }
+      throw new CliException(
+          ExitCodes.FAILED, "console connection failed: " + (cause == null ? e : cause));
+    }
+  }
+
+  ObjectMapper mapper() {
+    return mapper;
+  }
+
   URI base() {
     return base;
   }

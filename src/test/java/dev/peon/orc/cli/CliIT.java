@@ -195,6 +195,20 @@ class CliIT {
   }
 
   @Test
+  @Order(4)
+  void sendsACommandAndReadsItBackInTheLogs() {
+    CliRun cmd = peon("command", ID, "hello", "from", "cli");
+    assertThat(cmd.code()).as(cmd.toString()).isZero();
+    assertThat(cmd.out()).isEmpty();
+    await(() -> peon("logs", ID, "-n", "50").out().contains("echo: hello from cli"));
+    CliRun logs = peon("logs", ID, "-n", "50", "--timestamps");
+    assertThat(logs.code()).as(logs.toString()).isZero();
+    assertThat(logs.out()).containsPattern("\\d{4}-\\d\\d-\\d\\dT\\S+ echo: hello from cli");
+    CliRun missing = peon("command", "cligame.none", "save");
+    assertThat(missing.code()).as(missing.toString()).isEqualTo(3);
+  }
+
+  @Test
   @Order(5)
   void followsEventsWhileTheServerStops() throws Exception {
     StringWriter out = new StringWriter();
@@ -208,8 +222,12 @@ class CliIT {
                   cli.setErr(new PrintWriter(err, true));
                   cli.execute("events", "--server", ID, "--url", url, "--api-key", KEY);
                 });
+    CliRun[] console = new CliRun[1];
+    Thread watcher =
+        Thread.ofPlatform().start(() -> console[0] = peon("console", ID, "--no-input", "-n", "5"));
     try {
       await(() -> err.toString().contains("following events"));
+      Thread.sleep(1000); // let the console connect; it ends by itself when the server stops
       CliRun stop = peon("servers", "stop", ID);
       assertThat(stop.code()).as(stop.toString()).isZero();
       assertThat(stop.out()).isEqualTo(ID + ": exited\n");
@@ -218,8 +236,12 @@ class CliIT {
     } finally {
       follower.interrupt();
       follower.join(10_000);
+      watcher.join(20_000);
     }
     assertThat(follower.isAlive()).isFalse();
+    assertThat(watcher.isAlive()).isFalse();
+    assertThat(console[0].code()).as(console[0].toString()).isZero();
+    assertThat(console[0].err()).contains("[peon] console closed: server stopped");
   }
 
   @Test
@@ -238,6 +260,33 @@ class CliIT {
     assertThat(r.out()).contains("docker").contains("reachable, version").contains("servers");
     CliRun json = peon("system", "--json");
     assertThat(json.out()).contains("\"docker\"");
+  }
+
+  @Test
+  @Order(7)
+  void backsUpListsDownloadsAndPreviewsARestore() throws Exception {
+    CliRun policy = peon("backups", "policy", ID, "--mode", "live", "--keep-last", "3");
+    assertThat(policy.code()).as(policy.toString()).isZero();
+    assertThat(policy.out()).contains("mode          live").contains("keep last     3");
+    CliRun create = peon("backups", "create", ID);
+    assertThat(create.code()).as(create.toString()).isZero();
+    assertThat(create.out()).containsPattern(ID.replace(".", "\\.") + ": backup \\d{8}T\\d{6}Z-");
+    String bid = create.out().replaceAll("(?s).*backup (\\S+) .*", "$1");
+    CliRun list = peon("backups", "list", ID);
+    assertThat(list.code()).as(list.toString()).isZero();
+    assertThat(list.out()).startsWith("ID").contains(bid).contains("manual");
+    Path file = root.resolve("dl.tar.zst");
+    CliRun download = peon("backups", "download", ID, "latest", "-o", file.toString());
+    assertThat(download.code()).as(download.toString()).isZero();
+    assertThat(Files.size(file)).isPositive();
+    CliRun dry = peon("backups", "restore", ID, bid.substring(0, 20), "--dry-run");
+    assertThat(dry.code()).as(dry.toString()).isZero();
+    CliRun lock = peon("backups", "lock", ID, bid);
+    assertThat(lock.code()).as(lock.toString()).isZero();
+    CliRun delete = peon("backups", "delete", ID, bid, "--yes");
+    assertThat(delete.code()).as(delete.toString()).isEqualTo(4);
+    assertThat(peon("backups", "unlock", ID, bid).code()).isZero();
+    assertThat(peon("backups", "delete", ID, bid, "--yes").code()).isZero();
   }
 
   @Test

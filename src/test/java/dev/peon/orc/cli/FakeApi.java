@@ -18,7 +18,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * its queued replies in order, the last one repeating.
  */
 final class FakeApi implements AutoCloseable {
-  record Reply(int status, String contentType, String body) {}
+  record Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+    Reply(int status, String contentType, String body) {
+      this(status, contentType, body.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+  }
 
   record Request(String method, String uri, Map<String, List<String>> headers, String body) {
     String header(String name) {
@@ -59,6 +63,15 @@ final class FakeApi implements AutoCloseable {
     return this;
   }
 
+  /** A binary answer with extra headers (downloads). */
+  FakeApi onBytes(
+      String methodAndPath, String contentType, byte[] body, Map<String, String> headers) {
+    replies
+        .computeIfAbsent(methodAndPath, k -> new ArrayDeque<>())
+        .add(new Reply(200, contentType, body, headers));
+    return this;
+  }
+
   static String problem(String type, int status, String title, String detail) {
     return "{\"type\":\"https://peon.dev/problems/%s\",\"title\":\"%s\",\"status\":%d,\"detail\":\"%s\"}"
         .formatted(type, title, status, detail);
@@ -77,8 +90,9 @@ final class FakeApi implements AutoCloseable {
         r = queue.size() > 1 ? queue.poll() : queue.peek();
       }
     }
-    byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = r.body();
     ex.getResponseHeaders().set("Content-Type", r.contentType());
+    r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
     ex.sendResponseHeaders(r.status(), r.status() == 204 ? -1 : bytes.length);
     if (r.status() != 204) {
       try (OutputStream out = ex.getResponseBody()) {
