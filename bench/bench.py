@@ -386,7 +386,7 @@ class Bench:
                           f"{ms(st):.0f} ms  (runs: {', '.join(f'{ms(t):.0f}' for t in times)}; "
                           f"CPU {statistics.median(cpu):.1f} s)",
                           "< 2 s", st < 2.0))
-        self.rows.append(("1b. (info) same, plain `java -jar` (JVM defaults, no CDS archive)",
+        self.rows.append(("1b. (info) same, plain `java -jar` (JVM defaults)",
                           f"{ms(statistics.median(ltimes)):.0f} ms  "
                           f"(runs: {', '.join(f'{ms(t):.0f}' for t in ltimes)}; "
                           f"CPU {statistics.median(lcpu):.1f} s; idle RSS "
@@ -497,11 +497,8 @@ class Bench:
             f"{'kept' if self.args.keep_tmp else 'removed'} {self.tmp}")
 
 
-# The JVM flags of the ./peon launcher (keep in sync with it). The class-data archive is
-# written by the first start and used by the later ones, as the launcher does.
-LAUNCHER_OPTS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                 "-XX:+AutoCreateSharedArchive",
-                 "-XX:SharedArchiveFile=" + os.path.join(tempfile.gettempdir(), "peon-bench-cds.jsa")]
+# The JVM flags of the ./peon launcher (keep in sync with it).
+LAUNCHER_OPTS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xms16m", "-Xmx512m"]
 
 
 def main():
