@@ -12,6 +12,7 @@ Usage (normally through bench/run.sh): bench.py --jar target/peon-orchestrator.j
 import argparse
 import http.client
 import json
+import datetime
 import math
 import os
 import secrets
@@ -22,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 MIB = 1024 * 1024
@@ -315,6 +317,75 @@ class Bench:
             f"p50 {percentile(lat, 50):.2f} ms, p99 {percentile(lat, 99):.2f} ms")
         return lat, len(running), len(payload)
 
+    def v2_phase(self, d):
+        """v2 figures at 200 servers: list latency, POST power -> 202, SSE delivery latency."""
+        lat = []
+        for i in range(550):
+            t = time.perf_counter_ns()
+            status, _ = d.request("GET", "/api/v2/servers")
+            if i >= 50:
+                lat.append((time.perf_counter_ns() - t) / 1e6)
+            if status != 200:
+                raise RuntimeError(f"GET /api/v2/servers -> {status}")
+        # POST power on the 180 servers created with start_later: a stop of a stopped server is
+        # a cheap operation, so this measures the API's answer, not Docker's work
+        power = []
+        for i in range(N_RUNNING, 200):
+            sid = f"{self.game}.s{i:03d}"
+            t = time.perf_counter_ns()
+            status, _ = d.request("POST", f"/api/v2/servers/{sid}/power", {"action": "stop"})
+            power.append((time.perf_counter_ns() - t) / 1e6)
+            if status != 202:
+                raise RuntimeError(f"POST power {sid} -> {status}")
+        # SSE: the delay between a state change (its event time) and its arrival at a client
+        sid = f"{self.game}.s000"
+        got = []
+        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=60)
+        conn.request("GET", f"/api/v2/events?server={sid}", headers={"X-Api-Key": self.key})
+        resp = conn.getresponse()
+
+        def reader():
+            try:
+                while True:
+                    line = resp.readline()
+                    if not line:
+                        return
+                    if line.startswith(b"data: "):
+                        got.append((time.time(), json.loads(line[6:])))
+            except (OSError, ValueError, http.client.HTTPException):
+                return
+
+        th = threading.Thread(target=reader, daemon=True)
+        th.start()
+        sse = []
+        for cycle in range(10):
+            for action, to in (("stop", "exited"), ("start", "running")):
+                before = len(got)
+                d.request("POST", f"/api/v2/servers/{sid}/power", {"action": action})
+                deadline = time.time() + 60
+                while time.time() < deadline:
+                    hit = [(t, e) for t, e in got[before:] if e.get("to") == to]
+                    if hit:
+                        t, e = hit[0]
+                        at = e["at"].rstrip("Z")
+                        whole, _, frac = at.partition(".")
+                        sent = (datetime.datetime.fromisoformat(whole)
+                                .replace(tzinfo=datetime.timezone.utc).timestamp()
+                                + float("0." + (frac or "0")))
+                        sse.append((t - sent) * 1000.0)
+                        break
+                    time.sleep(0.005)
+                # wait until the operation is over before the next action
+                for _ in range(400):
+                    st, payload = d.request("GET", f"/api/v2/operations?server={sid}&status=running")
+                    if st == 200 and not json.loads(payload)["items"]:
+                        break
+                    time.sleep(0.05)
+        conn.close()
+        log(f"v2: list p50 {percentile(lat, 50):.2f} ms; power p99 {percentile(power, 99):.2f} ms; "
+            f"SSE p50 {percentile(sse, 50) if sse else float('nan'):.2f} ms (n={len(sse)})")
+        return lat, power, sse
+
     def plain_run(self, idx, with_network):
         """Time `docker [network create +] run -d` of the same image, ports, env, mounts, user."""
         name = f"peonbench-{self.rid}-plain{idx}"
@@ -407,6 +478,7 @@ class Bench:
         lat50, run50, size50 = self.list_latency(d, 50)
         have = self.fill_to(d, have, 200, create_times)
         lat200, run200, size200 = self.list_latency(d, 200)
+        v2lat, v2power, v2sse = self.v2_phase(d)
         time.sleep(5)
         rss200 = rss_mib(d.pid)
         thr200 = threads(d.pid)
@@ -427,6 +499,17 @@ class Bench:
                               f"mean {statistics.mean(lat):.2f} ms, max {max(lat):.2f} ms",
                               "p50 < 5 ms" if n == 200 else "-",
                               (p50 < 5.0) if n == 200 else None))
+        self.rows.append(("5a. GET /api/v2/servers, 200 servers",
+                          f"p50 {percentile(v2lat, 50):.2f} ms, p99 {percentile(v2lat, 99):.2f} ms, "
+                          f"mean {statistics.mean(v2lat):.2f} ms", "-", None))
+        self.rows.append((f"5b. POST /api/v2/servers/{{id}}/power until 202 (n={len(v2power)})",
+                          f"p50 {percentile(v2power, 50):.2f} ms, p99 {percentile(v2power, 99):.2f} ms, "
+                          f"max {max(v2power):.2f} ms", "p99 < 100 ms",
+                          percentile(v2power, 99) < 100.0))
+        if v2sse:
+            self.rows.append((f"5c. SSE delivery of a state change (event time to client, n={len(v2sse)})",
+                              f"p50 {percentile(v2sse, 50):.2f} ms, p99 {percentile(v2sse, 99):.2f} ms, "
+                              f"max {max(v2sse):.2f} ms", "-", None))
         self.rows.append(("4a. create+start via PUT /api/v1/server/create (median of 5)",
                           f"{ms(mp):.0f} ms  (runs: {', '.join(f'{ms(t):.0f}' for t in peon)})",
                           "-", None))

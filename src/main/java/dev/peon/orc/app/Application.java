@@ -175,6 +175,25 @@ public final class Application implements AutoCloseable {
         new ConsoleService(
             runtime, ServerLookup.of(servers), events, clock, ConsoleSettings.defaults());
     console.start();
+    console.auditCommandsWith(
+        (id, actor, text, sent) ->
+            audit.append(
+                new AuditLog.Record(
+                    actor,
+                    null,
+                    null,
+                    null,
+                    "server.command",
+                    id.uid(),
+                    sent ? "success" : "failure",
+                    // the verb only: a typed line may carry a password
+                    java.util.Map.of(
+                        "via",
+                        "websocket",
+                        "verb",
+                        text.strip().split("\\s+", 2)[0],
+                        "length",
+                        text.length()))));
     ConsoleTickets tickets = new ConsoleTickets(clock);
     HttpServer http =
         new HttpServer(

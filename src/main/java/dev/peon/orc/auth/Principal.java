@@ -17,7 +17,8 @@ public record Principal(
     Role role,
     String keyId,
     Set<Permission> permissions,
-    Map<String, Set<Permission>> grants) {
+    Map<String, Set<Permission>> grants)
+    implements dev.peon.orc.http.Actor {
 
   /** Reading a server and its schedules is not limited to granted servers. */
   private static final Set<Permission> GLOBAL_READS =
@@ -45,6 +46,7 @@ public record Principal(
   }
 
   /** The actor as the audit log names it. */
+  @Override
   public String actor() {
     return userId == null ? "v1-key" : "user:" + name;
   }

@@ -1,5 +1,6 @@
 package dev.peon.orc.console;
 
+import dev.peon.orc.http.Actor;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.JsonInput;
 import dev.peon.orc.http.Problem;
@@ -109,6 +110,10 @@ public final class ConsoleRoutes implements Routes {
           try {
             Viewer v =
                 console.attach(ServerId.parse(uid), new SessionSink(ctx.session), format, history);
+            Object principal = ctx.attribute(HttpServer.PRINCIPAL);
+            if (principal instanceof Actor a) {
+              v.actor(a.actor());
+            }
             viewers.put(ctx.sessionId(), v);
           } catch (ConsoleException | IllegalArgumentException e) {
             ctx.closeSession(Viewer.POLICY, "no such server");

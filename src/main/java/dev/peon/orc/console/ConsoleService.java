@@ -158,6 +158,29 @@ public final class ConsoleService implements AutoCloseable {
     }
   }
 
+  /** Told of every command typed into a console WebSocket (for the audit log). */
+  @FunctionalInterface
+  public interface CommandAudit {
+    void commandTyped(ServerId id, String actor, String text, boolean sent);
+  }
+
+  private volatile CommandAudit commandAudit = (id, actor, text, sent) -> {};
+
+  public void auditCommandsWith(CommandAudit audit) {
+    this.commandAudit = audit;
+  }
+
+  /** A command typed into a console WebSocket by {@code actor}: sent, then audited. */
+  void typed(ServerId id, String actor, String text) {
+    boolean sent = false;
+    try {
+      command(id, text);
+      sent = true;
+    } finally {
+      commandAudit.commandTyped(id, actor, text, sent);
+    }
+  }
+
   /** Writes a command line to the game's stdin. */
   public void command(ServerId id, String text) {
     Inbound.validCommand(text);

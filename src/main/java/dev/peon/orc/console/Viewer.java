@@ -34,6 +34,7 @@ public final class Viewer {
   private record CloseRequest(int code, String reason) {}
 
   private final ConsoleService service;
+  private volatile String actor = "anonymous";
   private final ServerId server;
   private final ViewerSink sink;
   private final Format format;
@@ -44,6 +45,11 @@ public final class Viewer {
   private volatile CloseRequest closing;
   private volatile Thread drainer;
   private int refused;
+
+  /** Who is typing, for the audit log. */
+  void actor(String who) {
+    this.actor = who;
+  }
 
   Viewer(
       ConsoleService service,
@@ -119,7 +125,7 @@ public final class Viewer {
       Inbound message =
           format == Format.V2 ? Inbound.parse(frame) : new Inbound.Command(frame.strip());
       switch (message) {
-        case Inbound.Command c -> service.command(server, c.text());
+        case Inbound.Command c -> service.typed(server, actor, c.text());
         case Inbound.History h -> offer(service.history(server, h.before(), h.limit()));
       }
     } catch (ConsoleException e) {

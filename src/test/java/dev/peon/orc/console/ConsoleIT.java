@@ -178,6 +178,15 @@ class ConsoleIT {
     assertThat(seqs).isSorted().doesNotHaveDuplicates();
     ws.send("{\"type\":\"command\",\"text\":\"two\\nlines\"}");
     ws.await("an error", m -> m.path("type").asText().equals("error"), SOON);
+    // a command typed into the socket is audited with who typed it, without the line itself
+    JsonNode audited =
+        get("/api/v2/audit?action=server.command&target=" + SERVER).json().get("items");
+    assertThat(audited).isNotEmpty();
+    JsonNode first = audited.get(0);
+    assertThat(first.get("actor").asText()).isEqualTo("v1-key");
+    assertThat(first.get("params").get("via").asText()).isEqualTo("websocket");
+    assertThat(first.get("params").get("verb").asText()).isEqualTo("say");
+    assertThat(first.toString()).doesNotContain("hello");
   }
 
   @Test
