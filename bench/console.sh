@@ -5,6 +5,11 @@
 set -eu
 SECONDS_TO_RUN="${1:-15}"
 cd "$(dirname "$0")/.."
+if [ -z "${JAVA_HOME:-}" ]; then
+  for candidate in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25-jdk-arm64; do
+    if [ -x "$candidate/bin/java" ]; then export JAVA_HOME="$candidate"; break; fi
+  done
+fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 if [ ! -f target/peon-orchestrator.jar ]; then
   ./mvnw -q -B package -DskipTests
