@@ -165,7 +165,13 @@ public final class AuthGuard implements Guard {
     if (c.body() != null && !c.body().isBlank()) {
       try {
         JsonNode n = mapper.readTree(c.body());
-        params.put("body", n.isObject() ? mapper.convertValue(n, Map.class) : "(not an object)");
+        Object body = n.isObject() ? mapper.convertValue(n, Map.class) : "(not an object)";
+        if (action.equals("server.command") && n.path("text").isTextual()) {
+          // a typed line may carry a password: keep only its first word and length
+          String text = n.path("text").asText();
+          body = Map.of("verb", text.strip().split("\\s+", 2)[0], "length", text.length());
+        }
+        params.put("body", body);
       } catch (java.io.IOException e) {
         params.put("body", "(not JSON)");
       }

@@ -60,17 +60,26 @@ public final class FileTrees {
   /** Writes a file atomically: temp file in the same folder, fsync, rename. */
   public static void writeAtomically(Path target, byte[] content) {
     try {
-      Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE)) {
-        ch.write(java.nio.ByteBuffer.wrap(content));
-        ch.force(true);
+      // a temp name of its own per write: two writers never write into the same temp file
+      Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
+      try {
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+          java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
+          while (buf.hasRemaining()) {
+            ch.write(buf);
+          }
+          ch.force(true);
+        }
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
       }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+        dir.force(true); // the rename itself survives a crash
+      } catch (IOException e) {
+        // some file systems cannot sync a folder; the file itself is synced
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + target.getFileName(), e);
     }

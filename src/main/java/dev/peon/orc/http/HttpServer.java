@@ -92,7 +92,9 @@ public final class HttpServer implements AutoCloseable {
             ctx.skipRemainingHandlers();
             return;
           }
-          if (ctx.path().startsWith("/api/") && !isPublic(ctx.path())) {
+          // the router folds repeated slashes, so the check must too (//api/... is /api/...)
+          String path = ctx.path().replaceAll("/{2,}", "/");
+          if (path.startsWith("/api/") && !isPublic(path)) {
             Guard.Authentication a = guard.authenticate(caller(ctx));
             ctx.attribute(AUTHENTICATED, Boolean.TRUE);
             switch (a.outcome()) {

@@ -82,8 +82,25 @@ public final class OperationService implements AutoCloseable {
             now,
             null,
             null);
-    store(op);
-    executor.submit(() -> run(op, exclusive, work));
+    try {
+      store(op);
+      executor.submit(() -> run(op, exclusive, work));
+    } catch (RuntimeException | Error e) {
+      if (exclusive && server != null) {
+        exclusiveByServer.remove(server, id);
+      }
+      byId.computeIfPresent(
+          id,
+          (k, o) ->
+              o.with(
+                  Operation.Status.FAILED,
+                  o.progress(),
+                  new Operation.OperationError("internal", "Internal error", "not started"),
+                  null,
+                  null,
+                  clock.instant()));
+      throw e;
+    }
     return op;
   }
 

@@ -2,6 +2,7 @@ package dev.peon.orc.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peon.orc.http.Actor;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.JsonInput;
 import dev.peon.orc.http.Problem;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -57,7 +57,15 @@ public final class ServerRoutes implements Routes {
   private final IdempotencyStore idempotency;
   private final boolean exposeSecrets;
   private final ObjectMapper mapper = new ObjectMapper();
-  private final Map<String, Object> keyLocks = new ConcurrentHashMap<>();
+
+  /** Striped monitors: retries with one key are serialized; memory stays bounded. */
+  private final Object[] keyLocks = new Object[64];
+
+  {
+    for (int i = 0; i < keyLocks.length; i++) {
+      keyLocks[i] = new Object();
+    }
+  }
 
   public ServerRoutes(
       ServerService servers,
@@ -130,28 +138,25 @@ public final class ServerRoutes implements Routes {
           Problem.invalid("Idempotency-Key", "must be 1-128 letters, digits or ._:-"));
     }
     String hash = sha256(ctx.body());
-    synchronized (keyLocks.computeIfAbsent(key, k -> new Object())) {
-      try {
-        var stored = idempotency.find("servers.create", key);
-        if (stored.isPresent()) {
-          if (!stored.get().requestHash().equals(hash)) {
-            throw new ProblemException(
-                Problem.of(
-                    "conflict",
-                    409,
-                    "This Idempotency-Key was used with a different request body."));
-          }
-          ctx.header("Idempotent-Replayed", "true");
-          ctx.status(stored.get().status())
-              .contentType("application/json")
-              .result(stored.get().body());
-          return;
+    // keys are per caller: another caller's key never replays this caller's answer
+    Object principal = ctx.attribute(HttpServer.PRINCIPAL);
+    String scope = "servers.create:" + (principal instanceof Actor a ? a.actor() : "anonymous");
+    synchronized (keyLocks[Math.floorMod(key.hashCode(), keyLocks.length)]) {
+      var stored = idempotency.find(scope, key);
+      if (stored.isPresent()) {
+        if (!stored.get().requestHash().equals(hash)) {
+          throw new ProblemException(
+              Problem.of(
+                  "conflict", 409, "This Idempotency-Key was used with a different request body."));
         }
-        doCreate(ctx);
-        idempotency.save("servers.create", key, hash, ctx.statusCode(), ctx.result());
-      } finally {
-        keyLocks.remove(key);
+        ctx.header("Idempotent-Replayed", "true");
+        ctx.status(stored.get().status())
+            .contentType("application/json")
+            .result(stored.get().body());
+        return;
       }
+      doCreate(ctx);
+      idempotency.save(scope, key, hash, ctx.statusCode(), ctx.result());
     }
   }
 

@@ -562,19 +562,25 @@ public final class ServerService {
   // ---------------------------------------------------------------- settings
 
   public ServerView describe(ServerId id, String description) {
-    get(id);
-    try {
-      Path file = layout.configJson(id);
-      ObjectNode cfg = configJson.read(file);
-      ObjectNode meta = cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
-      meta.put("description", description);
-      FileTrees.writeAtomically(file, configJson.render(cfg));
-      ServerDefinition def = configJson.definition(id, cfg);
-      tracker.updateDefinition(id, def, expectedHash(def));
-    } catch (IOException e) {
-      throw failure(id, "description", e);
-    }
-    return get(id);
+    // under the power lock, like every other change of config.json: no lost update
+    return withPowerLock(
+        id,
+        () -> {
+          get(id);
+          try {
+            Path file = layout.configJson(id);
+            ObjectNode cfg = configJson.read(file);
+            ObjectNode meta =
+                cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
+            meta.put("description", description);
+            FileTrees.writeAtomically(file, configJson.render(cfg));
+            ServerDefinition def = configJson.definition(id, cfg);
+            tracker.updateDefinition(id, def, expectedHash(def));
+          } catch (IOException e) {
+            throw failure(id, "description", e);
+          }
+          return get(id);
+        });
   }
 
   /**
@@ -668,7 +674,8 @@ public final class ServerService {
               .log("server destroyed");
           return null;
         });
-    powerLocks.remove(id);
+    // the lock stays in the map: removing it could give a waiting thread and a newcomer two
+    // different locks for the same id
   }
 
   /**
