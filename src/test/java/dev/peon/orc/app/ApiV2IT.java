@@ -10,9 +10,10 @@ import dev.peon.orc.runtime.ContainerInfo;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
+import dev.peon.orc.testing.Await;
+import dev.peon.orc.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +31,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,7 +63,7 @@ class ApiV2IT {
     Path plans = root.resolve("plans");
     docker = new DockerContainerRuntime(TestDocker.host());
     String image = TestImages.fakeGame();
-    port = freePort();
+    port = FreePorts.any();
     Path plan = plans.resolve("vtwo");
     Files.createDirectories(plan);
     Files.writeString(
@@ -211,14 +211,14 @@ class ApiV2IT {
                     // closed at the end of the test
                   }
                 });
-    await(() -> lines.contains(": connected"));
+    Await.until(() -> lines.contains(": connected"));
     Res r = post("/api/v2/servers/vtwo.main/power", "{\"action\": \"start\"}");
     assertThat(r.status()).isEqualTo(202);
     String opId = r.json().get("id").asText();
     assertThat(r.raw().headers().firstValue("Location")).contains("/api/v2/operations/" + opId);
-    await(
+    Await.until(
         () -> get("/api/v2/operations/" + opId).json().get("status").asText().equals("succeeded"));
-    await(
+    Await.until(
         () ->
             lines.stream()
                 .anyMatch(l -> l.contains("\"status\":\"succeeded\"") && l.contains(opId)));
@@ -250,8 +250,9 @@ class ApiV2IT {
   @Order(5)
   void allowsOnePowerActionAtATimeAndNeverStartsTwice() throws Exception {
     post("/api/v2/servers/vtwo.main/power", "{\"action\": \"stop\"}");
-    await(() -> get("/api/v2/servers/vtwo.main").json().get("state").asText().equals("exited"));
-    await(
+    Await.until(
+        () -> get("/api/v2/servers/vtwo.main").json().get("state").asText().equals("exited"));
+    Await.until(
         () ->
             get("/api/v2/operations?server=vtwo.main&status=running")
                 .json()
@@ -274,7 +275,7 @@ class ApiV2IT {
                     // closed at the end of the test
                   }
                 });
-    await(() -> lines.contains(": connected"));
+    Await.until(() -> lines.contains(": connected"));
     List<Integer> statuses = new CopyOnWriteArrayList<>();
     List<String> busyIds = new CopyOnWriteArrayList<>();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -297,7 +298,7 @@ class ApiV2IT {
     assertThat(statuses).containsOnly(202, 409);
     assertThat(statuses).contains(202);
     assertThat(busyIds).allMatch(id -> id.startsWith("op_"));
-    await(
+    Await.until(
         () ->
             get("/api/v2/operations?server=vtwo.main&status=running")
                 .json()
@@ -318,10 +319,10 @@ class ApiV2IT {
     for (int i = 1; i < windows.size(); i++) {
       assertThat(windows.get(i)[0]).isAfterOrEqualTo(windows.get(i - 1)[1]);
     }
-    await(() -> lines.stream().anyMatch(l -> l.contains("\"to\":\"running\"")));
+    Await.until(() -> lines.stream().anyMatch(l -> l.contains("\"to\":\"running\"")));
     // one more event round-trip so a second start, had there been one, would be seen
     post("/api/v2/servers/vtwo.main/power", "{\"action\": \"start\"}");
-    await(
+    Await.until(
         () ->
             get("/api/v2/operations?server=vtwo.main&status=running")
                 .json()
@@ -353,12 +354,13 @@ class ApiV2IT {
             .json()
             .get("id")
             .asText();
-    await(() -> get("/api/v2/operations/" + op).json().get("status").asText().equals("succeeded"));
+    Await.until(
+        () -> get("/api/v2/operations/" + op).json().get("status").asText().equals("succeeded"));
     assertThat(docker.inspect("peon.warcamp.vtwo.main").orElseThrow().id()).isNotEqualTo(before);
     JsonNode s = get("/api/v2/servers/vtwo.main").json();
     assertThat(s.get("pendingRecreate").asBoolean()).isFalse();
     assertThat(s.get("settings").get("SERVER_NAME").asText()).isEqualTo("Renamed");
-    await(() -> read(data.resolve("servers/vtwo/main/config/server_name")).equals("Renamed"));
+    Await.until(() -> read(data.resolve("servers/vtwo/main/config/server_name")).equals("Renamed"));
     assertThat(Files.readString(world)).isEqualTo("keep me");
   }
 
@@ -370,7 +372,7 @@ class ApiV2IT {
     Res r = post("/api/v2/servers/vtwo.main/update", "{\"mode\": \"server\"}");
     assertThat(r.status()).isEqualTo(202);
     String op = r.json().get("id").asText();
-    await(
+    Await.until(
         () ->
             !get("/api/v2/operations/" + op)
                 .json()
@@ -389,7 +391,8 @@ class ApiV2IT {
     Res kill = post("/api/v2/servers/vtwo.main/power", "{\"action\": \"kill\"}");
     assertThat(stop.status()).isEqualTo(202);
     assertThat(kill.status()).isEqualTo(202);
-    await(() -> get("/api/v2/servers/vtwo.main").json().get("state").asText().equals("exited"));
+    Await.until(
+        () -> get("/api/v2/servers/vtwo.main").json().get("state").asText().equals("exited"));
   }
 
   @Test
@@ -434,7 +437,8 @@ class ApiV2IT {
     Res sync = post("/api/v2/plans/sync", null);
     assertThat(sync.status()).isEqualTo(202);
     String op = sync.json().get("id").asText();
-    await(() -> get("/api/v2/operations/" + op).json().get("status").asText().equals("succeeded"));
+    Await.until(
+        () -> get("/api/v2/operations/" + op).json().get("status").asText().equals("succeeded"));
   }
 
   @Test
@@ -520,34 +524,5 @@ class ApiV2IT {
     } catch (IOException e) {
       return "";
     }
-  }
-
-  private static int freePort() throws IOException {
-    for (int i = 0; i < 100; i++) {
-      int p = 30000 + (int) (Math.random() * 20000);
-      try (ServerSocket s = new ServerSocket(p)) {
-        return p;
-      } catch (IOException e) {
-        // taken: try another
-      }
-    }
-    throw new IOException("no free port");
-  }
-
-  /** Polls a condition for at most 30 s: waits on Docker and operations, not on a timer. */
-  private static void await(BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-    while (Instant.now().isBefore(deadline)) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("condition not met within 30 s");
   }
 }

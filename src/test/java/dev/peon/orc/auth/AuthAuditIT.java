@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.peon.orc.auth.OrcHarness.Res;
+import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.MutableClock;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -108,7 +108,7 @@ class AuthAuditIT {
     assertThat(h.call("GET", "/api/v2/servers", null, OrcHarness.key(victimKey)).status())
         .isEqualTo(200);
     // audited: every failure and the refusal, as auth.failed / denied from that address
-    await(() -> entries("bf-key-locked").size() == 1);
+    Await.until(() -> entries("bf-key-locked").size() == 1);
     for (int i = 0; i < 10; i++) {
       List<JsonNode> e = entries("bf-key-" + i);
       assertThat(e).as("attempt " + i).hasSize(1);
@@ -292,21 +292,5 @@ class AuthAuditIT {
       }
     }
     return out;
-  }
-
-  private static void await(BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-    while (Instant.now().isBefore(deadline)) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-    throw new AssertionError("condition not met within 30 s");
   }
 }

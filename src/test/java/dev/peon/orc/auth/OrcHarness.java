@@ -9,10 +9,10 @@ import dev.peon.orc.runtime.ContainerInfo;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
+import dev.peon.orc.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -243,14 +243,6 @@ final class OrcHarness implements AutoCloseable {
   }
 
   static int freePort() throws IOException {
-    for (int i = 0; i < 100; i++) {
-      int p = 40000 + (int) (Math.random() * 20000);
-      try (ServerSocket s = new ServerSocket(p)) {
-        return p;
-      } catch (IOException e) {
-        // taken: try another
-      }
-    }
-    throw new IOException("no free port");
+    return FreePorts.any();
   }
 }

@@ -12,10 +12,10 @@ import dev.peon.orc.runtime.ContainerState;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
+import dev.peon.orc.testing.FreePorts;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -630,14 +630,6 @@ class BackupIT {
   }
 
   static int freePort() throws IOException {
-    for (int i = 0; i < 100; i++) {
-      int p = 40000 + (int) (Math.random() * 20000);
-      try (ServerSocket s = new ServerSocket(p)) {
-        return p;
-      } catch (IOException e) {
-        // taken: try another
-      }
-    }
-    throw new IOException("no free port");
+    return FreePorts.any();
   }
 }

@@ -13,6 +13,7 @@ import dev.peon.orc.runtime.ContainerInfo;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
+import dev.peon.orc.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,12 +28,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -200,7 +198,7 @@ class CliIT {
     CliRun cmd = peon("command", ID, "hello", "from", "cli");
     assertThat(cmd.code()).as(cmd.toString()).isZero();
     assertThat(cmd.out()).isEmpty();
-    await(() -> peon("logs", ID, "-n", "50").out().contains("echo: hello from cli"));
+    Await.until(() -> peon("logs", ID, "-n", "50").out().contains("echo: hello from cli"));
     CliRun logs = peon("logs", ID, "-n", "50", "--timestamps");
     assertThat(logs.code()).as(logs.toString()).isZero();
     assertThat(logs.out()).containsPattern("\\d{4}-\\d\\d-\\d\\dT\\S+ echo: hello from cli");
@@ -226,12 +224,12 @@ class CliIT {
     Thread watcher =
         Thread.ofPlatform().start(() -> console[0] = peon("console", ID, "--no-input", "-n", "5"));
     try {
-      await(() -> err.toString().contains("following events"));
+      Await.until(() -> err.toString().contains("following events"));
       Thread.sleep(1000); // let the console connect; it ends by itself when the server stops
       CliRun stop = peon("servers", "stop", ID);
       assertThat(stop.code()).as(stop.toString()).isZero();
       assertThat(stop.out()).isEqualTo(ID + ": exited\n");
-      await(() -> out.toString().contains("server.state " + ID + " running -> exited"));
+      Await.until(() -> out.toString().contains("server.state " + ID + " running -> exited"));
       assertThat(out.toString()).contains("operation op_").contains("power.stop " + ID);
     } finally {
       follower.interrupt();
@@ -480,22 +478,5 @@ class CliIT {
       }
     }
     throw new IOException("no free port run");
-  }
-
-  /** Polls a condition for at most 30 s: waits on the orchestrator, not on a timer. */
-  private static void await(BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-    while (Instant.now().isBefore(deadline)) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("condition not met within 30 s");
   }
 }

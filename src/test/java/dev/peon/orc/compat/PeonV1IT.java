@@ -13,6 +13,7 @@ import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.LocalRegistry;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
+import dev.peon.orc.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -20,12 +21,10 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -245,17 +244,17 @@ class PeonV1IT {
     ContainerInfo c = docker.inspect("peon.warcamp.fakegame.camp1").orElseThrow();
     assertThat(c.state()).isEqualTo(ContainerState.RUNNING);
     assertThat(c.labels()).containsEntry("dev.peon.server", "fakegame.camp1");
-    await(() -> read(dir.resolve("config/state")).equals("STARTED"));
+    Await.until(() -> read(dir.resolve("config/state")).equals("STARTED"));
     assertThat(read(dir.resolve("config/port"))).isEqualTo(Integer.toString(ports[0]));
     assertThat(read(dir.resolve("config/server_name"))).isEqualTo("Camp One");
-    await(() -> canConnect(ports[0]));
-    await(() -> Files.exists(dir.resolve("actions/.update")));
+    Await.until(() -> canConnect(ports[0]));
+    Await.until(() -> Files.exists(dir.resolve("actions/.update")));
   }
 
   @Test
   @Order(6)
   void masksSecretsInServerConfig() {
-    await(
+    Await.until(
         () ->
             api.get("/api/v1/server/get/fakegame.camp1")
                 .json()
@@ -321,7 +320,7 @@ class PeonV1IT {
     assertThat(past.status()).isEqualTo(400);
     assertThat(api.put("/api/v1/server/stop/fakegame.camp1", "{\"interval\":\"2s\"}").status())
         .isEqualTo(200);
-    await(
+    Await.until(
         () ->
             api.get("/api/v1/server/get/fakegame.camp1")
                 .json()
@@ -694,22 +693,5 @@ class PeonV1IT {
     } catch (IOException e) {
       return false;
     }
-  }
-
-  /** Polls a condition for at most 30 s: waits on Docker and the game, not on a timer. */
-  private static void await(BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-    while (Instant.now().isBefore(deadline)) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("condition not met within 30 s");
   }
 }

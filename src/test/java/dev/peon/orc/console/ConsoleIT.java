@@ -12,9 +12,10 @@ import dev.peon.orc.runtime.ContainerInfo;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
+import dev.peon.orc.testing.Await;
+import dev.peon.orc.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -100,7 +101,7 @@ class ConsoleIT {
          "volumes": {"~!/config": "/home/steam/config", "~!/data": "/home/steam/steamcmd/data",
                      "~!/actions": "/actions"}}
         """
-            .formatted(game, image, freePort()));
+            .formatted(game, image, FreePorts.any()));
   }
 
   private void startApp() {
@@ -518,31 +519,7 @@ class ConsoleIT {
     }
   }
 
-  private static int freePort() throws IOException {
-    for (int i = 0; i < 100; i++) {
-      int p = 40000 + (int) (Math.random() * 20000);
-      try (ServerSocket s = new ServerSocket(p)) {
-        return p;
-      } catch (IOException e) {
-        // taken: try another
-      }
-    }
-    throw new IOException("no free port");
-  }
-
   private static void await(BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(40));
-    while (Instant.now().isBefore(deadline)) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("condition not met within 40 s");
+    Await.until(Duration.ofSeconds(40), condition);
   }
 }
