@@ -1100,6 +1100,6 @@ public final class ServerService {
 
   /** Values of a running server's {@code config/} folder, for callers that need them unmasked. */
   public Map<String, String> rawServerConfig(ServerId id) {
-    return tracker.readConfigFolder(id, false);
+    return tracker.rawConfig(id);
   }
 }

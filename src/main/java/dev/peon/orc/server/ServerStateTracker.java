@@ -55,6 +55,7 @@ final class ServerStateTracker implements AutoCloseable {
     volatile ContainerInfo container;
     volatile String subnet;
     volatile Map<String, String> config = Map.of();
+    volatile Map<String, String> configRaw = Map.of();
     volatile Instant configReadAt = Instant.EPOCH;
     volatile StatsSample stats;
     volatile boolean statsRefreshing;
@@ -253,17 +254,40 @@ final class ServerStateTracker implements AutoCloseable {
     }
   }
 
+  /** The shown (masked unless exposed) values, from the cache read at most every 2 s. */
   private Map<String, String> configOf(ServerId id, Entry e) {
-    Instant now = clock.instant();
-    if (Duration.between(e.configReadAt, now).compareTo(CONFIG_TTL) > 0) {
-      e.config = readConfigFolder(id, !exposeSecrets);
-      e.configReadAt = now;
-    }
+    refreshConfig(id, e);
     return e.config;
   }
 
+  /** The values in clear, for callers allowed to see secrets; same cache. */
+  Map<String, String> rawConfig(ServerId id) {
+    Entry e = entries.get(id);
+    if (e == null) {
+      return Map.of();
+    }
+    refreshConfig(id, e);
+    return e.configRaw;
+  }
+
+  private void refreshConfig(ServerId id, Entry e) {
+    Instant now = clock.instant();
+    if (Duration.between(e.configReadAt, now).compareTo(CONFIG_TTL) > 0) {
+      Map<String, String> raw = readConfigFolder(id);
+      e.configRaw = raw;
+      e.config = exposeSecrets ? raw : masked(raw);
+      e.configReadAt = now;
+    }
+  }
+
+  private static Map<String, String> masked(Map<String, String> raw) {
+    Map<String, String> out = new TreeMap<>();
+    raw.forEach((k, v) -> out.put(k, SecretNames.isSecret(k) ? SecretNames.MASK : v));
+    return Map.copyOf(out);
+  }
+
   /** Each regular, non-hidden file of {@code config/} -> its trimmed text. */
-  Map<String, String> readConfigFolder(ServerId id, boolean mask) {
+  Map<String, String> readConfigFolder(ServerId id) {
     Map<String, String> out = new TreeMap<>();
     Path dir = layout.dir(id).resolve("config");
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -279,7 +303,7 @@ final class ServerStateTracker implements AutoCloseable {
           continue;
         }
         String text = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).trim();
-        out.put(name, mask && SecretNames.isSecret(name) ? SecretNames.MASK : text);
+        out.put(name, text);
       }
     } catch (IOException ex) {
       LOG.atDebug().addKeyValue("serverId", id).log("config folder unreadable");
