@@ -15,6 +15,7 @@ import java.util.List;
  *     {@code viewer})
  * @param ownerPassword the first owner's password, or null to generate one at first start
  * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
+ * @param containers limits, hardening and the instance label of game containers
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -34,7 +35,8 @@ public record OrchestratorConfig(
     String v1KeyRole,
     String ownerName,
     Secret ownerPassword,
-    Path backupDir) {
+    Path backupDir,
+    ContainerPolicy containers) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);

@@ -322,6 +322,15 @@ public final class FakeContainerRuntime implements ContainerRuntime {
   }
 
   @Override
+  public Optional<Map<String, String>> networkLabels(String name) {
+    synchronized (lock) {
+      enter(Operation.INSPECT, "networkLabels", name);
+      NetworkSpec n = networks.get(name);
+      return n == null ? Optional.empty() : Optional.of(n.labels());
+    }
+  }
+
+  @Override
   public List<String> listNetworks(Map<String, String> labels) {
     synchronized (lock) {
       enter(Operation.LIST, "listNetworks", "");
@@ -419,11 +428,23 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     emit(RuntimeEvent.Kind.DIE, info);
   }
 
+  /** Names of containers removed together with their anonymous volumes. */
+  private final List<String> removedWithVolumes = new ArrayList<>();
+
+  public List<String> removedWithVolumes() {
+    synchronized (lock) {
+      return List.copyOf(removedWithVolumes);
+    }
+  }
+
   @Override
-  public void remove(String name) {
+  public void remove(String name, boolean withVolumes) {
     ContainerInfo info;
     synchronized (lock) {
       enter(Operation.REMOVE, "remove", name);
+      if (withVolumes && containers.containsKey(name)) {
+        removedWithVolumes.add(name);
+      }
       Container c = containers.remove(name);
       if (c == null) {
         return;
