@@ -259,16 +259,15 @@ public final class Application implements AutoCloseable {
   /** Waits for an operation started by a schedule, so the schedule records its real result. */
   private static void awaitOperation(OperationService operations, Operation started)
       throws InterruptedException {
-    while (true) {
-      Operation op = operations.find(started.id()).orElse(started);
-      if (op.status() == Operation.Status.SUCCEEDED) {
-        return;
-      }
-      if (op.status() == Operation.Status.FAILED) {
-        throw new IllegalStateException(
-            op.error() == null ? "the operation failed" : op.error().detail());
-      }
-      Thread.sleep(250); // operations publish no completion future; a scheduler thread may wait
+    Operation op;
+    try {
+      op = operations.completion(started).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("the operation failed", e.getCause());
+    }
+    if (op.status() == Operation.Status.FAILED) {
+      throw new IllegalStateException(
+          op.error() == null ? "the operation failed" : op.error().detail());
     }
   }
 
