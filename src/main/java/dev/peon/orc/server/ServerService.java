@@ -520,9 +520,12 @@ public final class ServerService {
                 pull(v.definition().image(), done, progress);
                 stopQuietly(id);
                 done.add("Stopped the server.");
-                FileTrees.emptyDir(dir.resolve("data"));
-                done.add("Emptied data/.");
+                // the flag goes first and durably: a crash or an error half-way through emptying
+                // data/ then still reinstalls the game at the next start (review M2)
                 deleteUpdateFlag(dir, done);
+                syncFolder(dir.resolve("actions"));
+                emptyData(id, dir.resolve("data"));
+                done.add("Emptied data/.");
                 recreate(id, v.definition(), done);
               }
               case RESTART -> stopQuietly(id);
@@ -583,6 +586,36 @@ public final class ServerService {
       runtime.pull(image, p -> {});
     } catch (RuntimeFailure e) {
       throw imageFailure(image, e);
+    }
+  }
+
+  private static void syncFolder(Path folder) throws IOException {
+    try (var ch =
+        java.nio.channels.FileChannel.open(folder, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  /** Empties data/; a failure names the file (relative to data/) that could not go. */
+  private static void emptyData(ServerId id, Path data) {
+    try {
+      FileTrees.emptyDir(data);
+    } catch (IOException e) {
+      String what =
+          e instanceof java.nio.file.FileSystemException fse && fse.getFile() != null
+              ? data.relativize(Path.of(fse.getFile()).toAbsolutePath()).toString()
+              : "data/";
+      throw new ServerException(
+          ServerException.Kind.INTERNAL,
+          "The reinit of ["
+              + id
+              + "] could not empty data/: "
+              + what
+              + " could not be deleted ("
+              + e.getClass().getSimpleName()
+              + "). The game reinstalls at its next start; delete it by hand and start again.",
+          null,
+          e);
     }
   }
 

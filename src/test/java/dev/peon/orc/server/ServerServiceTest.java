@@ -761,6 +761,27 @@ class ServerServiceTest {
   }
 
   @Test
+  void aReinitThatCannotEmptyDataStillLeavesTheGameToReinstallAndNamesTheFile() throws Exception {
+    ServiceAndDir s = runningServerWithUpdateFlag();
+    Path locked = s.dir().resolve("data").resolve("game").resolve("locked.pak");
+    Files.createDirectories(locked.getParent());
+    Files.writeString(locked, "x");
+    // immutable: even root cannot delete it, like a file a broken mount or an attribute pins
+    assertThat(new ProcessBuilder("chattr", "+i", locked.toString()).start().waitFor()).isZero();
+    try {
+      ServerException e =
+          catchThrowableOfType(
+              ServerException.class, () -> s.service().update(CAMP, UpdateMode.REINIT));
+
+      assertThat(e.getMessage()).contains("game/locked.pak").doesNotContain(tmp.toString());
+      // the flag went first: the next start reinstalls instead of booting a half-deleted game
+      assertThat(s.dir().resolve("actions").resolve(".update")).doesNotExist();
+    } finally {
+      new ProcessBuilder("chattr", "-i", locked.toString()).start().waitFor();
+    }
+  }
+
+  @Test
   void restartModeOnlyRestarts() throws IOException {
     ServiceAndDir s = runningServerWithUpdateFlag();
 
