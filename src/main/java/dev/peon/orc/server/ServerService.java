@@ -494,30 +494,29 @@ public final class ServerService {
 
   /** Runs an update, reporting the image pull's progress. */
   public String update(ServerId id, UpdateMode mode, ProgressListener progress) {
+    List<String> done = new ArrayList<>();
+    if (mode == UpdateMode.FULL || mode == UpdateMode.IMAGE || mode == UpdateMode.REINIT) {
+      // the download happens before the power lock: a slow or stalled pull never blocks the
+      // server's start, stop, settings or backups, and a failed one changes nothing (review M1)
+      pull(get(id).definition().image(), done, progress);
+    }
     return withPowerLock(
         id,
         () -> {
           ServerView v = get(id);
-          List<String> done = new ArrayList<>();
           Path dir = layout.dir(id);
           try {
             switch (mode) {
               case FULL -> {
-                pull(v.definition().image(), done, progress);
                 deleteUpdateFlag(dir, done);
                 recreate(id, v.definition(), done);
               }
-              case IMAGE -> {
-                pull(v.definition().image(), done, progress);
-                recreate(id, v.definition(), done);
-              }
+              case IMAGE -> recreate(id, v.definition(), done);
               case SERVER -> {
                 stopQuietly(id);
                 deleteUpdateFlag(dir, done);
               }
               case REINIT -> {
-                // pull before stopping, so that a failed pull leaves the server as it was
-                pull(v.definition().image(), done, progress);
                 stopQuietly(id);
                 done.add("Stopped the server.");
                 // the flag goes first and durably: a crash or an error half-way through emptying
@@ -536,11 +535,11 @@ public final class ServerService {
           tracker.refresh(id);
           return done;
         },
-        done -> {
+        steps -> {
           start(id);
-          done.add("Started the server.");
+          steps.add("Started the server.");
           LOG.atInfo().addKeyValue("serverId", id).addKeyValue("mode", mode).log("server updated");
-          return String.join("\n", done);
+          return String.join("\n", steps);
         });
   }
 

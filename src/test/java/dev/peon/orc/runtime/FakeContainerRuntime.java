@@ -161,6 +161,21 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     return gate;
   }
 
+  private volatile CountDownLatch pullGate;
+  private volatile boolean pullHeld;
+
+  /** True while a pull waits at the gate of {@link #holdNextPull}. */
+  public boolean pullHeld() {
+    return pullHeld;
+  }
+
+  /** The next {@link #pull} blocks (outside the fake's lock) until the latch is counted down. */
+  public CountDownLatch holdNextPull() {
+    CountDownLatch gate = new CountDownLatch(1);
+    pullGate = gate;
+    return gate;
+  }
+
   /** While down, every call throws {@code ENGINE_UNREACHABLE}. */
   public void setEngineDown(boolean down) {
     engineDown = down;
@@ -484,6 +499,18 @@ public final class FakeContainerRuntime implements ContainerRuntime {
 
   @Override
   public void pull(String image, Consumer<PullProgress> progress) {
+    CountDownLatch gate = pullGate;
+    if (gate != null) {
+      pullGate = null;
+      pullHeld = true;
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        pullHeld = false;
+      }
+    }
     ImageInfo info;
     synchronized (lock) {
       enter(Operation.PULL, "pull", image);

@@ -20,6 +20,7 @@ import dev.peon.orc.runtime.PortBinding;
 import dev.peon.orc.runtime.PortBinding.Protocol;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.store.Database;
+import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.MutableClock;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -779,6 +780,24 @@ class ServerServiceTest {
     } finally {
       new ProcessBuilder("chattr", "-i", locked.toString()).start().waitFor();
     }
+  }
+
+  @Test
+  void aSlowImageDownloadNeverBlocksTheServersPowerActions() throws Exception {
+    ServerService service = service(Map.of("stop.timeout", "1s"));
+    service.create(request("camp1", REQUIRED));
+    runtime.addRegistryImage(IMAGE, Map.of("CONTAINER_TYPE", "umlatt/steamcmd", "VERSION", "2.2"));
+    java.util.concurrent.CountDownLatch pull = runtime.holdNextPull();
+    var update =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> service.update(CAMP, UpdateMode.IMAGE));
+    Await.until(runtime::pullHeld);
+
+    // the download is still running: stop and start go through at once
+    assertThat(service.stop(CAMP).containerState()).isEqualTo(ContainerState.EXITED);
+    assertThat(service.start(CAMP).containerState()).isEqualTo(ContainerState.RUNNING);
+    pull.countDown();
+    assertThat(update.get(30, java.util.concurrent.TimeUnit.SECONDS)).contains("Recreated");
   }
 
   @Test
