@@ -53,6 +53,7 @@ public final class ConfigLoader {
     d.put("owner.name", "owner");
     d.put("owner.password", "");
     d.put("backup.dir", "");
+    d.put("ports.range", "20000-39999");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -196,6 +197,14 @@ public final class ConfigLoader {
     if (!v.get("backup.dir").isEmpty()) {
       backupDir = path(v, "backup.dir", problems);
     }
+    PortRange portRange = null;
+    if (!v.get("ports.range").isEmpty()) {
+      try {
+        portRange = PortRange.parse(v.get("ports.range"));
+      } catch (IllegalArgumentException e) {
+        problems.add("ports.range: '" + v.get("ports.range") + "' " + e.getMessage());
+      }
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -220,7 +229,8 @@ public final class ConfigLoader {
         v1Role,
         ownerName,
         ownerPassword,
-        backupDir.toAbsolutePath().normalize());
+        backupDir.toAbsolutePath().normalize(),
+        portRange);
   }
 
   private static int intIn(Map<String, String> v, String k, int min, int max, List<String> p) {

@@ -15,6 +15,8 @@ import java.util.List;
  *     {@code viewer})
  * @param ownerPassword the first owner's password, or null to generate one at first start
  * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
+ * @param portRange host ports handed out when every port group of a plan is taken ({@code
+ *     ports.range}); null when the range is switched off (plan groups only, as in PEON)
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -34,7 +36,8 @@ public record OrchestratorConfig(
     String v1KeyRole,
     String ownerName,
     Secret ownerPassword,
-    Path backupDir) {
+    Path backupDir,
+    PortRange portRange) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);
