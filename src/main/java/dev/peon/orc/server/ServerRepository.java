@@ -206,29 +206,6 @@ final class ServerRepository {
     }
   }
 
-  /** The server holding any of these ports other than {@code self}, or null. */
-  String otherHolder(ServerId self, List<PortBinding> bindings) {
-    return db.inTransaction(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT server_id FROM port_reservations WHERE port = ? AND protocol = ?"
-                      + " AND server_id <> ?")) {
-            for (PortBinding b : bindings) {
-              ps.setInt(1, b.port());
-              ps.setString(2, b.protocol().wire());
-              ps.setString(3, self.uid());
-              try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                  return rs.getString(1);
-                }
-              }
-            }
-          }
-          return null;
-        });
-  }
-
   private static Set<String> usedSubnets(Connection c) throws SQLException {
     Set<String> used = new java.util.HashSet<>();
     try (ResultSet rs =

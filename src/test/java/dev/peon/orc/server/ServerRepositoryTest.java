@@ -211,15 +211,6 @@ class ServerRepositoryTest {
   }
 
   @Test
-  void otherHolderIgnoresTheServerItself() {
-    repo.insertCreating(id("valheim.a"), VALHEIM);
-    List<PortBinding> group0 = ServerRepository.bindings(VALHEIM.get(0).entries());
-
-    assertThat(repo.otherHolder(id("valheim.a"), group0)).isNull();
-    assertThat(repo.otherHolder(id("valheim.b"), group0)).isEqualTo("valheim.a");
-  }
-
-  @Test
   void listsAllRowsSortedByGameAndName() {
     repo.insertCreating(id("valheim.b"), List.of());
     repo.insertCreating(id("ark.z"), List.of());
