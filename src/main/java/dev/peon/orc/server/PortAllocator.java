@@ -44,10 +44,6 @@ final class PortAllocator {
     this.range = range;
   }
 
-  PortRange range() {
-    return range;
-  }
-
   // ---------------------------------------------------------------- validation (400)
 
   /**
