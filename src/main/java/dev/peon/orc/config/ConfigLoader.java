@@ -59,6 +59,7 @@ public final class ConfigLoader {
     d.put("container.hardening", "true");
     d.put("container.capabilities", ContainerPolicy.DEFAULT_CAPABILITIES);
     d.put("instance.id", "");
+    d.put("ports.range", "20000-39999");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -203,6 +204,14 @@ public final class ConfigLoader {
       backupDir = path(v, "backup.dir", problems);
     }
     ContainerPolicy containers = containerPolicy(v, problems);
+    PortRange portRange = null;
+    if (!v.get("ports.range").isEmpty()) {
+      try {
+        portRange = PortRange.parse(v.get("ports.range"));
+      } catch (IllegalArgumentException e) {
+        problems.add("ports.range: '" + v.get("ports.range") + "' " + e.getMessage());
+      }
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -228,7 +237,8 @@ public final class ConfigLoader {
         ownerName,
         ownerPassword,
         backupDir.toAbsolutePath().normalize(),
-        containers);
+        containers,
+        portRange);
   }
 
   private static ContainerPolicy containerPolicy(Map<String, String> v, List<String> problems) {

@@ -16,6 +16,8 @@ import java.util.List;
  * @param ownerPassword the first owner's password, or null to generate one at first start
  * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
  * @param containers limits, hardening and the instance label of game containers
+ * @param portRange host ports handed out when every port group of a plan is taken ({@code
+ *     ports.range}); null when the range is switched off (plan groups only, as in PEON)
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -36,7 +38,8 @@ public record OrchestratorConfig(
     String ownerName,
     Secret ownerPassword,
     Path backupDir,
-    ContainerPolicy containers) {
+    ContainerPolicy containers,
+    PortRange portRange) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);
