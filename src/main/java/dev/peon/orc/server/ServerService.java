@@ -430,6 +430,7 @@ public final class ServerService {
               runtime.create(containerSpec(def));
             }
             ensureNetwork(id, tracker.subnet(id));
+            refuseSwappedMountSources(def);
             runtime.start(id.containerName());
           } catch (RuntimeFailure e) {
             if (e.kind() == RuntimeFailure.Kind.PORT_IN_USE) {
@@ -975,6 +976,41 @@ public final class ServerService {
             subnet,
             subnet == null ? null : SubnetPool.gateway(subnet),
             labels(id)));
+  }
+
+  /**
+   * The engine follows a symlink in a bind-mount source at every start, not only at create: a game
+   * that can write a parent of one of its mount sources could swap the source for a link to any
+   * host folder and get it mounted at its next start. The container is stopped here, so nothing of
+   * it can swap a source between this check and the start (security review H2).
+   */
+  private void refuseSwappedMountSources(ServerDefinition def) {
+    Path dir = layout.dir(def.id());
+    List<VolumeMount> all = new ArrayList<>(def.volumes());
+    all.addAll(def.files());
+    for (VolumeMount v : all) {
+      String rel = serverRelative(v.source());
+      if (rel == null || rel.isEmpty()) {
+        continue;
+      }
+      try {
+        FileTrees.resolveInside(dir, rel);
+      } catch (IllegalArgumentException e) {
+        LOG.atError()
+            .addKeyValue("serverId", def.id())
+            .addKeyValue("source", rel)
+            .log("mount source is a symbolic link now; start refused");
+        throw new ServerException(
+            ServerException.Kind.INVALID,
+            "The mount source ["
+                + rel
+                + "] of ["
+                + def.id()
+                + "] has become a symbolic link (or lies behind one); the server is not started,"
+                + " since the link could expose host files to the game. Replace the link with a"
+                + " real folder, then start again.");
+      }
+    }
   }
 
   // ---------------------------------------------------------------- only our own

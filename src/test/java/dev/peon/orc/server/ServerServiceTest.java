@@ -936,6 +936,23 @@ class ServerServiceTest {
   }
 
   @Test
+  void aMountSourceSwappedForASymlinkWhileStoppedIsNeverStarted() throws IOException {
+    ServerService service = service();
+    service.create(request("camp1", REQUIRED));
+    service.stop(CAMP);
+    Path user = serverDir(CAMP).resolve("user");
+    Path outside = Files.createDirectories(tmp.resolve("host-secrets"));
+    FileTrees.deleteTree(user);
+    Files.createSymbolicLink(user, outside);
+
+    ServerException e = catchThrowableOfType(ServerException.class, () -> service.start(CAMP));
+
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.INVALID);
+    assertThat(e.getMessage()).contains("[user]").contains("symbolic link");
+    assertThat(service.get(CAMP).containerState()).isEqualTo(ContainerState.EXITED);
+  }
+
+  @Test
   void restartModeOnlyRestarts() throws IOException {
     ServiceAndDir s = runningServerWithUpdateFlag();
 
