@@ -234,7 +234,7 @@ public final class PeonV1Routes implements Routes {
       throw new V1Error(
           400, "Eradicate needs {\"eradicate\": true} to confirm that all files of the server go.");
     }
-    boolean known = servers.find(id).isPresent();
+    boolean known = servers.exists(id);
     boolean onDisk = servers.layout().exists(id);
     if (known) {
       // only after the destroy went through: a refused or failed delete keeps every schedule

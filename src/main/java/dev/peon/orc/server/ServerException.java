@@ -14,6 +14,8 @@ public final class ServerException extends RuntimeException {
     /** A container or network of the server's name exists that is not this orchestrator's. */
     NAME_TAKEN(409),
     PORTS_USED(409),
+    /** The server is recorded but its config.json cannot be read; it can only be deleted. */
+    BROKEN(409),
     BUSY(409),
     IMAGE_UNAVAILABLE(502),
     RUNTIME(502),

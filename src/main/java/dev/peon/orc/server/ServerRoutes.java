@@ -233,7 +233,7 @@ public final class ServerRoutes implements Routes {
           Problem.invalid(
               "confirm", "must repeat the server id to delete its files (confirm=" + id + ")"));
     }
-    servers.get(id);
+    servers.requireExisting(id); // a server with an unreadable config.json can be deleted too
     servers.destroy(id, files);
     ctx.status(204);
   }
@@ -370,6 +370,7 @@ public final class ServerRoutes implements Routes {
       case NOT_FOUND, PLAN_NOT_FOUND -> Problem.of("not-found", 404, e.getMessage());
       case ALREADY_EXISTS, NAME_TAKEN -> Problem.of("conflict", 409, e.getMessage());
       case PORTS_USED -> portsUsed(e);
+      case BROKEN -> Problem.of("broken", 409, e.getMessage());
       case BUSY -> Problem.of("busy", 409, e.getMessage());
       case IMAGE_UNAVAILABLE, RUNTIME -> Problem.of("upstream-failure", 502, e.getMessage());
       case INTERNAL -> Problem.of("internal", 500, e.getMessage());

@@ -62,6 +62,10 @@ public final class ServerService {
   private final Duration lockWait;
   private final EventBus events;
   private final Ownership ownership;
+
+  /** Servers with a record whose config.json cannot be read: the reason, by id (review M8). */
+  private final Map<ServerId, String> broken = new ConcurrentHashMap<>();
+
   private final ResourceLimits defaultLimits;
   private final Hardening hardening;
   static final String LABEL_SPEC = "dev.peon.spec";
@@ -136,11 +140,33 @@ public final class ServerService {
   }
 
   public ServerView get(ServerId id) {
-    return find(id)
-        .orElseThrow(
-            () ->
-                new ServerException(
-                    ServerException.Kind.NOT_FOUND, "There is no server [" + id + "]."));
+    return find(id).orElseThrow(() -> notFoundOrBroken(id));
+  }
+
+  /** Throws unless the server exists: known, or recorded with an unreadable config.json. */
+  public void requireExisting(ServerId id) {
+    if (!exists(id)) {
+      throw notFoundOrBroken(id);
+    }
+  }
+
+  /** True for a known server and for one whose config.json cannot be read (it can be deleted). */
+  public boolean exists(ServerId id) {
+    return tracker.knows(id) || broken.containsKey(id);
+  }
+
+  private ServerException notFoundOrBroken(ServerId id) {
+    String reason = broken.get(id);
+    if (reason != null) {
+      return new ServerException(
+          ServerException.Kind.BROKEN,
+          "The server ["
+              + id
+              + "] cannot be read ("
+              + withoutHostPaths(reason)
+              + "). Fix its config.json and import it again (PUT /api/v1/servers), or delete it.");
+    }
+    return new ServerException(ServerException.Kind.NOT_FOUND, "There is no server [" + id + "].");
   }
 
   public ServerStats stats(ServerId id) {
@@ -176,7 +202,10 @@ public final class ServerService {
         LOG.atError()
             .addKeyValue("serverId", id)
             .addKeyValue("reason", e.getMessage())
-            .log("server folder unreadable; server kept in the database but not listed");
+            .log(
+                "config.json unreadable; server not listed until it is fixed and imported again"
+                    + " (PUT /api/v1/servers), or deleted");
+        broken.put(id, e.getMessage());
         continue;
       }
       try {
@@ -837,6 +866,7 @@ public final class ServerService {
           }
           tracker.remove(id);
           repository.delete(id);
+          broken.remove(id);
           events.publish("server.deleted", id.uid(), Map.of("server", id.uid()));
           if (eradicate) {
             deleteFolder(id);
@@ -869,6 +899,8 @@ public final class ServerService {
     } catch (RuntimeFailure e) {
       throw failure(id, "eradicate", e);
     }
+    repository.delete(id); // a record whose folder was unreadable must not hold name and ports
+    broken.remove(id);
     deleteFolder(id);
     LOG.atInfo().addKeyValue("serverId", id).log("server folder eradicated");
   }
@@ -899,6 +931,10 @@ public final class ServerService {
     List<ServerView> adopted = new ArrayList<>();
     for (ServerId id : layout.scan()) {
       if (tracker.knows(id)) {
+        continue;
+      }
+      if (broken.containsKey(id)) {
+        readoptBroken(id).ifPresent(adopted::add);
         continue;
       }
       try {
@@ -937,6 +973,26 @@ public final class ServerService {
       }
     }
     return adopted;
+  }
+
+  /** A recorded server whose config.json could not be read: adopted again once it can be. */
+  private Optional<ServerView> readoptBroken(ServerId id) {
+    try {
+      ServerDefinition def = readDefinition(id);
+      ServerRecord rec = repository.find(id).orElseThrow();
+      ownContainer(id);
+      tracker.put(id, def, rec.subnet(), expectedHash(def));
+      broken.remove(id);
+      LOG.atInfo().addKeyValue("serverId", id).log("server readable again; adopted");
+      return Optional.of(get(id));
+    } catch (RuntimeException e) {
+      broken.put(id, e.getMessage());
+      LOG.atWarn()
+          .addKeyValue("serverId", id)
+          .addKeyValue("reason", e.getMessage())
+          .log("config.json still unreadable; not imported");
+      return Optional.empty();
+    }
   }
 
   private void ensureImagePresentOrWarn(String image) {

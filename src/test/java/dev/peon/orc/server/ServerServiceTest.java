@@ -953,6 +953,36 @@ class ServerServiceTest {
   }
 
   @Test
+  void aServerWithAnUnreadableConfigCanBeFixedAndImportedAgainOrDeleted() throws IOException {
+    ServerService first = service();
+    first.create(startLater("camp1"));
+    first.create(startLater("camp2"));
+    first.close();
+    services.remove(first);
+    Path cfg = serverDir(CAMP).resolve("config.json");
+    String good = Files.readString(cfg);
+    Files.writeString(cfg, good.replaceFirst("}", "},")); // a hand edit with a trailing comma
+    ServerId camp2 = ServerId.parse("valheim.camp2");
+    Files.writeString(serverDir(camp2).resolve("config.json"), "{ nope");
+
+    ServerService s = service();
+
+    assertThat(s.find(CAMP)).isEmpty();
+    ServerException e = catchThrowableOfType(ServerException.class, () -> s.get(CAMP));
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.BROKEN);
+    assertThat(e.getMessage()).contains("cannot be read").doesNotContain(tmp.toString());
+    // fixed by hand, then imported again: the same record, listed again
+    Files.writeString(cfg, good);
+    assertThat(s.importAll()).extracting(ServerView::id).containsExactly(CAMP);
+    assertThat(s.get(CAMP).definition().environment()).containsEntry("SERVER_NAME", "My Server");
+    // the other one is deleted: its name and ports are free again
+    assertThat(s.exists(camp2)).isTrue();
+    s.destroy(camp2, false);
+    assertThat(s.exists(camp2)).isFalse();
+    assertThat(rowCount()).isEqualTo(1);
+  }
+
+  @Test
   void restartModeOnlyRestarts() throws IOException {
     ServiceAndDir s = runningServerWithUpdateFlag();
 
