@@ -59,13 +59,18 @@ public final class ServerRoutes implements Routes {
   private final boolean exposeSecrets;
   private final ObjectMapper mapper = new ObjectMapper();
 
-  /** Striped monitors: retries with one key are serialized; memory stays bounded. */
-  private final Object[] keyLocks = new Object[64];
+  /**
+   * One lock per caller and key while a create with that key runs: retries with one key are
+   * serialized, creates with other keys never wait for each other (a monitor stripe would make
+   * unrelated creates wait for each other's image download). Entries go when unused.
+   */
+  private final Map<String, KeyLock> keyLocks = new java.util.concurrent.ConcurrentHashMap<>();
 
-  {
-    for (int i = 0; i < keyLocks.length; i++) {
-      keyLocks[i] = new Object();
-    }
+  /** A lock and how many requests hold or wait for it; changed only inside the map's compute. */
+  private static final class KeyLock {
+    final java.util.concurrent.locks.ReentrantLock lock =
+        new java.util.concurrent.locks.ReentrantLock();
+    int users;
   }
 
   public ServerRoutes(
@@ -142,7 +147,17 @@ public final class ServerRoutes implements Routes {
     // keys are per caller: another caller's key never replays this caller's answer
     Object principal = ctx.attribute(HttpServer.PRINCIPAL);
     String scope = "servers.create:" + (principal instanceof Actor a ? a.actor() : "anonymous");
-    synchronized (keyLocks[Math.floorMod(key.hashCode(), keyLocks.length)]) {
+    String lockKey = scope + "\n" + key;
+    KeyLock lock =
+        keyLocks.compute(
+            lockKey,
+            (k, l) -> {
+              KeyLock held = l == null ? new KeyLock() : l;
+              held.users++;
+              return held;
+            });
+    lock.lock.lock();
+    try {
       var stored = idempotency.find(scope, key);
       if (stored.isPresent()) {
         if (!stored.get().requestHash().equals(hash)) {
@@ -158,6 +173,9 @@ public final class ServerRoutes implements Routes {
       }
       doCreate(ctx);
       idempotency.save(scope, key, hash, ctx.statusCode(), ctx.result());
+    } finally {
+      lock.lock.unlock();
+      keyLocks.computeIfPresent(lockKey, (k, l) -> --l.users == 0 ? null : l);
     }
   }
 
