@@ -53,6 +53,11 @@ public final class ConfigLoader {
     d.put("owner.name", "owner");
     d.put("owner.password", "");
     d.put("backup.dir", "");
+    d.put("supervision.backoff.initial", "5s");
+    d.put("supervision.backoff.max", "5m");
+    d.put("supervision.crashloop.crashes", "5");
+    d.put("supervision.crashloop.window", "10m");
+    d.put("supervision.autostart.parallel", "2");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -196,6 +201,23 @@ public final class ConfigLoader {
     if (!v.get("backup.dir").isEmpty()) {
       backupDir = path(v, "backup.dir", problems);
     }
+    Duration backoffInitial = duration(v, "supervision.backoff.initial", problems);
+    Duration backoffMax = duration(v, "supervision.backoff.max", problems);
+    if (backoffInitial.isZero()) {
+      problems.add("supervision.backoff.initial: must be at least 1s");
+    }
+    if (backoffMax.compareTo(backoffInitial) < 0) {
+      problems.add(
+          "supervision.backoff.max: '"
+              + v.get("supervision.backoff.max")
+              + "' must not be shorter than supervision.backoff.initial");
+    }
+    int loopCrashes = intIn(v, "supervision.crashloop.crashes", 1, 1000, problems);
+    Duration loopWindow = duration(v, "supervision.crashloop.window", problems);
+    if (loopWindow.isZero()) {
+      problems.add("supervision.crashloop.window: must be at least 1s");
+    }
+    int autostartParallel = intIn(v, "supervision.autostart.parallel", 1, 64, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -220,7 +242,12 @@ public final class ConfigLoader {
         v1Role,
         ownerName,
         ownerPassword,
-        backupDir.toAbsolutePath().normalize());
+        backupDir.toAbsolutePath().normalize(),
+        backoffInitial,
+        backoffMax,
+        loopCrashes,
+        loopWindow,
+        autostartParallel);
   }
 
   private static int intIn(Map<String, String> v, String k, int min, int max, List<String> p) {

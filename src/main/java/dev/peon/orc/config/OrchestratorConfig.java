@@ -15,6 +15,11 @@ import java.util.List;
  *     {@code viewer})
  * @param ownerPassword the first owner's password, or null to generate one at first start
  * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
+ * @param restartBackoffInitial the wait before the first restart after a crash; doubles per crash
+ * @param restartBackoffMax the longest wait between restarts after crashes
+ * @param crashLoopCrashes this many crashes within {@code crashLoopWindow} stop the restarts
+ * @param crashLoopWindow the window in which crashes count towards a crash loop
+ * @param autostartParallel how many servers autostart at once at boot
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -34,7 +39,12 @@ public record OrchestratorConfig(
     String v1KeyRole,
     String ownerName,
     Secret ownerPassword,
-    Path backupDir) {
+    Path backupDir,
+    Duration restartBackoffInitial,
+    Duration restartBackoffMax,
+    int crashLoopCrashes,
+    Duration crashLoopWindow,
+    int autostartParallel) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);

@@ -60,6 +60,11 @@ public final class ServerService {
   private final Duration lockWait;
   private final EventBus events;
   static final String LABEL_SPEC = "dev.peon.spec";
+  private volatile PowerObserver observer = PowerObserver.NONE;
+
+  /** Servers whose container an action of ours is stopping now: their exit is no crash. */
+  private final Map<ServerId, java.util.concurrent.atomic.AtomicInteger> stoppingOnPurpose =
+      new ConcurrentHashMap<>();
 
   public ServerService(
       OrchestratorConfig config,
@@ -90,12 +95,28 @@ public final class ServerService {
     this.hostPorts = hostPorts;
     ObjectMapper mapper = new ObjectMapper();
     this.configJson = new ServerConfigJson(mapper);
-    this.tracker = new ServerStateTracker(runtime, layout, config.exposeSecrets(), clock, events);
+    this.tracker =
+        new ServerStateTracker(
+            runtime, layout, config.exposeSecrets(), clock, events, this::containerExited);
     this.lockWait = config.stopTimeout().plusSeconds(15);
   }
 
   public ServerLayout layout() {
     return layout;
+  }
+
+  /** Tells {@code observer} about power requests and unexpected exits (supervision). */
+  public void observePower(PowerObserver observer) {
+    this.observer = observer;
+  }
+
+  /** From the tracker: an exit that no stop of ours caused goes to the observer. */
+  private void containerExited(ServerId id, PowerObserver.Exit exit) {
+    var stopping = stoppingOnPurpose.get(id);
+    if (stopping != null && stopping.get() > 0) {
+      return;
+    }
+    observer.containerExited(id, exit);
   }
 
   static Map<String, String> labels(ServerId id) {
@@ -355,7 +376,26 @@ public final class ServerService {
 
   // ---------------------------------------------------------------- power
 
+  /** Starts the server as the operator asked (API, schedule, v1): it should run from now on. */
   public ServerView start(ServerId id) {
+    return withPowerLock(
+        id,
+        () -> {
+          get(id);
+          observer.startRequested(id);
+          return startContainer(id);
+        });
+  }
+
+  /**
+   * Starts the server's container without recording an operator's wish: restarts after a crash and
+   * autostart at boot.
+   */
+  public ServerView resume(ServerId id) {
+    return startContainer(id);
+  }
+
+  private ServerView startContainer(ServerId id) {
     return withPowerLock(
         id,
         () -> {
@@ -397,6 +437,7 @@ public final class ServerService {
         id,
         () -> {
           get(id);
+          observer.stopRequested(id);
           stopQuietly(id);
           tracker.refresh(id);
           LOG.atInfo().addKeyValue("serverId", id).log("server stopped");
@@ -409,23 +450,28 @@ public final class ServerService {
         id,
         () -> {
           get(id);
+          observer.startRequested(id);
           stopQuietly(id);
           tracker.refresh(id);
-          return start(id);
+          return startContainer(id);
         });
   }
 
   /** Kills at once, bypassing a running power action. */
   public ServerView kill(ServerId id) {
     get(id);
-    try {
-      runtime.kill(id.containerName());
-    } catch (RuntimeFailure e) {
-      if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
-        throw failure(id, "kill", e);
-      }
-    }
-    tracker.refresh(id);
+    observer.stopRequested(id);
+    onPurpose(
+        id,
+        () -> {
+          try {
+            runtime.kill(id.containerName());
+          } catch (RuntimeFailure e) {
+            if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
+              throw failure(id, "kill", e);
+            }
+          }
+        });
     return get(id);
   }
 
@@ -484,7 +530,7 @@ public final class ServerService {
           return done;
         },
         done -> {
-          start(id);
+          startContainer(id); // an update keeps the desired state
           done.add("Started the server.");
           LOG.atInfo().addKeyValue("serverId", id).addKeyValue("mode", mode).log("server updated");
           return String.join("\n", done);
@@ -542,12 +588,32 @@ public final class ServerService {
   }
 
   private void stopQuietly(ServerId id) {
+    onPurpose(
+        id,
+        () -> {
+          try {
+            runtime.stop(id.containerName(), config.stopTimeout());
+          } catch (RuntimeFailure e) {
+            if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
+              throw failure(id, "stop", e);
+            }
+          }
+        });
+  }
+
+  /**
+   * Runs a stop or kill of ours and reads the container back before it ends, so the exit is seen
+   * while marked as ours and never taken for a crash.
+   */
+  private void onPurpose(ServerId id, Runnable stopping) {
+    var count =
+        stoppingOnPurpose.computeIfAbsent(id, k -> new java.util.concurrent.atomic.AtomicInteger());
+    count.incrementAndGet();
     try {
-      runtime.stop(id.containerName(), config.stopTimeout());
-    } catch (RuntimeFailure e) {
-      if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
-        throw failure(id, "stop", e);
-      }
+      stopping.run();
+      tracker.refresh(id);
+    } finally {
+      count.decrementAndGet();
     }
   }
 
@@ -1078,7 +1144,7 @@ public final class ServerService {
     if (mode == Quiescing.PAUSE) {
       unpause(id);
     } else {
-      start(id);
+      startContainer(id); // a quiesce keeps the desired state
     }
   }
 
