@@ -192,12 +192,13 @@ public final class Supervisor implements PowerObserver, SupervisionSettings, Aut
       data.put("restartPolicy", row.restartPolicy().wire());
       data.put("crashesInWindow", inWindow);
       data.put("restartInSeconds", delay == null ? null : delay.toSeconds());
+      if (delay != null) {
+        scheduleRestart(id, w, delay); // before the event: who hears of it finds it scheduled
+      }
       events.publish("server.crashed", id.uid(), data);
       if (loop) {
         enterCrashLoop(id, w, crash, inWindow);
-      } else if (delay != null) {
-        scheduleRestart(id, w, delay);
-      } else {
+      } else if (delay == null) {
         LOG.atInfo()
             .addKeyValue("serverId", id)
             .addKeyValue("restartPolicy", row.restartPolicy().wire())
