@@ -268,8 +268,9 @@ public final class Supervisor implements PowerObserver, SupervisionSettings, Aut
       return;
     }
     try {
+      // logged before: an instant crash of this start is reported from inside resume
+      LOG.atInfo().addKeyValue("serverId", id).log("restarting the server after a crash");
       servers.resume(id);
-      LOG.atInfo().addKeyValue("serverId", id).log("server restarted after a crash");
     } catch (ServerException e) {
       synchronized (w) {
         if (w.generation != generation) {
