@@ -388,11 +388,12 @@ public final class ServerService {
   }
 
   /**
-   * Starts the server's container without recording an operator's wish: restarts after a crash and
-   * autostart at boot.
+   * Starts the server's container without recording an operator's wish (restarts after a crash,
+   * autostart at boot), if {@code stillWanted} says so once the power lock is held.
    */
-  public ServerView resume(ServerId id) {
-    return startContainer(id);
+  public ServerView resume(ServerId id, java.util.function.BooleanSupplier stillWanted) {
+    // asked again under the lock: a stop that got the lock first wins
+    return withPowerLock(id, () -> stillWanted.getAsBoolean() ? startContainer(id) : get(id));
   }
 
   private ServerView startContainer(ServerId id) {

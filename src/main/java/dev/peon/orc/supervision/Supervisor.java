@@ -49,6 +49,7 @@ public final class Supervisor implements PowerObserver, SupervisionSettings, Aut
   private final Map<ServerId, SupervisionRepository.Row> rows = new ConcurrentHashMap<>();
   private final Map<ServerId, Watch> watches = new ConcurrentHashMap<>();
   private final Consumer<Event> forgetDeleted = this::onEvent;
+  private volatile boolean closed;
 
   /**
    * The tunables.
@@ -251,6 +252,9 @@ public final class Supervisor implements PowerObserver, SupervisionSettings, Aut
 
   /** A due restart: only if still wanted, then outside every lock of ours. */
   private void restartNow(ServerId id, long generation) {
+    if (closed) {
+      return;
+    }
     Watch w = watch(id);
     synchronized (w) {
       if (w.generation != generation) {
@@ -270,13 +274,13 @@ public final class Supervisor implements PowerObserver, SupervisionSettings, Aut
     try {
       // logged before: an instant crash of this start is reported from inside resume
       LOG.atInfo().addKeyValue("serverId", id).log("restarting the server after a crash");
-      servers.resume(id);
-    } catch (ServerException e) {
+      servers.resume(id, () -> stillWanted(id));
+    } catch (RuntimeException e) {
       synchronized (w) {
-        if (w.generation != generation) {
+        if (w.generation != generation || closed) {
           return;
         }
-        if (e.kind() == ServerException.Kind.BUSY) {
+        if (e instanceof ServerException se && se.kind() == ServerException.Kind.BUSY) {
           // another action holds the server: look again once it should be done
           scheduleRestart(id, w, limits.backoffInitial());
           return;
@@ -368,9 +372,15 @@ public final class Supervisor implements PowerObserver, SupervisionSettings, Aut
         .thenApply(x -> List.copyOf(due));
   }
 
+  /** Should the server run, as far as supervision goes? Read again under the power lock. */
+  private boolean stillWanted(ServerId id) {
+    SupervisionRepository.Row row = row(id);
+    return !closed && Boolean.TRUE.equals(row.desiredRunning()) && !row.crashLooped();
+  }
+
   private void autostartOne(ServerId id) {
     try {
-      servers.resume(id);
+      servers.resume(id, () -> stillWanted(id));
       LOG.atInfo().addKeyValue("serverId", id).log("server autostarted");
     } catch (RuntimeException e) {
       LOG.atWarn()
@@ -464,6 +474,7 @@ public final class Supervisor implements PowerObserver, SupervisionSettings, Aut
 
   @Override
   public void close() {
+    closed = true;
     events.unsubscribe(forgetDeleted);
     servers.observePower(PowerObserver.NONE);
     watches

@@ -231,6 +231,19 @@ class SupervisorTest {
   }
 
   @Test
+  void aStopDuringTheBackOffCancelsTheRestart() {
+    createAndStart(ONE);
+    crash(ONE, 1, false);
+    assertThat(timer.pending()).containsExactly(Duration.ofSeconds(5));
+    servers.stop(ONE);
+    assertThat(timer.pending()).isEmpty();
+    assertThat(supervisor.status(ONE).nextRestartAt()).isNull();
+    clock.advance(Duration.ofMinutes(1));
+    timer.runDue();
+    assertThat(state(ONE)).isEqualTo(ContainerState.EXITED);
+  }
+
+  @Test
   void aManualStartClearsTheCrashLoop() {
     createAndStart(ONE);
     for (int i = 0; i < 5; i++) {
@@ -274,7 +287,7 @@ class SupervisorTest {
   void anExitWhileTheServerShouldNotRunIsNoCrash() {
     createAndStart(ONE);
     servers.stop(ONE);
-    servers.resume(ONE); // running although stopped was asked for (an update does this)
+    servers.update(ONE, UpdateMode.RESTART); // runs although stopped was asked for
     try (CapturedLogs logs = new CapturedLogs(Supervisor.class)) {
       runtime.simulateExit(ONE.containerName(), 9, false);
       Await.until(
