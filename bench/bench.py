@@ -122,6 +122,7 @@ class Daemon:
                "--set", f"api.key={bench.key}",
                "--set", f"network.subnet.pool={POOL}",
                "--set", "stop.timeout=5s"]
+        cmd += getattr(bench, "extra_daemon_args", [])
         self.cmd = cmd
         self.log_file = open(self.log_path, "wb")
         self.t0 = time.perf_counter()

@@ -31,4 +31,10 @@ echo "[run.sh] building image $image" >&2
 DOCKER_BUILDKIT=0 docker build -q --pull=false -t "$image" "$ctx" >/dev/null 2>"$ctx/build.log" \
   || { cat "$ctx/build.log" >&2; exit 1; }
 
-python3 "$here/bench/bench.py" --jar "$jar" --image "$image" "$@"
+# bench/run.sh --scale [N_RUNNING N_CREATED]: the scale benchmark (bench/scale.py) instead.
+if [ "${1:-}" = "--scale" ]; then
+  shift
+  python3 "$here/bench/scale.py" --jar "$jar" --image "$image" "$@"
+else
+  python3 "$here/bench/bench.py" --jar "$jar" --image "$image" "$@"
+fi

@@ -80,6 +80,7 @@ public final class Application implements AutoCloseable {
   private final int port;
   private ConsoleService console;
   private Supervisor supervisor;
+  private EventBus.AsyncSubscription auditEvents;
 
   private Application(
       Database db,
@@ -155,7 +156,6 @@ public final class Application implements AutoCloseable {
             clock,
             version());
     backups.reconcile();
-    supervisor.autostart(); // in the background, a few at a time
     ScheduleRepository scheduleRepository = new ScheduleRepository(db);
     Scheduler scheduler =
         new Scheduler(
@@ -171,7 +171,6 @@ public final class Application implements AutoCloseable {
               }
             },
             events);
-    scheduler.start();
     IdentityService identities = new IdentityService(db, clock);
     OwnerBootstrap.ensureOwner(
         identities, config.ownerName(), config.ownerPassword(), config.dataDir());
@@ -179,7 +178,9 @@ public final class Application implements AutoCloseable {
     AuthThrottle throttle = new AuthThrottle(clock);
     AuthGuard guard =
         new AuthGuard(identities, key, Role.fromWire(config.v1KeyRole()), throttle, audit);
-    events.subscribe(0, e -> auditSignificant(audit, e));
+    // audit writes hit the database and sync a file: never inside the bus lock
+    EventBus.AsyncSubscription auditEvents =
+        events.subscribeAsync("audit", 10_000, e -> auditSignificant(audit, e));
     EventRoutes eventRoutes = new EventRoutes(events);
     Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
     metrics.listen(events);
@@ -254,6 +255,11 @@ public final class Application implements AutoCloseable {
         new Application(db, runtime, servers, scheduler, operations, eventRoutes, metrics, http);
     app.console = console;
     app.supervisor = supervisor;
+    app.auditEvents = auditEvents;
+    // last: missed runs fire and servers autostart only once auditing is wired and the API is
+    // listening (review M11)
+    supervisor.autostart(); // in the background, a few at a time
+    scheduler.start();
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
         .addKeyValue("dataDir", config.dataDir())
@@ -274,16 +280,15 @@ public final class Application implements AutoCloseable {
   /** Waits for an operation started by a schedule, so the schedule records its real result. */
   private static void awaitOperation(OperationService operations, Operation started)
       throws InterruptedException {
-    while (true) {
-      Operation op = operations.find(started.id()).orElse(started);
-      if (op.status() == Operation.Status.SUCCEEDED) {
-        return;
-      }
-      if (op.status() == Operation.Status.FAILED) {
-        throw new IllegalStateException(
-            op.error() == null ? "the operation failed" : op.error().detail());
-      }
-      Thread.sleep(250); // operations publish no completion future; a scheduler thread may wait
+    Operation op;
+    try {
+      op = operations.completion(started).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("the operation failed", e.getCause());
+    }
+    if (op.status() == Operation.Status.FAILED) {
+      throw new IllegalStateException(
+          op.error() == null ? "the operation failed" : op.error().detail());
     }
   }
 
@@ -371,6 +376,9 @@ public final class Application implements AutoCloseable {
     operations.close();
     if (supervisor != null) {
       supervisor.close();
+    }
+    if (auditEvents != null) {
+      auditEvents.close();
     }
     servers.close();
     runtime.close();

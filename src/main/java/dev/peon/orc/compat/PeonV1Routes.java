@@ -237,8 +237,9 @@ public final class PeonV1Routes implements Routes {
     boolean known = servers.find(id).isPresent();
     boolean onDisk = servers.layout().exists(id);
     if (known) {
-      scheduler.cancelAll(id);
+      // only after the destroy went through: a refused or failed delete keeps every schedule
       servers.destroy(id, eradicate);
+      scheduler.cancelAll(id);
     } else if (eradicate && onDisk) {
       servers.eradicateFolder(id);
     }

@@ -53,6 +53,12 @@ public final class ConfigLoader {
     d.put("owner.name", "owner");
     d.put("owner.password", "");
     d.put("backup.dir", "");
+    d.put("limits.memory", "auto");
+    d.put("limits.cpus", "0");
+    d.put("limits.pids", "2048");
+    d.put("container.hardening", "true");
+    d.put("container.capabilities", ContainerPolicy.DEFAULT_CAPABILITIES);
+    d.put("instance.id", "");
     d.put("supervision.backoff.initial", "5s");
     d.put("supervision.backoff.max", "5m");
     d.put("supervision.crashloop.crashes", "5");
@@ -201,6 +207,7 @@ public final class ConfigLoader {
     if (!v.get("backup.dir").isEmpty()) {
       backupDir = path(v, "backup.dir", problems);
     }
+    ContainerPolicy containers = containerPolicy(v, problems);
     Duration backoffInitial = duration(v, "supervision.backoff.initial", problems);
     Duration backoffMax = duration(v, "supervision.backoff.max", problems);
     if (backoffInitial.isZero()) {
@@ -243,12 +250,87 @@ public final class ConfigLoader {
         ownerName,
         ownerPassword,
         backupDir.toAbsolutePath().normalize(),
+        containers,
         backoffInitial,
         backoffMax,
         loopCrashes,
         loopWindow,
         autostartParallel);
   }
+
+  private static ContainerPolicy containerPolicy(Map<String, String> v, List<String> problems) {
+    long memory = 0;
+    String mem = v.get("limits.memory").trim().toLowerCase(Locale.ROOT);
+    if (mem.equals("auto")) {
+      memory = autoMemory();
+    } else if (!mem.equals("0") && !mem.equals("none")) {
+      var m = SIZE.matcher(mem);
+      if (!m.matches()) {
+        problems.add("limits.memory: '" + mem + "' must be auto, none or a size such as 4g");
+      } else {
+        int shift =
+            switch (m.group(2) == null ? "" : m.group(2)) {
+              case "k" -> 10;
+              case "m" -> 20;
+              case "g" -> 30;
+              case "t" -> 40;
+              default -> 0;
+            };
+        memory = Long.parseLong(m.group(1)) << shift;
+        if (memory < 6L << 20) {
+          problems.add("limits.memory: '" + mem + "' is below the engine's minimum of 6m");
+        }
+      }
+    }
+    double cpus = 0;
+    try {
+      cpus = Double.parseDouble(v.get("limits.cpus").trim());
+      if (cpus < 0 || cpus > 1024 || Double.isNaN(cpus)) {
+        problems.add("limits.cpus: " + cpus + " must be between 0 (none) and 1024");
+      }
+    } catch (NumberFormatException e) {
+      problems.add("limits.cpus: '" + v.get("limits.cpus") + "' is not a number");
+    }
+    long pids = 0;
+    try {
+      pids = Long.parseLong(v.get("limits.pids").trim());
+      if (pids != 0 && (pids < 16 || pids > 4_194_304)) {
+        problems.add("limits.pids: " + pids + " must be 0 (none) or between 16 and 4194304");
+      }
+    } catch (NumberFormatException e) {
+      problems.add("limits.pids: '" + v.get("limits.pids") + "' is not a whole number");
+    }
+    boolean hardened = bool(v, "container.hardening", problems);
+    List<String> caps =
+        Arrays.stream(v.get("container.capabilities").split(","))
+            .map(c -> c.trim().toUpperCase(Locale.ROOT))
+            .map(c -> c.startsWith("CAP_") ? c.substring(4) : c)
+            .filter(c -> !c.isEmpty())
+            .distinct()
+            .toList();
+    for (String c : caps) {
+      if (!ContainerPolicy.KNOWN_CAPABILITIES.contains(c)) {
+        problems.add("container.capabilities: '" + c + "' is not a Linux capability");
+      }
+    }
+    String instance = v.get("instance.id").trim();
+    if (!instance.isEmpty() && !instance.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+      problems.add("instance.id: '" + instance + "' must be 1-63 of a-z, 0-9 and -");
+    }
+    return new ContainerPolicy(memory, cpus, pids, hardened, caps, instance);
+  }
+
+  /** Three quarters of the machine's memory: a leaking game cannot take the host down with it. */
+  private static long autoMemory() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      long total = os.getTotalMemorySize();
+      return total > 0 ? total / 4 * 3 : 0;
+    }
+    return 0;
+  }
+
+  private static final Pattern SIZE = Pattern.compile("([0-9]{1,7})\\s*([kmgt])?(?:i?b)?");
 
   private static int intIn(Map<String, String> v, String k, int min, int max, List<String> p) {
     try {

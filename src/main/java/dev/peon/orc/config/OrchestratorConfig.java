@@ -15,6 +15,7 @@ import java.util.List;
  *     {@code viewer})
  * @param ownerPassword the first owner's password, or null to generate one at first start
  * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
+ * @param containers limits, hardening and the instance label of game containers
  * @param restartBackoffInitial the wait before the first restart after a crash; doubles per crash
  * @param restartBackoffMax the longest wait between restarts after crashes
  * @param crashLoopCrashes this many crashes within {@code crashLoopWindow} stop the restarts
@@ -40,6 +41,7 @@ public record OrchestratorConfig(
     String ownerName,
     Secret ownerPassword,
     Path backupDir,
+    ContainerPolicy containers,
     Duration restartBackoffInitial,
     Duration restartBackoffMax,
     int crashLoopCrashes,

@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * In-process publish/subscribe of {@link Event}s with a bounded replay buffer, so a client that
- * reconnects gets what it missed. Listeners must not block: they are called on the publisher's
- * thread.
+ * reconnects gets what it missed. Listeners of {@link #subscribe} must not block: they are called
+ * on the publisher's thread, inside the bus lock; a listener that does I/O subscribes with {@link
+ * #subscribeAsync}.
  */
 public final class EventBus {
   private static final Logger LOG = LoggerFactory.getLogger(EventBus.class);
@@ -83,6 +84,90 @@ public final class EventBus {
 
   public void unsubscribe(Consumer<Event> listener) {
     listeners.remove(listener);
+  }
+
+  /**
+   * Subscribes a listener that may block (a database write, a file sync): events reach it in order
+   * on a thread of its own, through a queue, so a publisher never waits for it and the bus lock is
+   * never held during its I/O. At most {@code capacity} events wait; beyond that the newest are
+   * dropped and counted in a WARN.
+   */
+  public AsyncSubscription subscribeAsync(String name, int capacity, Consumer<Event> listener) {
+    AsyncSubscription sub = new AsyncSubscription(name, capacity, listener);
+    Consumer<Event> ref = sub::offer;
+    sub.listenerRef = ref;
+    listeners.add(ref);
+    sub.thread = Thread.ofVirtual().name("event-" + name).start(sub::drain);
+    return sub;
+  }
+
+  /** A queued listener; {@link #close()} stops it after the events already queued. */
+  public final class AsyncSubscription implements AutoCloseable {
+    private final String name;
+    private final java.util.concurrent.BlockingQueue<Event> queue;
+    private final Consumer<Event> listener;
+    private final java.util.concurrent.atomic.AtomicLong dropped =
+        new java.util.concurrent.atomic.AtomicLong();
+    private volatile boolean closed;
+    private Consumer<Event> listenerRef;
+    private Thread thread;
+
+    private AsyncSubscription(String name, int capacity, Consumer<Event> listener) {
+      this.name = name;
+      this.queue = new java.util.concurrent.LinkedBlockingQueue<>(capacity);
+      this.listener = listener;
+    }
+
+    private void offer(Event e) {
+      if (!closed && !queue.offer(e)) {
+        long n = dropped.incrementAndGet();
+        if (n == 1 || n % 1000 == 0) {
+          LOG.atWarn()
+              .addKeyValue("listener", name)
+              .addKeyValue("dropped", n)
+              .log("event listener cannot keep up; events dropped");
+        }
+      }
+    }
+
+    private void drain() {
+      while (!closed || !queue.isEmpty()) {
+        Event e;
+        try {
+          e = queue.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        if (e == null) {
+          continue;
+        }
+        try {
+          listener.accept(e);
+        } catch (RuntimeException | Error ex) {
+          LOG.atWarn()
+              .addKeyValue("listener", name)
+              .addKeyValue("type", e.type())
+              .log("event listener failed: " + ex);
+        }
+      }
+    }
+
+    /** Events waiting to be handled. */
+    public int pending() {
+      return queue.size();
+    }
+
+    @Override
+    public void close() {
+      listeners.remove(listenerRef);
+      closed = true;
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The last id published, 0 if none. */

@@ -293,6 +293,11 @@ public final class HttpServer implements AutoCloseable {
               .redeem(ticket, ctx.path())
               .orElseThrow(
                   () -> new UpgradeRefused(401, "The ticket is invalid, expired or already used."));
+    } else if (!keyPresented) {
+      // a browser's session cookie alone never opens a WebSocket: any page of the same site could
+      // send it (cross-site WebSocket hijacking); browsers ask for a ticket with cookie + CSRF
+      throw new UpgradeRefused(
+          401, "A WebSocket needs an API key header or a ticket (POST /api/v2/console/tickets).");
     } else {
       Guard.Authentication a = guard.authenticate(caller(ctx));
       switch (a.outcome()) {

@@ -205,6 +205,22 @@ public final class JsonInput {
     return Optional.of(nested);
   }
 
+  /**
+   * A nested object as it came (explicit nulls inside kept), for callers that validate it
+   * themselves; empty when absent or null.
+   */
+  public Optional<ObjectNode> rawObject(String field) {
+    JsonNode v = take(field);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (!(v instanceof ObjectNode o)) {
+      error(field, "must be an object");
+      return Optional.empty();
+    }
+    return Optional.of(o);
+  }
+
   /** Records a validation error found by the caller. */
   public void reject(String field, String message) {
     error(field, message);

@@ -180,7 +180,8 @@ public final class Metrics implements RequestObserver, AutoCloseable {
   private void sampleQuietly() {
     try {
       sampleNow();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // a periodic task that throws is never run again: nothing may escape
       LOG.atWarn().addKeyValue("reason", e.toString()).log("metrics sampling failed");
     }
   }

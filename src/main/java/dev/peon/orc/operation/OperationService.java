@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +48,7 @@ public final class OperationService implements AutoCloseable {
   private final Map<String, Operation> byId = new ConcurrentHashMap<>();
   private final Deque<String> order = new ArrayDeque<>();
   private final Map<String, String> exclusiveByServer = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Operation>> completions = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
 
   public OperationService(
@@ -83,6 +85,7 @@ public final class OperationService implements AutoCloseable {
             null,
             null);
     try {
+      completions.put(id, new CompletableFuture<>());
       store(op);
       executor.submit(() -> run(op, exclusive, work));
     } catch (RuntimeException | Error e) {
@@ -99,6 +102,11 @@ public final class OperationService implements AutoCloseable {
                   null,
                   null,
                   clock.instant()));
+      CompletableFuture<Operation> done = completions.get(id);
+      Operation failed = byId.get(id);
+      if (done != null && failed != null) {
+        done.complete(failed);
+      }
       throw e;
     }
     return op;
@@ -172,14 +180,17 @@ public final class OperationService implements AutoCloseable {
     synchronized (order) {
       byId.put(op.id(), op);
       order.addLast(op.id());
-      while (order.size() > KEEP) {
-        String oldest = order.peekFirst();
-        Operation o = byId.get(oldest);
-        if (o != null && !o.status().finished()) {
-          break; // never forget a running operation
+      // forget the oldest finished operations; a running one is skipped, never a stopping point,
+      // so one operation that never ends cannot make the history grow without bound
+      var it = order.iterator();
+      while (order.size() > KEEP && it.hasNext()) {
+        String id = it.next();
+        Operation o = byId.get(id);
+        if (o == null || o.status().finished()) {
+          it.remove();
+          byId.remove(id);
+          completions.remove(id);
         }
-        order.removeFirst();
-        byId.remove(oldest);
       }
     }
     publish(op);
@@ -188,7 +199,26 @@ public final class OperationService implements AutoCloseable {
   private Operation update(Operation op) {
     byId.put(op.id(), op);
     publish(op);
+    if (op.status().finished()) {
+      CompletableFuture<Operation> done = completions.get(op.id());
+      if (done != null) {
+        done.complete(op);
+      }
+    }
     return op;
+  }
+
+  /** Completes with the operation once it has finished (succeeded or failed). */
+  public CompletableFuture<Operation> completion(Operation started) {
+    CompletableFuture<Operation> done = completions.get(started.id());
+    if (done != null) {
+      return done;
+    }
+    Operation now = byId.get(started.id());
+    return now != null && now.status().finished()
+        ? CompletableFuture.completedFuture(now)
+        : CompletableFuture.failedFuture(
+            new IllegalStateException("operation " + started.id() + " is no longer known"));
   }
 
   private void publish(Operation op) {

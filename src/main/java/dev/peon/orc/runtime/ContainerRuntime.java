@@ -24,6 +24,9 @@ public interface ContainerRuntime extends AutoCloseable {
   /** Removes the network; no-op when it does not exist. */
   void removeNetwork(String name);
 
+  /** The labels of the network of that name; empty when there is no such network. */
+  Optional<Map<String, String>> networkLabels(String name);
+
   /** Names of networks carrying all the given labels. */
   List<String> listNetworks(Map<String, String> labels);
 
@@ -39,8 +42,19 @@ public interface ContainerRuntime extends AutoCloseable {
   /** Kills at once; no-op if not running. */
   void kill(String name);
 
-  /** Force-removes the container; no-op when it does not exist. */
-  void remove(String name);
+  /**
+   * Force-removes the container, keeping its anonymous volumes; no-op when it does not exist.
+   * Callers stop the container gracefully first when its process matters.
+   */
+  default void remove(String name) {
+    remove(name, false);
+  }
+
+  /**
+   * Force-removes the container; with {@code withVolumes} its anonymous volumes go too (only for an
+   * explicit, confirmed deletion of the server's data). No-op when it does not exist.
+   */
+  void remove(String name, boolean withVolumes);
 
   Optional<ContainerInfo> inspect(String name);
 

@@ -7,6 +7,9 @@ import java.util.Objects;
 /**
  * What to create. {@code env} entries are {@code NAME=value} in order; ports are published with
  * host port equal to container port.
+ *
+ * @param limits resource limits ({@link ResourceLimits#NONE}: none)
+ * @param hardening how the container is locked down ({@link Hardening#NONE}: Docker's defaults)
  */
 public record ContainerSpec(
     String name,
@@ -18,7 +21,9 @@ public record ContainerSpec(
     String user,
     Map<String, String> labels,
     String network,
-    boolean openStdin) {
+    boolean openStdin,
+    ResourceLimits limits,
+    Hardening hardening) {
 
   public ContainerSpec {
     Objects.requireNonNull(name, "name");
@@ -27,5 +32,40 @@ public record ContainerSpec(
     ports = List.copyOf(ports);
     mounts = List.copyOf(mounts);
     labels = Map.copyOf(labels);
+    limits = limits == null ? ResourceLimits.NONE : limits;
+    hardening = hardening == null ? Hardening.NONE : hardening;
+  }
+
+  /** A container without limits and with Docker's default security. */
+  public ContainerSpec(
+      String name,
+      String hostname,
+      String image,
+      List<String> env,
+      List<PortBinding> ports,
+      List<BindMount> mounts,
+      String user,
+      Map<String, String> labels,
+      String network,
+      boolean openStdin) {
+    this(
+        name,
+        hostname,
+        image,
+        env,
+        ports,
+        mounts,
+        user,
+        labels,
+        network,
+        openStdin,
+        ResourceLimits.NONE,
+        Hardening.NONE);
+  }
+
+  public ContainerSpec withLabels(Map<String, String> newLabels) {
+    return new ContainerSpec(
+        name, hostname, image, env, ports, mounts, user, newLabels, network, openStdin, limits,
+        hardening);
   }
 }

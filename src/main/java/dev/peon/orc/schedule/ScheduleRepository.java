@@ -11,16 +11,21 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Schedules in SQLite ({@code schedules} table). Instants are stored as epoch milliseconds, enums
  * by name. Rows of a deleted server go with it (foreign key, {@code ON DELETE CASCADE}).
  */
 public final class ScheduleRepository {
+  private static final Logger LOG = LoggerFactory.getLogger(ScheduleRepository.class);
   private static final String COLUMNS =
       "id, server_id, action, cron, at, time_zone, enabled, misfire, update_mode, origin,"
           + " next_run, last_run, last_status, last_detail, created_at";
@@ -298,33 +303,67 @@ public final class ScheduleRepository {
     return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
   }
 
+  /**
+   * The schedules the statement selects. A row that no longer parses (a time zone dropped by a
+   * tzdata update, an action or cron form this version does not know) is disabled with the reason
+   * as its last result and skipped: one bad row never stops the others.
+   */
   private static List<Schedule> read(PreparedStatement ps) throws SQLException {
     List<Schedule> result = new ArrayList<>();
+    Map<Long, String> broken = new LinkedHashMap<>();
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        String cron = rs.getString(4);
-        String mode = rs.getString(9);
-        String status = rs.getString(13);
-        result.add(
-            new Schedule(
-                rs.getLong(1),
-                ServerId.parse(rs.getString(2)),
-                ScheduledAction.valueOf(rs.getString(3)),
-                cron == null ? null : CronExpression.parse(cron),
-                instant(rs, 5),
-                ZoneId.of(rs.getString(6)),
-                rs.getInt(7) == 1,
-                Misfire.valueOf(rs.getString(8)),
-                mode == null ? null : ScheduledUpdateMode.valueOf(mode),
-                ScheduleOrigin.valueOf(rs.getString(10)),
-                instant(rs, 11),
-                instant(rs, 12),
-                status == null
-                    ? null
-                    : new RunResult(RunResult.Status.valueOf(status), rs.getString(14)),
-                Instant.ofEpochMilli(rs.getLong(15))));
+        try {
+          result.add(row(rs));
+        } catch (RuntimeException e) {
+          broken.put(rs.getLong(1), e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
       }
     }
+    for (Map.Entry<Long, String> b : broken.entrySet()) {
+      disableBroken(ps.getConnection(), b.getKey(), b.getValue());
+    }
     return result;
+  }
+
+  private static void disableBroken(Connection c, long id, String reason) throws SQLException {
+    String detail = "This schedule cannot be read and was disabled: " + reason;
+    if (detail.length() > 500) {
+      detail = detail.substring(0, 500);
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE schedules SET enabled = 0, next_run = NULL, last_status = ?, last_detail = ?"
+                + " WHERE id = ?")) {
+      ps.setString(1, RunResult.Status.FAILED.name());
+      ps.setString(2, detail);
+      ps.setLong(3, id);
+      ps.executeUpdate();
+    }
+    LOG.atWarn()
+        .addKeyValue("scheduleId", id)
+        .addKeyValue("reason", reason)
+        .log("unreadable schedule disabled");
+  }
+
+  private static Schedule row(ResultSet rs) throws SQLException {
+    String cron = rs.getString(4);
+    String mode = rs.getString(9);
+    String status = rs.getString(13);
+    return new Schedule(
+        rs.getLong(1),
+        ServerId.parse(rs.getString(2)),
+        ScheduledAction.valueOf(rs.getString(3)),
+        cron == null ? null : CronExpression.parse(cron),
+        instant(rs, 5),
+        ZoneId.of(rs.getString(6)),
+        rs.getInt(7) == 1,
+        Misfire.valueOf(rs.getString(8)),
+        mode == null ? null : ScheduledUpdateMode.valueOf(mode),
+        ScheduleOrigin.valueOf(rs.getString(10)),
+        instant(rs, 11),
+        instant(rs, 12),
+        status == null ? null : new RunResult(RunResult.Status.valueOf(status), rs.getString(14)),
+        Instant.ofEpochMilli(rs.getLong(15)));
   }
 }

@@ -9,6 +9,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -223,7 +224,15 @@ public final class ScheduleRoutes implements Routes {
         .flatMap(
             text -> {
               try {
-                return Optional.of(CronExpression.parse(text));
+                CronExpression cron = CronExpression.parse(text);
+                if (firesMoreThanOnceAMinute(cron)) {
+                  in.reject(
+                      "cron",
+                      "fires more often than once a minute: a server action needs at least a"
+                          + " minute between runs");
+                  return Optional.empty();
+                }
+                return Optional.of(cron);
               } catch (InvalidScheduleException e) {
                 in.reject("cron", e.getMessage());
                 return Optional.empty();
@@ -231,12 +240,38 @@ public final class ScheduleRoutes implements Routes {
             });
   }
 
+  /** The shortest gap between runs of a cron repeats within a day: look at a day of runs. */
+  private static boolean firesMoreThanOnceAMinute(CronExpression cron) {
+    Instant t = REFERENCE;
+    for (int i = 0; i < 1440; i++) {
+      Optional<Instant> next = cron.next(t, Schedule.UTC);
+      if (next.isEmpty() || next.get().isAfter(REFERENCE.plus(Duration.ofDays(1)))) {
+        return false;
+      }
+      if (i > 0 && Duration.between(t, next.get()).compareTo(Duration.ofMinutes(1)) < 0) {
+        return true;
+      }
+      t = next.get();
+    }
+    return false;
+  }
+
+  private static final Instant REFERENCE = Instant.parse("2026-01-05T00:00:00Z");
+
+  /** Later than this is a typo, and beyond what the store's millisecond column can hold. */
+  private static final Instant LATEST_AT = Instant.parse("9999-12-31T23:59:59Z");
+
   private static Optional<Instant> at(JsonInput in) {
     return in.string("at", 64)
         .flatMap(
             text -> {
               try {
-                return Optional.of(OffsetDateTime.parse(text).toInstant());
+                Instant at = OffsetDateTime.parse(text).toInstant();
+                if (at.isAfter(LATEST_AT)) {
+                  in.reject("at", "is too far in the future: give a time before the year 10000");
+                  return Optional.empty();
+                }
+                return Optional.of(at);
               } catch (DateTimeException e) {
                 in.reject("at", "must be an RFC 3339 time such as 2026-11-26T20:00:00Z");
                 return Optional.empty();

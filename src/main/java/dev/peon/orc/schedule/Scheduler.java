@@ -447,8 +447,9 @@ public final class Scheduler implements AutoCloseable {
       Duration cap = MAX_WAIT;
       try {
         runDue(false);
-      } catch (RuntimeException e) {
-        LOG.atWarn().setCause(e).log("scheduler could not read due schedules; retrying");
+      } catch (RuntimeException | Error e) {
+        // an Error too (say an OutOfMemoryError): the loop must outlive it, or no schedule runs
+        LOG.atError().setCause(e).log("scheduler could not handle due schedules; retrying");
         cap = RETRY_AFTER_FAILURE;
       }
       awaitNextDue(cap);

@@ -58,6 +58,13 @@ final class ServerConfigJson {
       env.put(v.name(), value == null ? "" : value);
     }
     cfg.set("environment", env);
+    if (cfg.has("limits")) {
+      try {
+        ResourceSettings.read(cfg.get("limits")).writeTo(cfg); // the plan's hint, normalised
+      } catch (IllegalArgumentException e) {
+        cfg.remove("limits"); // a bad hint is the plan's problem: run with the defaults
+      }
+    }
     return cfg;
   }
 
@@ -110,7 +117,17 @@ final class ServerConfigJson {
         env,
         ports,
         mounts(cfg.path("volumes")),
-        mounts(cfg.path("files")));
+        mounts(cfg.path("files")),
+        limits(id, cfg.get("limits")));
+  }
+
+  private static ResourceSettings limits(ServerId id, JsonNode node) {
+    try {
+      return ResourceSettings.read(node);
+    } catch (IllegalArgumentException e) {
+      throw new ServerException(
+          ServerException.Kind.INVALID, "config.json of " + id + ": " + e.getMessage());
+    }
   }
 
   private static PortEntry portEntry(String name, JsonNode v) {

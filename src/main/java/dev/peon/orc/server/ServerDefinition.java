@@ -12,6 +12,7 @@ import java.util.Map;
  *
  * @param environment plan defaults overlaid with the user's values, in plan order
  * @param ports the selected port group, flattened
+ * @param limits the server's own resource limits (unset values: the orchestrator's defaults)
  */
 public record ServerDefinition(
     ServerId id,
@@ -20,13 +21,15 @@ public record ServerDefinition(
     Map<String, String> environment,
     List<PortEntry> ports,
     List<VolumeMount> volumes,
-    List<VolumeMount> files) {
+    List<VolumeMount> files,
+    ResourceSettings limits) {
 
   public ServerDefinition {
     environment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
     ports = List.copyOf(ports);
     volumes = List.copyOf(volumes);
     files = List.copyOf(files);
+    limits = limits == null ? ResourceSettings.DEFAULTS : limits;
   }
 
   /** The container environment: one {@code NAME=port} per port (first wins), then the plan's. */
@@ -42,6 +45,7 @@ public record ServerDefinition(
   }
 
   public ServerDefinition withDescription(String newDescription) {
-    return new ServerDefinition(id, image, newDescription, environment, ports, volumes, files);
+    return new ServerDefinition(
+        id, image, newDescription, environment, ports, volumes, files, limits);
   }
 }

@@ -11,6 +11,8 @@ public final class ServerException extends RuntimeException {
     NOT_FOUND(404),
     PLAN_NOT_FOUND(404),
     ALREADY_EXISTS(409),
+    /** A container or network of the server's name exists that is not this orchestrator's. */
+    NAME_TAKEN(409),
     PORTS_USED(409),
     BUSY(409),
     IMAGE_UNAVAILABLE(502),

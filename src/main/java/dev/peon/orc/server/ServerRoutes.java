@@ -2,6 +2,7 @@ package dev.peon.orc.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peon.orc.http.Actor;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.JsonInput;
@@ -189,6 +190,7 @@ public final class ServerRoutes implements Routes {
         in.string("name", 63, NAME, "must be a server name ([a-z0-9][a-z0-9_-]*)").orElse(null);
     Map<String, String> settings = in.stringMap("settings", false).orElse(Map.of());
     String description = in.string("description", 1000).orElse(null);
+    ObjectNode limits = limitsInput(in);
     RestartPolicy policy = restartPolicy(in);
     Boolean autostart = in.bool("autostart").orElse(null);
     in.finish();
@@ -200,6 +202,10 @@ public final class ServerRoutes implements Routes {
     ServerView v =
         servers.create(
             new CreateRequest(new PlanId(game), name, settings, description, true, false));
+    if (limits != null) {
+      // the server is not started by a v2 create: its first container is made with these
+      v = servers.changeLimits(v.id(), limits);
+    }
     if (policy != null || autostart != null) {
       supervision.change(v.id(), policy, autostart);
     }
@@ -217,6 +223,7 @@ public final class ServerRoutes implements Routes {
     JsonInput in = JsonInput.parse(ctx.body());
     String description = in.string("description", 1000).orElse(null);
     Map<String, String> settings = in.stringMap("settings", false).orElse(Map.of());
+    ObjectNode limits = limitsInput(in);
     RestartPolicy policy = restartPolicy(in);
     Boolean autostart = in.bool("autostart").orElse(null);
     in.finish();
@@ -224,8 +231,13 @@ public final class ServerRoutes implements Routes {
     if (policy != null || autostart != null) {
       supervision.change(id, policy, autostart);
     }
-    if (description != null || !settings.isEmpty() || (policy == null && autostart == null)) {
+    if (description != null
+        || !settings.isEmpty()
+        || (policy == null && autostart == null && limits == null)) {
       servers.changeSettings(id, description, settings);
+    }
+    if (limits != null) {
+      servers.changeLimits(id, limits);
     }
     ctx.json(json(servers.get(id), ctx));
   }
@@ -234,6 +246,20 @@ public final class ServerRoutes implements Routes {
     return in.string("restartPolicy", 16, POLICY, "must be no, on-failure or always")
         .flatMap(RestartPolicy::fromWire)
         .orElse(null);
+  }
+
+  /** The {@code limits} object of a create or change, checked; null when not given. */
+  private static ObjectNode limitsInput(JsonInput in) {
+    ObjectNode limits = in.rawObject("limits").orElse(null);
+    if (limits != null) {
+      try {
+        ResourceSettings.read(limits);
+      } catch (IllegalArgumentException e) {
+        in.reject("limits", e.getMessage());
+        return null;
+      }
+    }
+    return limits;
   }
 
   private void delete(Context ctx) {
@@ -357,6 +383,8 @@ public final class ServerRoutes implements Routes {
     m.put("startedAt", str(v.startedAt()));
     m.put("pendingRecreate", v.pendingRecreate());
     m.put(
+        "limits", ResourceSettings.json(v.definition().limits(), servers.limitsOf(v.definition())));
+    m.put(
         "nextSchedule",
         schedules
             .next(v.id())
@@ -401,7 +429,7 @@ public final class ServerRoutes implements Routes {
     return switch (e.kind()) {
       case INVALID, MISSING_SETTINGS -> Problem.of("invalid-request", 400, e.getMessage());
       case NOT_FOUND, PLAN_NOT_FOUND -> Problem.of("not-found", 404, e.getMessage());
-      case ALREADY_EXISTS -> Problem.of("conflict", 409, e.getMessage());
+      case ALREADY_EXISTS, NAME_TAKEN -> Problem.of("conflict", 409, e.getMessage());
       case PORTS_USED -> Problem.of("ports-used", 409, e.getMessage());
       case BUSY -> Problem.of("busy", 409, e.getMessage());
       case IMAGE_UNAVAILABLE, RUNTIME -> Problem.of("upstream-failure", 502, e.getMessage());

@@ -1,7 +1,9 @@
 package dev.peon.orc.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peon.orc.config.ContainerPolicy;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.event.EventBus;
 import dev.peon.orc.fs.FileTrees;
@@ -13,8 +15,10 @@ import dev.peon.orc.runtime.BindMount;
 import dev.peon.orc.runtime.ContainerInfo;
 import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.ContainerSpec;
+import dev.peon.orc.runtime.Hardening;
 import dev.peon.orc.runtime.NetworkSpec;
 import dev.peon.orc.runtime.PortBinding;
+import dev.peon.orc.runtime.ResourceLimits;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.store.Database;
 import java.io.IOException;
@@ -59,6 +63,9 @@ public final class ServerService {
   private final Map<ServerId, ReentrantLock> powerLocks = new ConcurrentHashMap<>();
   private final Duration lockWait;
   private final EventBus events;
+  private final Ownership ownership;
+  private final ResourceLimits defaultLimits;
+  private final Hardening hardening;
   static final String LABEL_SPEC = "dev.peon.spec";
   private volatile PowerObserver observer = PowerObserver.NONE;
 
@@ -99,6 +106,22 @@ public final class ServerService {
         new ServerStateTracker(
             runtime, layout, config.exposeSecrets(), clock, events, this::containerExited);
     this.lockWait = config.stopTimeout().plusSeconds(15);
+    ContainerPolicy policy = config.containers();
+    this.ownership = Ownership.load(policy.instanceId(), config.dataDir());
+    this.defaultLimits =
+        new ResourceLimits(policy.memoryBytes(), Math.round(policy.cpus() * 1e9), policy.pids());
+    this.hardening =
+        policy.hardened() ? new Hardening(true, true, policy.capabilities()) : Hardening.NONE;
+  }
+
+  /** The id this orchestrator labels its containers and networks with. */
+  public String instanceId() {
+    return ownership.instance();
+  }
+
+  /** The limits in force for a server: its own values where set, else the defaults. */
+  public ResourceLimits limitsOf(ServerDefinition def) {
+    return def.limits().effective(defaultLimits);
   }
 
   public ServerLayout layout() {
@@ -119,16 +142,8 @@ public final class ServerService {
     observer.containerExited(id, exit);
   }
 
-  static Map<String, String> labels(ServerId id) {
-    return Map.of(
-        LABEL_MANAGED,
-        "true",
-        LABEL_SERVER,
-        id.uid(),
-        "dev.peon.game",
-        id.game().value(),
-        "dev.peon.servername",
-        id.name());
+  Map<String, String> labels(ServerId id) {
+    return ownership.labels(id);
   }
 
   // ---------------------------------------------------------------- reads
@@ -164,9 +179,8 @@ public final class ServerService {
   public void reconcile() {
     Map<String, ContainerInfo> containers = new HashMap<>();
     for (ContainerInfo c : runtime.list(Map.of(LABEL_MANAGED, "true"))) {
-      String uid = c.labels().get(LABEL_SERVER);
-      if (uid != null) {
-        containers.put(uid, c);
+      if (ownership.ownsAny(c.labels())) {
+        containers.put(c.labels().get(LABEL_SERVER), c);
       }
     }
     for (ServerRecord r : repository.all()) {
@@ -198,9 +212,10 @@ public final class ServerService {
             .addKeyValue("serverId", id)
             .log("container vanished; recreating it (not started)");
         try {
+          ownContainer(id); // a foreign container of that name is never replaced
           ensureNetwork(id, r.subnet());
           runtime.create(containerSpec(def));
-        } catch (RuntimeFailure e) {
+        } catch (RuntimeFailure | ServerException e) {
           LOG.atError()
               .addKeyValue("serverId", id)
               .addKeyValue("reason", e.getMessage())
@@ -219,7 +234,33 @@ public final class ServerService {
             LOG.atWarn()
                 .addKeyValue("container", c.name())
                 .log("container labelled as ours has no server record; left alone"));
+    removeOrphanNetworks();
     tracker.start();
+  }
+
+  /**
+   * Removes networks of ours whose server has no record (left by a cleanup that failed): they hold
+   * a subnet that later creates would be given.
+   */
+  private void removeOrphanNetworks() {
+    java.util.Set<String> known = new java.util.HashSet<>();
+    repository.all().forEach(r -> known.add(r.id().uid()));
+    for (String network : runtime.listNetworks(Map.of(LABEL_MANAGED, "true"))) {
+      try {
+        Map<String, String> l = runtime.networkLabels(network).orElse(Map.of());
+        if (ownership.ownsExplicitly(l) && !known.contains(l.get(LABEL_SERVER))) {
+          runtime.removeNetwork(network);
+          LOG.atWarn()
+              .addKeyValue("network", network)
+              .log("removed a network left by a failed cleanup");
+        }
+      } catch (RuntimeFailure e) {
+        LOG.atWarn()
+            .addKeyValue("network", network)
+            .addKeyValue("reason", e.getMessage())
+            .log("could not remove an orphan network");
+      }
+    }
   }
 
   public void close() {
@@ -273,6 +314,7 @@ public final class ServerService {
               + "] already exists"
               + (tracker.knows(id) ? "." : " on disk; import it with PUT /api/v1/servers."));
     }
+    refuseForeignNames(id);
     ensureImage(plan.image());
     ServerRecord rec = repository.insertCreating(id, plan.portGroups());
     ServerDefinition def;
@@ -348,14 +390,22 @@ public final class ServerService {
 
   /** Removes everything a create made; the folder only when it still carries the create marker. */
   private void undoCreate(ServerId id, boolean deleteFolderIfMarked) {
+    // each step on its own: a failed container removal must not leave the network behind
     try {
-      runtime.remove(id.containerName());
-      runtime.removeNetwork(id.networkName());
+      removeOwnContainer(id, false);
+    } catch (RuntimeFailure | ServerException e) {
+      LOG.atWarn()
+          .addKeyValue("serverId", id)
+          .addKeyValue("reason", e.getMessage())
+          .log("cleanup of the container failed");
+    }
+    try {
+      removeOwnNetwork(id);
     } catch (RuntimeFailure e) {
       LOG.atWarn()
           .addKeyValue("serverId", id)
           .addKeyValue("reason", e.getMessage())
-          .log("cleanup failed");
+          .log("cleanup of the network failed");
     }
     Path dir = layout.dir(id);
     if (deleteFolderIfMarked && ServerLayout.isHalfCreated(dir)) {
@@ -415,7 +465,7 @@ public final class ServerService {
           }
           try {
             if (v.containerState() == null || v.pendingRecreate()) {
-              runtime.remove(id.containerName());
+              removeOwnContainer(id, false);
               ensureNetwork(id, tracker.subnet(id));
               runtime.create(containerSpec(def));
             }
@@ -491,35 +541,37 @@ public final class ServerService {
 
   /** Runs an update, reporting the image pull's progress. */
   public String update(ServerId id, UpdateMode mode, ProgressListener progress) {
+    List<String> done = new ArrayList<>();
+    if (mode == UpdateMode.FULL || mode == UpdateMode.IMAGE || mode == UpdateMode.REINIT) {
+      // the download happens before the power lock: a slow or stalled pull never blocks the
+      // server's start, stop, settings or backups, and a failed one changes nothing (review M1)
+      pull(get(id).definition().image(), done, progress);
+    }
     return withPowerLock(
         id,
         () -> {
           ServerView v = get(id);
-          List<String> done = new ArrayList<>();
           Path dir = layout.dir(id);
           try {
             switch (mode) {
               case FULL -> {
-                pull(v.definition().image(), done, progress);
                 deleteUpdateFlag(dir, done);
                 recreate(id, v.definition(), done);
               }
-              case IMAGE -> {
-                pull(v.definition().image(), done, progress);
-                recreate(id, v.definition(), done);
-              }
+              case IMAGE -> recreate(id, v.definition(), done);
               case SERVER -> {
                 stopQuietly(id);
                 deleteUpdateFlag(dir, done);
               }
               case REINIT -> {
-                // pull before stopping, so that a failed pull leaves the server as it was
-                pull(v.definition().image(), done, progress);
                 stopQuietly(id);
                 done.add("Stopped the server.");
-                FileTrees.emptyDir(dir.resolve("data"));
-                done.add("Emptied data/.");
+                // the flag goes first and durably: a crash or an error half-way through emptying
+                // data/ then still reinstalls the game at the next start (review M2)
                 deleteUpdateFlag(dir, done);
+                syncFolder(dir.resolve("actions"));
+                emptyData(id, dir.resolve("data"));
+                done.add("Emptied data/.");
                 recreate(id, v.definition(), done);
               }
               case RESTART -> stopQuietly(id);
@@ -530,11 +582,11 @@ public final class ServerService {
           tracker.refresh(id);
           return done;
         },
-        done -> {
+        steps -> {
           startContainer(id); // an update keeps the desired state
-          done.add("Started the server.");
+          steps.add("Started the server.");
           LOG.atInfo().addKeyValue("serverId", id).addKeyValue("mode", mode).log("server updated");
-          return String.join("\n", done);
+          return String.join("\n", steps);
         });
   }
 
@@ -583,6 +635,36 @@ public final class ServerService {
     }
   }
 
+  private static void syncFolder(Path folder) throws IOException {
+    try (var ch =
+        java.nio.channels.FileChannel.open(folder, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  /** Empties data/; a failure names the file (relative to data/) that could not go. */
+  private static void emptyData(ServerId id, Path data) {
+    try {
+      FileTrees.emptyDir(data);
+    } catch (IOException e) {
+      String what =
+          e instanceof java.nio.file.FileSystemException fse && fse.getFile() != null
+              ? data.relativize(Path.of(fse.getFile()).toAbsolutePath()).toString()
+              : "data/";
+      throw new ServerException(
+          ServerException.Kind.INTERNAL,
+          "The reinit of ["
+              + id
+              + "] could not empty data/: "
+              + what
+              + " could not be deleted ("
+              + e.getClass().getSimpleName()
+              + "). The game reinstalls at its next start; delete it by hand and start again.",
+          null,
+          e);
+    }
+  }
+
   private void deleteUpdateFlag(Path dir, List<String> done) throws IOException {
     Files.deleteIfExists(dir.resolve("actions").resolve(".update"));
     done.add("Removed actions/.update so the game updates on start.");
@@ -620,7 +702,7 @@ public final class ServerService {
 
   private void recreate(ServerId id, ServerDefinition def, List<String> done) {
     stopQuietly(id);
-    runtime.remove(id.containerName());
+    removeOwnContainer(id, false);
     ensureNetwork(id, tracker.subnet(id));
     runtime.create(containerSpec(def));
     done.add("Recreated the container.");
@@ -697,6 +779,36 @@ public final class ServerService {
         });
   }
 
+  /**
+   * Changes the server's own resource limits ({@code memory}, {@code cpus}, {@code pids}; a JSON
+   * null returns one to the default). Takes effect when the server next starts: its container is
+   * recreated, data kept.
+   */
+  public ServerView changeLimits(ServerId id, JsonNode change) {
+    ResourceSettings.read(change); // validates every field before anything is touched
+    return withPowerLock(
+        id,
+        () -> {
+          ServerView v = get(id);
+          Path file = layout.configJson(id);
+          try {
+            ObjectNode cfg = configJson.read(file);
+            ResourceSettings next = v.definition().limits().merge(change);
+            next.writeTo(cfg);
+            FileTrees.writeAtomically(file, configJson.render(cfg));
+            ServerDefinition def = configJson.definition(id, cfg);
+            tracker.updateDefinition(id, def, expectedHash(def));
+            LOG.atInfo()
+                .addKeyValue("serverId", id)
+                .addKeyValue("limits", next)
+                .log("server limits changed");
+          } catch (IOException e) {
+            throw failure(id, "limits change", e);
+          }
+          return get(id);
+        });
+  }
+
   /** Names of the plan variables that have no default (from the server's copy of its plan). */
   private List<String> requiredOf(ServerId id) throws IOException {
     Path planFile = layout.dir(id).resolve("plan.json");
@@ -718,14 +830,20 @@ public final class ServerService {
 
   // ---------------------------------------------------------------- delete
 
-  /** Removes container, network and record; with {@code eradicate} also the folder. */
+  /**
+   * Stops the game gracefully (the stop timeout), then removes container, network and record; with
+   * {@code eradicate} also the folder and the container's anonymous volumes.
+   */
   public void destroy(ServerId id, boolean eradicate) {
     withPowerLock(
         id,
         () -> {
           try {
-            runtime.remove(id.containerName());
-            runtime.removeNetwork(id.networkName());
+            if (ownContainer(id).isPresent()) {
+              stopQuietly(id);
+              runtime.remove(id.containerName(), eradicate);
+            }
+            removeOwnNetwork(id);
           } catch (RuntimeFailure e) {
             throw failure(id, "destroy", e);
           }
@@ -755,8 +873,11 @@ public final class ServerService {
       return;
     }
     try {
-      runtime.remove(id.containerName());
-      runtime.removeNetwork(id.networkName());
+      if (ownContainer(id).isPresent()) {
+        stopQuietly(id);
+        runtime.remove(id.containerName(), true);
+      }
+      removeOwnNetwork(id);
     } catch (RuntimeFailure e) {
       throw failure(id, "eradicate", e);
     }
@@ -794,13 +915,23 @@ public final class ServerService {
       }
       try {
         ServerDefinition def = readDefinition(id);
+        // a container of that name that is not ours (say, the Python orchestrator's, still
+        // running its game) is never replaced: the folder is not imported until it is gone
+        Optional<ContainerInfo> existing = ownContainer(id);
+        refuseForeignNames(id);
         ServerRecord rec = repository.insertImported(id, def.ports());
         try {
           ensureImagePresentOrWarn(def.image());
           handOver(layout.dir(id));
           ensureNetwork(id, rec.subnet());
-          runtime.remove(id.containerName());
-          runtime.create(containerSpec(def));
+          if (existing.isEmpty()) {
+            runtime.create(containerSpec(def));
+          } else {
+            LOG.atInfo()
+                .addKeyValue("serverId", id)
+                .addKeyValue("state", existing.get().state().wire())
+                .log("import adopted this orchestrator's existing container");
+          }
         } catch (RuntimeException e) {
           LOG.atWarn()
               .addKeyValue("serverId", id)
@@ -851,12 +982,82 @@ public final class ServerService {
   }
 
   private void ensureNetwork(ServerId id, String subnet) {
+    refuseForeignNetwork(id);
     runtime.ensureNetwork(
         new NetworkSpec(
             id.networkName(),
             subnet,
             subnet == null ? null : SubnetPool.gateway(subnet),
             labels(id)));
+  }
+
+  // ---------------------------------------------------------------- only our own
+
+  /**
+   * The server's container if there is one; {@code NAME_TAKEN} when a container of that name exists
+   * that this orchestrator does not own (nothing is changed).
+   */
+  private Optional<ContainerInfo> ownContainer(ServerId id) {
+    Optional<ContainerInfo> c = runtime.inspect(id.containerName());
+    if (c.isPresent() && !ownership.owns(id, c.get().labels())) {
+      throw foreignName(id, "container", id.containerName());
+    }
+    return c;
+  }
+
+  /** Refuses a server whose container or network name is held by something not ours. */
+  private void refuseForeignNames(ServerId id) {
+    ownContainer(id);
+    refuseForeignNetwork(id);
+  }
+
+  private void refuseForeignNetwork(ServerId id) {
+    runtime
+        .networkLabels(id.networkName())
+        .filter(l -> !ownership.owns(id, l))
+        .ifPresent(
+            l -> {
+              throw foreignName(id, "network", id.networkName());
+            });
+  }
+
+  private void removeOwnContainer(ServerId id, boolean withVolumes) {
+    if (ownContainer(id).isPresent()) {
+      runtime.remove(id.containerName(), withVolumes);
+    }
+  }
+
+  /** Removes the server's network when it is ours; a foreign one is left alone. */
+  private void removeOwnNetwork(ServerId id) {
+    Optional<Map<String, String>> labels = runtime.networkLabels(id.networkName());
+    if (labels.isEmpty()) {
+      return;
+    }
+    if (!ownership.owns(id, labels.get())) {
+      LOG.atWarn()
+          .addKeyValue("serverId", id)
+          .addKeyValue("network", id.networkName())
+          .log("network of that name is not ours; left alone");
+      return;
+    }
+    runtime.removeNetwork(id.networkName());
+  }
+
+  private static ServerException foreignName(ServerId id, String what, String name) {
+    return new ServerException(
+        ServerException.Kind.NAME_TAKEN,
+        "A Docker "
+            + what
+            + " named ["
+            + name
+            + "] exists that this orchestrator does not manage; it was left untouched. Remove or"
+            + " rename it (docker "
+            + what
+            + " rm "
+            + name
+            + ") or choose another server name than ["
+            + id
+            + "].");
   }
 
   ContainerSpec containerSpec(ServerDefinition def) {
@@ -917,20 +1118,12 @@ public final class ServerService {
             config.containerUser(),
             labels(id),
             id.networkName(),
-            true);
+            true,
+            limitsOf(def),
+            hardening);
     Map<String, String> withHash = new HashMap<>(plain.labels());
     withHash.put(LABEL_SPEC, specHash(plain));
-    return new ContainerSpec(
-        plain.name(),
-        plain.hostname(),
-        plain.image(),
-        plain.env(),
-        plain.ports(),
-        plain.mounts(),
-        plain.user(),
-        withHash,
-        plain.network(),
-        plain.openStdin());
+    return plain.withLabels(withHash);
   }
 
   /**
@@ -963,6 +1156,14 @@ public final class ServerService {
         .append('\n')
         .append(s.openStdin())
         .append('\n');
+    b.append("limits:")
+        .append(s.limits().memoryBytes())
+        .append('/')
+        .append(s.limits().nanoCpus())
+        .append('/')
+        .append(s.limits().pids())
+        .append('\n');
+    b.append("hardening:").append(s.hardening()).append('\n');
     new java.util.TreeMap<>(s.labels())
         .forEach((k, v) -> b.append("label:").append(k).append('=').append(v).append('\n'));
     try {

@@ -202,8 +202,16 @@ class SupervisionIT {
         .containsExactly("supcrash.loop");
     assertThat(metrics()).contains("peon_server_crashes_total{server=\"supcrash.loop\"} 3.0");
     assertThat(metrics()).contains("peon_server_crashloops_total{server=\"supcrash.loop\"} 1.0");
+    // audited off the bus thread: shortly after the event
+    Await.until(
+        WAIT,
+        () ->
+            get("/api/v2/audit?action=server.crashloop")
+                .json()
+                .get("items")
+                .findValuesAsText("target")
+                .contains("supcrash.loop"));
     JsonNode audit = get("/api/v2/audit?action=server.crashloop").json().get("items");
-    assertThat(audit.findValuesAsText("target")).contains("supcrash.loop");
     assertThat(audit.findValuesAsText("actor")).contains("supervisor");
     // no more tries: the container stays exited
     assertThat(

@@ -631,6 +631,57 @@ class PermissionMatrixIT {
         });
   }
 
+  @Test
+  @Order(6)
+  void aSessionCookieAloneNeverOpensAConsoleFromAnyOrigin() throws Exception {
+    OrcHarness.Session s = h.login("127.0.0.1", "owner", OrcHarness.OWNER_PASSWORD);
+    for (String path :
+        List.of("/api/v2/servers/" + ALPHA + "/console", "/api/v1/ws/console/" + ALPHA)) {
+      for (String origin : List.of("http://evil.example", h.base)) {
+        var b =
+            h.client("127.0.0.1")
+                .newWebSocketBuilder()
+                .header("Cookie", s.cookie())
+                .header("Origin", origin);
+        int status;
+        try {
+          b.buildAsync(
+                  URI.create(h.base.replace("http://", "ws://") + path),
+                  new WebSocket.Listener() {})
+              .get(20, TimeUnit.SECONDS)
+              .abort();
+          status = 101;
+        } catch (ExecutionException e) {
+          status =
+              e.getCause() instanceof WebSocketHandshakeException hs
+                  ? hs.getResponse().statusCode()
+                  : -1;
+        }
+        assertThat(status).as(path + " from " + origin).isEqualTo(401);
+      }
+    }
+    // the browser way still works: a ticket asked for with cookie + CSRF
+    Res t =
+        h.call(
+            "POST",
+            "/api/v2/console/tickets",
+            "{}",
+            Map.of("Cookie", s.cookie(), AuthGuard.CSRF_HEADER, s.csrf()));
+    assertThat(t.status()).isEqualTo(201);
+    h.client("127.0.0.1")
+        .newWebSocketBuilder()
+        .buildAsync(
+            URI.create(
+                h.base.replace("http://", "ws://")
+                    + "/api/v2/servers/"
+                    + ALPHA
+                    + "/console?ticket="
+                    + t.json().path("ticket").asText()),
+            new WebSocket.Listener() {})
+        .get(20, TimeUnit.SECONDS)
+        .abort();
+  }
+
   private static boolean expectsEntry(Sent s) {
     return !s.method().equals("GET") || Set.of(401, 403, 429).contains(s.status());
   }
@@ -886,7 +937,14 @@ class PermissionMatrixIT {
   /** A WebSocket upgrade: 101 on success, else the handshake's status. */
   private int upgrade(String path, Who w) throws Exception {
     var b = h.client(w == null ? anonSource() : "127.0.0.1").newWebSocketBuilder();
-    if (w != null) {
+    if (w != null && w.session != null) {
+      // a browser: a ticket asked for with cookie + CSRF, then the upgrade with the ticket only
+      OrcHarness.Res t = h.call("POST", "/api/v2/console/tickets", "{}", w.headers("POST"));
+      if (t.status() != 201) {
+        return t.status();
+      }
+      path += (path.contains("?") ? "&" : "?") + "ticket=" + t.json().path("ticket").asText();
+    } else if (w != null) {
       w.headers("GET").forEach(b::header);
     }
     try {

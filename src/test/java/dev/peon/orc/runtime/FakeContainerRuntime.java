@@ -161,6 +161,21 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     return gate;
   }
 
+  private volatile CountDownLatch pullGate;
+  private volatile boolean pullHeld;
+
+  /** True while a pull waits at the gate of {@link #holdNextPull}. */
+  public boolean pullHeld() {
+    return pullHeld;
+  }
+
+  /** The next {@link #pull} blocks (outside the fake's lock) until the latch is counted down. */
+  public CountDownLatch holdNextPull() {
+    CountDownLatch gate = new CountDownLatch(1);
+    pullGate = gate;
+    return gate;
+  }
+
   /** While down, every call throws {@code ENGINE_UNREACHABLE}. */
   public void setEngineDown(boolean down) {
     engineDown = down;
@@ -322,6 +337,15 @@ public final class FakeContainerRuntime implements ContainerRuntime {
   }
 
   @Override
+  public Optional<Map<String, String>> networkLabels(String name) {
+    synchronized (lock) {
+      enter(Operation.INSPECT, "networkLabels", name);
+      NetworkSpec n = networks.get(name);
+      return n == null ? Optional.empty() : Optional.of(n.labels());
+    }
+  }
+
+  @Override
   public List<String> listNetworks(Map<String, String> labels) {
     synchronized (lock) {
       enter(Operation.LIST, "listNetworks", "");
@@ -419,11 +443,23 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     emit(RuntimeEvent.Kind.DIE, info);
   }
 
+  /** Names of containers removed together with their anonymous volumes. */
+  private final List<String> removedWithVolumes = new ArrayList<>();
+
+  public List<String> removedWithVolumes() {
+    synchronized (lock) {
+      return List.copyOf(removedWithVolumes);
+    }
+  }
+
   @Override
-  public void remove(String name) {
+  public void remove(String name, boolean withVolumes) {
     ContainerInfo info;
     synchronized (lock) {
       enter(Operation.REMOVE, "remove", name);
+      if (withVolumes && containers.containsKey(name)) {
+        removedWithVolumes.add(name);
+      }
       Container c = containers.remove(name);
       if (c == null) {
         return;
@@ -463,6 +499,18 @@ public final class FakeContainerRuntime implements ContainerRuntime {
 
   @Override
   public void pull(String image, Consumer<PullProgress> progress) {
+    CountDownLatch gate = pullGate;
+    if (gate != null) {
+      pullGate = null;
+      pullHeld = true;
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        pullHeld = false;
+      }
+    }
     ImageInfo info;
     synchronized (lock) {
       enter(Operation.PULL, "pull", image);

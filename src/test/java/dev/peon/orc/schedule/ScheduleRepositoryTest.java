@@ -77,6 +77,53 @@ class ScheduleRepositoryTest {
   }
 
   @Test
+  void anUnreadableRowIsDisabledWithItsReasonAndNeverStopsTheOthers() {
+    Schedule good = repo.insert(once(CAMP, ScheduledAction.STOP, T0, ScheduleOrigin.V2));
+    Schedule zone = repo.insert(once(OTHER, ScheduledAction.START, T0, ScheduleOrigin.V2));
+    Schedule action = repo.insert(once(OTHER, ScheduledAction.STOP, T0, ScheduleOrigin.V2));
+    db.inTransaction(
+        c -> {
+          try (Statement st = c.createStatement()) {
+            // a zone a tzdata update dropped; an action a newer version wrote before a downgrade
+            st.executeUpdate(
+                "UPDATE schedules SET time_zone = 'Mars/Olympus_Mons' WHERE id = " + zone.id());
+            st.executeUpdate("UPDATE schedules SET action = 'TELEPORT' WHERE id = " + action.id());
+          }
+          return null;
+        });
+
+    assertThat(repo.listPending()).extracting(Schedule::id).containsExactly(good.id());
+    assertThat(repo.claimDue(T0, s -> null)).extracting(Schedule::id).containsExactly(good.id());
+
+    db.inTransaction(
+        c -> {
+          try (Statement st = c.createStatement();
+              var rs =
+                  st.executeQuery(
+                      "SELECT id, enabled, next_run, last_status, last_detail FROM schedules"
+                          + " WHERE id IN ("
+                          + zone.id()
+                          + ", "
+                          + action.id()
+                          + ") ORDER BY id")) {
+            int n = 0;
+            while (rs.next()) {
+              n++;
+              assertThat(rs.getInt(2)).isZero();
+              rs.getLong(3);
+              assertThat(rs.wasNull()).isTrue();
+              assertThat(rs.getString(4)).isEqualTo("FAILED");
+              assertThat(rs.getString(5))
+                  .startsWith("This schedule cannot be read and was disabled")
+                  .containsAnyOf("Mars/Olympus_Mons", "TELEPORT");
+            }
+            assertThat(n).isEqualTo(2);
+          }
+          return null;
+        });
+  }
+
+  @Test
   void storesAndReadsBackEveryField() {
     Schedule stored = repo.insert(cron(CAMP, "0 30 4 * * MON-FRI", "Europe/Berlin", T0));
 

@@ -195,6 +195,10 @@ class ScheduleRoutesTest {
         "{\"action\": \"stop\", \"cron\": \"* * * * *\", \"misfire\": \"always\"} | misfire",
         "{\"action\": \"update\", \"cron\": \"* * * * *\", \"updateMode\": \"quick\"} | updateMode",
         "{\"action\": \"stop\", \"cron\": \"* * * * *\", \"updateMode\": \"full\"} | updateMode",
+        "{\"action\": \"restart\", \"cron\": \"* * * * * *\"}                | cron",
+        "{\"action\": \"restart\", \"cron\": \"0,30 * * * * *\"}             | cron",
+        "{\"action\": \"stop\", \"at\": \"+999999999-12-31T23:59:59Z\"}        | at",
+        "{\"action\": \"stop\", \"at\": \"10000-01-01T00:00:00Z\"}             | at",
       })
   void refusesInvalidInputNamingTheField(String body, String field) throws Exception {
     assertInvalid(post(body), field);

@@ -20,6 +20,7 @@ import dev.peon.orc.runtime.PortBinding;
 import dev.peon.orc.runtime.PortBinding.Protocol;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.store.Database;
+import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.MutableClock;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -758,6 +759,45 @@ class ServerServiceTest {
     assertThat(s.dir().resolve("actions").resolve(".update")).doesNotExist();
     assertThat(runtime.pulls()).containsExactly(IMAGE);
     assertThat(s.service().get(CAMP).containerState()).isEqualTo(ContainerState.RUNNING);
+  }
+
+  @Test
+  void aReinitThatCannotEmptyDataStillLeavesTheGameToReinstallAndNamesTheFile() throws Exception {
+    ServiceAndDir s = runningServerWithUpdateFlag();
+    Path locked = s.dir().resolve("data").resolve("game").resolve("locked.pak");
+    Files.createDirectories(locked.getParent());
+    Files.writeString(locked, "x");
+    // immutable: even root cannot delete it, like a file a broken mount or an attribute pins
+    assertThat(new ProcessBuilder("chattr", "+i", locked.toString()).start().waitFor()).isZero();
+    try {
+      ServerException e =
+          catchThrowableOfType(
+              ServerException.class, () -> s.service().update(CAMP, UpdateMode.REINIT));
+
+      assertThat(e.getMessage()).contains("game/locked.pak").doesNotContain(tmp.toString());
+      // the flag went first: the next start reinstalls instead of booting a half-deleted game
+      assertThat(s.dir().resolve("actions").resolve(".update")).doesNotExist();
+    } finally {
+      new ProcessBuilder("chattr", "-i", locked.toString()).start().waitFor();
+    }
+  }
+
+  @Test
+  void aSlowImageDownloadNeverBlocksTheServersPowerActions() throws Exception {
+    ServerService service = service(Map.of("stop.timeout", "1s"));
+    service.create(request("camp1", REQUIRED));
+    runtime.addRegistryImage(IMAGE, Map.of("CONTAINER_TYPE", "umlatt/steamcmd", "VERSION", "2.2"));
+    java.util.concurrent.CountDownLatch pull = runtime.holdNextPull();
+    var update =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> service.update(CAMP, UpdateMode.IMAGE));
+    Await.until(runtime::pullHeld);
+
+    // the download is still running: stop and start go through at once
+    assertThat(service.stop(CAMP).containerState()).isEqualTo(ContainerState.EXITED);
+    assertThat(service.start(CAMP).containerState()).isEqualTo(ContainerState.RUNNING);
+    pull.countDown();
+    assertThat(update.get(30, java.util.concurrent.TimeUnit.SECONDS)).contains("Recreated");
   }
 
   @Test

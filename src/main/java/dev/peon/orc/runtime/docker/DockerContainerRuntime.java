@@ -8,6 +8,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.ExposedPort;
@@ -25,11 +26,13 @@ import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.ContainerSpec;
 import dev.peon.orc.runtime.ContainerState;
 import dev.peon.orc.runtime.ExitStatus;
+import dev.peon.orc.runtime.Hardening;
 import dev.peon.orc.runtime.ImageInfo;
 import dev.peon.orc.runtime.LogLine;
 import dev.peon.orc.runtime.NetworkSpec;
 import dev.peon.orc.runtime.PortBinding;
 import dev.peon.orc.runtime.PullProgress;
+import dev.peon.orc.runtime.ResourceLimits;
 import dev.peon.orc.runtime.RuntimeEvent;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.runtime.StatsSample;
@@ -130,6 +133,19 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   }
 
   @Override
+  public Optional<Map<String, String>> networkLabels(String name) {
+    try {
+      Map<String, String> labels =
+          docker.inspectNetworkCmd().withNetworkId(name).exec().getLabels();
+      return Optional.of(labels == null ? Map.of() : Map.copyOf(labels));
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      throw Failures.classify(Failures.Operation.CALL, "inspect network " + name, e);
+    }
+  }
+
+  @Override
   public List<String> listNetworks(Map<String, String> labels) {
     return call(
         "list networks",
@@ -163,6 +179,8 @@ public final class DockerContainerRuntime implements ContainerRuntime {
             .withPortBindings(bindings)
             .withBinds(binds)
             .withRestartPolicy(RestartPolicy.noRestart());
+    applyLimits(host, spec.limits());
+    applyHardening(host, spec.hardening());
     if (spec.network() != null) {
       host.withNetworkMode(spec.network());
     }
@@ -189,6 +207,33 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         .addKeyValue("image", spec.image())
         .log("Container created");
     return id;
+  }
+
+  private static void applyLimits(HostConfig host, ResourceLimits limits) {
+    if (limits.memoryBytes() > 0) {
+      // memory + swap equal to memory: no swap on top of the limit
+      host.withMemory(limits.memoryBytes()).withMemorySwap(limits.memoryBytes());
+    }
+    if (limits.nanoCpus() > 0) {
+      host.withNanoCPUs(limits.nanoCpus());
+    }
+    if (limits.pids() > 0) {
+      host.withPidsLimit(limits.pids());
+    }
+  }
+
+  private static void applyHardening(HostConfig host, Hardening hardening) {
+    if (hardening.init()) {
+      host.withInit(true);
+    }
+    if (hardening.noNewPrivileges()) {
+      host.withSecurityOpts(List.of("no-new-privileges:true"));
+    }
+    if (hardening.dropsCapabilities()) {
+      host.withCapDrop(Capability.ALL);
+      host.withCapAdd(
+          hardening.capAdd().stream().map(Capability::valueOf).toArray(Capability[]::new));
+    }
   }
 
   private static Bind toBind(BindMount mount) {
@@ -248,10 +293,13 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   }
 
   @Override
-  public void remove(String name) {
+  public void remove(String name, boolean withVolumes) {
     try {
-      docker.removeContainerCmd(name).withForce(true).withRemoveVolumes(true).exec();
-      LOG.atInfo().addKeyValue("container", name).log("Container removed");
+      docker.removeContainerCmd(name).withForce(true).withRemoveVolumes(withVolumes).exec();
+      LOG.atInfo()
+          .addKeyValue("container", name)
+          .addKeyValue("volumesRemoved", withVolumes)
+          .log("Container removed");
     } catch (NotFoundException e) {
       LOG.atDebug().addKeyValue("container", name).log("Container already gone");
     } catch (RuntimeException e) {

@@ -41,4 +41,41 @@ public final class TestDocker {
       // Nothing left to do in a test.
     }
   }
+
+  /**
+   * What the engine says of a container's limits and security, in plain values: {@code memory},
+   * {@code nanoCpus}, {@code pids}, {@code init}, {@code securityOpt}, {@code capDrop}, {@code
+   * capAdd}, {@code logType}, {@code logConfig}.
+   */
+  public static java.util.Map<String, Object> hostConfig(String container) {
+    DockerClient client = client();
+    try {
+      var h = client.inspectContainerCmd(container).exec().getHostConfig();
+      var m = new java.util.HashMap<String, Object>();
+      m.put("memory", h.getMemory());
+      m.put("nanoCpus", h.getNanoCPUs());
+      m.put("pids", h.getPidsLimit());
+      m.put("init", h.getInit());
+      m.put("securityOpt", h.getSecurityOpts());
+      m.put(
+          "capDrop",
+          h.getCapDrop() == null
+              ? java.util.List.of()
+              : java.util.Arrays.stream(h.getCapDrop()).map(Enum::name).toList());
+      m.put(
+          "capAdd",
+          h.getCapAdd() == null
+              ? java.util.List.of()
+              : java.util.Arrays.stream(h.getCapAdd()).map(Enum::name).toList());
+      if (h.getLogConfig() != null) {
+        m.put(
+            "logType",
+            h.getLogConfig().getType() == null ? null : h.getLogConfig().getType().getType());
+        m.put("logConfig", h.getLogConfig().getConfig());
+      }
+      return m;
+    } finally {
+      closeQuietly(client);
+    }
+  }
 }

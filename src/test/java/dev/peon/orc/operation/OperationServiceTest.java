@@ -1,0 +1,71 @@
+package dev.peon.orc.operation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peon.orc.event.EventBus;
+import dev.peon.orc.testing.Await;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class OperationServiceTest {
+  private final Clock clock = Clock.systemUTC();
+  private final OperationService operations =
+      new OperationService(
+          new EventBus(clock),
+          clock,
+          e ->
+              new Operation.OperationError("internal", "Internal", String.valueOf(e.getMessage())));
+
+  @AfterEach
+  void close() {
+    operations.close();
+  }
+
+  @Test
+  void aRunningOperationNeverStopsTheHistoryFromForgettingFinishedOnes() throws Exception {
+    CountDownLatch stuck = new CountDownLatch(1);
+    Operation blocked =
+        operations.submit(
+            "update",
+            "game.stuck",
+            true,
+            p -> {
+              stuck.await();
+              return null;
+            });
+    int n = OperationService.KEEP + 200;
+    for (int i = 0; i < n; i++) {
+      Operation quick = operations.submit("power.start", "game.s" + i, true, p -> "ok");
+      operations.completion(quick).get(10, TimeUnit.SECONDS);
+    }
+    operations.completion(operations.submit("power.start", "game.last", true, p -> "ok"));
+
+    assertThat(operations.list(null, null).size()).isLessThanOrEqualTo(OperationService.KEEP + 1);
+    assertThat(operations.find(blocked.id())).isPresent();
+    assertThat(operations.find(blocked.id()).orElseThrow().status().finished()).isFalse();
+    stuck.countDown();
+    Await.until(() -> operations.find(blocked.id()).orElseThrow().status().finished());
+  }
+
+  @Test
+  void completionCompletesWithTheFinalStateOfSuccessAndFailure() throws Exception {
+    Operation ok = operations.submit("power.start", "game.a", true, p -> "fine");
+    Operation bad =
+        operations.submit(
+            "power.start",
+            "game.b",
+            true,
+            p -> {
+              throw new IllegalStateException("broken");
+            });
+
+    assertThat(operations.completion(ok).get(10, TimeUnit.SECONDS).status())
+        .isEqualTo(Operation.Status.SUCCEEDED);
+    Operation failed = operations.completion(bad).get(10, TimeUnit.SECONDS);
+    assertThat(failed.status()).isEqualTo(Operation.Status.FAILED);
+    assertThat(failed.error().detail()).isEqualTo("broken");
+  }
+}
