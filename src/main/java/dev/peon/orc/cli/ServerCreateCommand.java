@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code peon servers create <game> [<name>] --set KEY=VALUE... [--start] [--restart-policy P]
- * [--autostart true|false]}.
+ * {@code peon servers create <game> [<name>] --set KEY=VALUE... --port NAME=N... [--start]
+ * [--restart-policy P] [--autostart true|false]}.
  */
 @Command(
     name = "create",
@@ -34,6 +34,14 @@ final class ServerCreateCommand implements Callable<Integer> {
       paramLabel = "KEY=VALUE",
       description = "A plan setting; repeat for more.")
   Map<String, String> settings = new LinkedHashMap<>();
+
+  @Option(
+      names = {"-p", "--port"},
+      paramLabel = "NAME=N",
+      description =
+          "A host port for one of the plan's port variables, e.g. PORT=27016; repeat for more."
+              + " Ports not given are allocated: the plan's groups first, then ports.range.")
+  Map<String, Integer> ports = new LinkedHashMap<>();
 
   @Option(names = "--description", paramLabel = "D", description = "A free-text description.")
   String description;
@@ -64,6 +72,9 @@ final class ServerCreateCommand implements Callable<Integer> {
             body.put("name", name);
           }
           body.put("settings", settings);
+          if (!ports.isEmpty()) {
+            body.put("ports", ports);
+          }
           if (description != null) {
             body.put("description", description);
           }

@@ -59,6 +59,7 @@ public final class ConfigLoader {
     d.put("container.hardening", "true");
     d.put("container.capabilities", ContainerPolicy.DEFAULT_CAPABILITIES);
     d.put("instance.id", "");
+    d.put("ports.range", "20000-39999");
     d.put("supervision.backoff.initial", "5s");
     d.put("supervision.backoff.max", "5m");
     d.put("supervision.crashloop.crashes", "5");
@@ -208,6 +209,14 @@ public final class ConfigLoader {
       backupDir = path(v, "backup.dir", problems);
     }
     ContainerPolicy containers = containerPolicy(v, problems);
+    PortRange portRange = null;
+    if (!v.get("ports.range").isEmpty()) {
+      try {
+        portRange = PortRange.parse(v.get("ports.range"));
+      } catch (IllegalArgumentException e) {
+        problems.add("ports.range: '" + v.get("ports.range") + "' " + e.getMessage());
+      }
+    }
     Duration backoffInitial = duration(v, "supervision.backoff.initial", problems);
     Duration backoffMax = duration(v, "supervision.backoff.max", problems);
     if (backoffInitial.isZero()) {
@@ -251,6 +260,7 @@ public final class ConfigLoader {
         ownerPassword,
         backupDir.toAbsolutePath().normalize(),
         containers,
+        portRange,
         backoffInitial,
         backoffMax,
         loopCrashes,

@@ -16,6 +16,8 @@ import java.util.List;
  * @param ownerPassword the first owner's password, or null to generate one at first start
  * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
  * @param containers limits, hardening and the instance label of game containers
+ * @param portRange host ports handed out when every port group of a plan is taken ({@code
+ *     ports.range}); null when the range is switched off (plan groups only, as in PEON)
  * @param restartBackoffInitial the wait before the first restart after a crash; doubles per crash
  * @param restartBackoffMax the longest wait between restarts after crashes
  * @param crashLoopCrashes this many crashes within {@code crashLoopWindow} stop the restarts
@@ -42,6 +44,7 @@ public record OrchestratorConfig(
     Secret ownerPassword,
     Path backupDir,
     ContainerPolicy containers,
+    PortRange portRange,
     Duration restartBackoffInitial,
     Duration restartBackoffMax,
     int crashLoopCrashes,

@@ -188,6 +188,38 @@ public final class JsonInput {
   }
 
   /**
+   * An object of whole numbers between {@code min} and {@code max}, keyed by names of at most 100
+   * characters (e.g. {@code {"PORT": 27016}}); each bad value is reported as {@code field.KEY}.
+   */
+  public Optional<Map<String, Integer>> integerMap(String field, int min, int max) {
+    JsonNode v = take(field);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (!v.isObject()) {
+      error(field, "must be an object of whole numbers");
+      return Optional.empty();
+    }
+    Map<String, Integer> out = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode val = e.getValue();
+      String key = field + "." + e.getKey();
+      if (e.getKey().isEmpty() || e.getKey().length() > 100 || e.getKey().indexOf('\0') >= 0) {
+        error(field, "has a key that is empty, longer than 100 characters or contains NUL");
+      } else if (!val.isIntegralNumber()
+          || !val.canConvertToInt()
+          || val.asInt() < min
+          || val.asInt() > max) {
+        error(key, "must be a whole number between " + min + " and " + max);
+      } else {
+        out.put(e.getKey(), val.asInt());
+      }
+    }
+    return Optional.of(out);
+  }
+
+  /**
    * A nested object read with the same strictness; its errors are reported with {@code field.} in
    * front. Call {@link #finish()} only on the outermost input.
    */

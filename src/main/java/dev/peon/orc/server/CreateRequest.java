@@ -8,6 +8,8 @@ import java.util.Map;
  *
  * @param name the servername, or null to generate one
  * @param settings user values for plan variables (unknown keys are ignored by the service)
+ * @param ports explicit host ports by the plan's port variable name ({@code PORT -> 27016}); every
+ *     other port is allocated (plan groups first, then {@code ports.range})
  */
 public record CreateRequest(
     PlanId game,
@@ -15,9 +17,22 @@ public record CreateRequest(
     Map<String, String> settings,
     String description,
     boolean startLater,
-    boolean noclean) {
+    boolean noclean,
+    Map<String, Integer> ports) {
 
   public CreateRequest {
     settings = Map.copyOf(settings);
+    ports = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(ports));
+  }
+
+  /** A request with every port allocated automatically (the PEON v1 create). */
+  public CreateRequest(
+      PlanId game,
+      String name,
+      Map<String, String> settings,
+      String description,
+      boolean startLater,
+      boolean noclean) {
+    this(game, name, settings, description, startLater, noclean, Map.of());
   }
 }

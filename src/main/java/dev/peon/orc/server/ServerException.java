@@ -32,15 +32,25 @@ public final class ServerException extends RuntimeException {
 
   private final Kind kind;
   private final String errCode;
+  private final transient PortConflict conflict;
 
   public ServerException(Kind kind, String message) {
     this(kind, message, null, null);
   }
 
   public ServerException(Kind kind, String message, String errCode, Throwable cause) {
+    this(kind, message, errCode, cause, null);
+  }
+
+  /**
+   * @param conflict for {@link Kind#PORTS_USED}: the port that could not be had, or null
+   */
+  public ServerException(
+      Kind kind, String message, String errCode, Throwable cause, PortConflict conflict) {
     super(message, cause);
     this.kind = kind;
     this.errCode = errCode;
+    this.conflict = conflict;
   }
 
   public Kind kind() {
@@ -50,5 +60,10 @@ public final class ServerException extends RuntimeException {
   /** PEON error code such as {@code srv.portsused}, or null. */
   public String errCode() {
     return errCode;
+  }
+
+  /** For {@link Kind#PORTS_USED}: which port and who holds it, when known. */
+  public java.util.Optional<PortConflict> conflict() {
+    return java.util.Optional.ofNullable(conflict);
   }
 }

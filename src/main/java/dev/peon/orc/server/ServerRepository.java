@@ -1,5 +1,6 @@
 package dev.peon.orc.server;
 
+import dev.peon.orc.config.PortRange;
 import dev.peon.orc.plan.PortEntry;
 import dev.peon.orc.plan.PortGroup;
 import dev.peon.orc.runtime.PortBinding;
@@ -10,8 +11,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -22,15 +25,26 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class ServerRepository {
   private final Database db;
-  private final HostPorts hostPorts;
   private final SubnetPool subnets;
+  private final PortAllocator ports;
   private final ReentrantLock allocation = new ReentrantLock();
 
+  /** Plan port groups only, as PEON did (no {@code ports.range}). */
   ServerRepository(Database db, HostPorts hostPorts, SubnetPool subnets) {
-    this.db = db;
-    this.hostPorts = hostPorts;
-    this.subnets = subnets;
+    this(db, hostPorts, subnets, null);
   }
+
+  /**
+   * @param range fresh ports for servers whose plan groups are all taken, or null for none
+   */
+  ServerRepository(Database db, HostPorts hostPorts, SubnetPool subnets, PortRange range) {
+    this.db = db;
+    this.subnets = subnets;
+    this.ports = new PortAllocator(hostPorts, range);
+  }
+
+  /** A CREATING row with the ports reserved for it. */
+  record Created(ServerRecord record, PortAllocation ports) {}
 
   /** Expands a plan port entry into the bindings Docker publishes. */
   static List<PortBinding> bindings(List<PortEntry> entries) {
@@ -46,11 +60,18 @@ final class ServerRepository {
     return List.copyOf(out);
   }
 
-  /**
-   * Inserts a CREATING row, reserves the first free port group and a subnet, all in one
-   * transaction. Throws PORTS_USED when no group is free, ALREADY_EXISTS if the id is taken.
-   */
+  /** {@link #insertCreating(ServerId, List, Map)} without explicit ports. */
   ServerRecord insertCreating(ServerId id, List<PortGroup> groups) {
+    return insertCreating(id, groups, Map.of()).record();
+  }
+
+  /**
+   * Inserts a CREATING row and reserves its ports (see {@link PortAllocator}: plan groups first,
+   * then {@code ports.range}; explicit ports as given) and a subnet, all in one transaction under
+   * the allocation lock. Throws PORTS_USED naming the holder, ALREADY_EXISTS if the id is taken.
+   * The row's {@code port_group} is the group used, or {@link ServerRecord#RANGE} after a move.
+   */
+  Created insertCreating(ServerId id, List<PortGroup> groups, Map<String, Integer> explicit) {
     allocation.lock();
     try {
       return db.inTransaction(
@@ -59,24 +80,44 @@ final class ServerRepository {
               throw new ServerException(
                   ServerException.Kind.ALREADY_EXISTS, "The server [" + id + "] already exists.");
             }
+            PortAllocation chosen = ports.allocate(id, groups, explicit, reservations(c));
             String subnet = subnets.allocate(usedSubnets(c));
             Instant now = Instant.now();
-            insertRow(c, id, -1, subnet, ServerRecord.Status.CREATING, now);
-            int chosen = groups.isEmpty() ? 0 : chooseGroup(c, id, groups);
-            if (!groups.isEmpty()) {
-              reserve(c, id, bindings(groups.get(chosen).entries()));
-            }
-            try (PreparedStatement ps =
-                c.prepareStatement("UPDATE servers SET port_group = ? WHERE server_id = ?")) {
-              ps.setInt(1, chosen);
-              ps.setString(2, id.uid());
-              ps.executeUpdate();
-            }
-            return new ServerRecord(id, chosen, subnet, ServerRecord.Status.CREATING, now);
+            int group = chosen.fromRange() ? ServerRecord.RANGE : chosen.group();
+            insertRow(c, id, group, subnet, ServerRecord.Status.CREATING, now);
+            reserve(c, id, bindings(chosen.entries()));
+            return new Created(
+                new ServerRecord(id, group, subnet, ServerRecord.Status.CREATING, now), chosen);
           });
     } finally {
       allocation.unlock();
     }
+  }
+
+  /** Every reserved binding -> its server's uid. */
+  private static Map<PortBinding, String> reservations(Connection c) throws SQLException {
+    Map<PortBinding, String> out = new HashMap<>();
+    try (ResultSet rs =
+        c.createStatement()
+            .executeQuery("SELECT port, protocol, server_id FROM port_reservations")) {
+      while (rs.next()) {
+        PortBinding.Protocol p =
+            "udp".equals(rs.getString(2)) ? PortBinding.Protocol.UDP : PortBinding.Protocol.TCP;
+        out.put(new PortBinding(rs.getInt(1), p), rs.getString(3));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Why a server cannot start on its ports now: one of them reserved by another server, else bound
+   * on the host by a foreign process; empty when all are free.
+   */
+  Optional<PortConflict> startConflict(ServerId self, List<PortEntry> entries) {
+    Map<PortBinding, String> others =
+        new HashMap<>(db.inTransaction(ServerRepository::reservations));
+    others.values().removeIf(self.uid()::equals);
+    return Optional.ofNullable(ports.firstConflict(entries, others));
   }
 
   /**
@@ -134,24 +175,6 @@ final class ServerRepository {
         null);
   }
 
-  private int chooseGroup(Connection c, ServerId id, List<PortGroup> groups) throws SQLException {
-    String firstHolder = null;
-    for (int i = 0; i < groups.size(); i++) {
-      List<PortBinding> b = bindings(groups.get(i).entries());
-      String holder = holderOf(c, b);
-      if (holder == null) {
-        holder = b.stream().anyMatch(p -> !hostPorts.isFree(p)) ? "a process outside PEON" : null;
-      }
-      if (holder == null) {
-        return i;
-      }
-      if (firstHolder == null) {
-        firstHolder = holder;
-      }
-    }
-    throw portsUsed(firstHolder, id);
-  }
-
   private static String holderOf(Connection c, List<PortBinding> bindings) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -181,29 +204,6 @@ final class ServerRepository {
         ps.executeUpdate();
       }
     }
-  }
-
-  /** The server holding any of these ports other than {@code self}, or null. */
-  String otherHolder(ServerId self, List<PortBinding> bindings) {
-    return db.inTransaction(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT server_id FROM port_reservations WHERE port = ? AND protocol = ?"
-                      + " AND server_id <> ?")) {
-            for (PortBinding b : bindings) {
-              ps.setInt(1, b.port());
-              ps.setString(2, b.protocol().wire());
-              ps.setString(3, self.uid());
-              try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                  return rs.getString(1);
-                }
-              }
-            }
-          }
-          return null;
-        });
   }
 
   private static Set<String> usedSubnets(Connection c) throws SQLException {

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * GET    /api/v2/servers                 list (?game=, ?state=)
- * POST   /api/v2/servers                 create (Idempotency-Key honoured)
+ * POST   /api/v2/servers                 create (Idempotency-Key honoured; "ports" by name)
  * GET    /api/v2/servers/{id}            one
  * PATCH  /api/v2/servers/{id}            description, settings, restartPolicy, autostart
  * DELETE /api/v2/servers/{id}            ?deleteFiles=true&amp;confirm={id}
@@ -191,6 +191,7 @@ public final class ServerRoutes implements Routes {
     Map<String, String> settings = in.stringMap("settings", false).orElse(Map.of());
     String description = in.string("description", 1000).orElse(null);
     ObjectNode limits = limitsInput(in);
+    Map<String, Integer> ports = in.integerMap("ports", 1, 65535).orElse(Map.of());
     RestartPolicy policy = restartPolicy(in);
     Boolean autostart = in.bool("autostart").orElse(null);
     in.finish();
@@ -201,7 +202,7 @@ public final class ServerRoutes implements Routes {
     }
     ServerView v =
         servers.create(
-            new CreateRequest(new PlanId(game), name, settings, description, true, false));
+            new CreateRequest(new PlanId(game), name, settings, description, true, false, ports));
     if (limits != null) {
       // the server is not started by a v2 create: its first container is made with these
       v = servers.changeLimits(v.id(), limits);
@@ -430,11 +431,27 @@ public final class ServerRoutes implements Routes {
       case INVALID, MISSING_SETTINGS -> Problem.of("invalid-request", 400, e.getMessage());
       case NOT_FOUND, PLAN_NOT_FOUND -> Problem.of("not-found", 404, e.getMessage());
       case ALREADY_EXISTS, NAME_TAKEN -> Problem.of("conflict", 409, e.getMessage());
-      case PORTS_USED -> Problem.of("ports-used", 409, e.getMessage());
+      case PORTS_USED -> portsUsed(e);
       case BUSY -> Problem.of("busy", 409, e.getMessage());
       case IMAGE_UNAVAILABLE, RUNTIME -> Problem.of("upstream-failure", 502, e.getMessage());
       case INTERNAL -> Problem.of("internal", 500, e.getMessage());
     };
+  }
+
+  /** 409 {@code ports-used} with the port, its variable and the holder when it is ours. */
+  private static Problem portsUsed(ServerException e) {
+    Problem p = Problem.of("ports-used", 409, e.getMessage());
+    if (e.conflict().isPresent()) {
+      PortConflict c = e.conflict().get();
+      p =
+          p.with("port", c.binding().port())
+              .with("protocol", c.binding().protocol().wire())
+              .with("portName", c.name());
+      if (c.holder() != null) {
+        p = p.with("holder", c.holder());
+      }
+    }
+    return p;
   }
 
   private static String sha256(String body) {

@@ -17,7 +17,6 @@ import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.ContainerSpec;
 import dev.peon.orc.runtime.Hardening;
 import dev.peon.orc.runtime.NetworkSpec;
-import dev.peon.orc.runtime.PortBinding;
 import dev.peon.orc.runtime.ResourceLimits;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.store.Database;
@@ -57,7 +56,6 @@ public final class ServerService {
   private final ContainerRuntime runtime;
   private final OrchestratorConfig config;
   private final ServerStateTracker tracker;
-  private final HostPorts hostPorts;
   private final ServerConfigJson configJson;
   private final NameGenerator names = new NameGenerator();
   private final Map<ServerId, ReentrantLock> powerLocks = new ConcurrentHashMap<>();
@@ -96,10 +94,12 @@ public final class ServerService {
     this.layout = new ServerLayout(config.dataDir(), config.bindSourceRoot());
     this.repository =
         new ServerRepository(
-            db, hostPorts, new SubnetPool(config.subnetPool(), config.subnetPrefix()));
+            db,
+            hostPorts,
+            new SubnetPool(config.subnetPool(), config.subnetPrefix()),
+            config.portRange());
     this.plans = plans;
     this.runtime = runtime;
-    this.hostPorts = hostPorts;
     ObjectMapper mapper = new ObjectMapper();
     this.configJson = new ServerConfigJson(mapper);
     this.tracker =
@@ -314,9 +314,12 @@ public final class ServerService {
               + "] already exists"
               + (tracker.knows(id) ? "." : " on disk; import it with PUT /api/v1/servers."));
     }
+    PortAllocator.validate(plan.id(), plan.portGroups(), req.ports());
     refuseForeignNames(id);
     ensureImage(plan.image());
-    ServerRecord rec = repository.insertCreating(id, plan.portGroups());
+    ServerRepository.Created created =
+        repository.insertCreating(id, plan.portGroups(), req.ports());
+    ServerRecord rec = created.record();
     ServerDefinition def;
     try {
       Path dir = layout.dir(id);
@@ -331,9 +334,7 @@ public final class ServerService {
           configJson.build(
               plan,
               id,
-              plan.portGroups().isEmpty()
-                  ? new dev.peon.orc.plan.PortGroup(List.of())
-                  : plan.portGroups().get(rec.portGroup()),
+              new dev.peon.orc.plan.PortGroup(created.ports().entries()),
               values,
               req.description());
       FileTrees.writeAtomically(dir.resolve("plan.json"), configJson.render(plan.raw()));
@@ -356,7 +357,9 @@ public final class ServerService {
     LOG.atInfo()
         .addKeyValue("serverId", id)
         .addKeyValue("portGroup", rec.portGroup())
-        .log("server created");
+        .addKeyValue("ports", portsText(created.ports().entries()))
+        .log(
+            created.ports().fromRange() ? "server created on ports.range ports" : "server created");
     if (!req.startLater()) {
       try {
         start(id);
@@ -455,14 +458,12 @@ public final class ServerService {
             return v;
           }
           ServerDefinition def = v.definition();
-          List<PortBinding> ports = ServerRepository.bindings(def.ports());
-          String holder = repository.otherHolder(id, ports);
-          if (holder != null) {
-            throw ServerRepository.portsUsed(holder, id);
-          }
-          if (ports.stream().anyMatch(p -> !hostPorts.isFree(p))) {
-            throw ServerRepository.portsUsed("a process outside PEON", id);
-          }
+          repository
+              .startConflict(id, def.ports())
+              .ifPresent(
+                  c -> {
+                    throw portTakenAtStart(id, c);
+                  });
           try {
             if (v.containerState() == null || v.pendingRecreate()) {
               removeOwnContainer(id, false);
@@ -470,10 +471,30 @@ public final class ServerService {
               runtime.create(containerSpec(def));
             }
             ensureNetwork(id, tracker.subnet(id));
+            refuseSwappedMountSources(def);
             runtime.start(id.containerName());
           } catch (RuntimeFailure e) {
             if (e.kind() == RuntimeFailure.Kind.PORT_IN_USE) {
-              throw ServerRepository.portsUsed("a process outside PEON", id);
+              // bound between the check and the start: find which port, for the message
+              throw repository
+                  .startConflict(id, def.ports())
+                  .map(c -> portTakenAtStart(id, c))
+                  .orElseGet(
+                      () ->
+                          new ServerException(
+                              ServerException.Kind.PORTS_USED,
+                              "One of the ports of ["
+                                  + id
+                                  + "] ("
+                                  + portsText(def.ports())
+                                  + ") is in use on the host by a process outside PEON; stop that"
+                                  + " process, or recreate ["
+                                  + id
+                                  + "] on other ports ("
+                                  + PortAllocator.WAY_OUT_FIELD
+                                  + ").",
+                              "srv.portsused",
+                              e));
             }
             throw failure(id, "start", e);
           }
@@ -481,6 +502,39 @@ public final class ServerService {
           LOG.atInfo().addKeyValue("serverId", id).log("server started");
           return get(id);
         });
+  }
+
+  /** A server cannot start on its ports: which one, who has it, and the way out. */
+  private static ServerException portTakenAtStart(ServerId id, PortConflict c) {
+    String who =
+        c.holder() == null
+            ? "in use on the host by a process outside PEON; stop that process"
+            : "reserved by server [" + c.holder() + "]; stop or remove that server";
+    return new ServerException(
+        ServerException.Kind.PORTS_USED,
+        "Port "
+            + c.describe()
+            + " of ["
+            + id
+            + "] is "
+            + who
+            + ", or recreate ["
+            + id
+            + "] on other ports ("
+            + PortAllocator.WAY_OUT_FIELD
+            + ").",
+        "srv.portsused",
+        null,
+        c);
+  }
+
+  /** {@code PORT=27015/udp, QUERY_PORT=27016/udp} for logs and messages. */
+  private static String portsText(List<dev.peon.orc.plan.PortEntry> entries) {
+    List<String> out = new ArrayList<>();
+    for (var e : entries) {
+      out.add(e.name() + "=" + e.port() + "/" + e.protocolText());
+    }
+    return String.join(", ", out);
   }
 
   public ServerView stop(ServerId id) {
@@ -989,6 +1043,41 @@ public final class ServerService {
             subnet,
             subnet == null ? null : SubnetPool.gateway(subnet),
             labels(id)));
+  }
+
+  /**
+   * The engine follows a symlink in a bind-mount source at every start, not only at create: a game
+   * that can write a parent of one of its mount sources could swap the source for a link to any
+   * host folder and get it mounted at its next start. The container is stopped here, so nothing of
+   * it can swap a source between this check and the start (security review H2).
+   */
+  private void refuseSwappedMountSources(ServerDefinition def) {
+    Path dir = layout.dir(def.id());
+    List<VolumeMount> all = new ArrayList<>(def.volumes());
+    all.addAll(def.files());
+    for (VolumeMount v : all) {
+      String rel = serverRelative(v.source());
+      if (rel == null || rel.isEmpty()) {
+        continue;
+      }
+      try {
+        FileTrees.resolveInside(dir, rel);
+      } catch (IllegalArgumentException e) {
+        LOG.atError()
+            .addKeyValue("serverId", def.id())
+            .addKeyValue("source", rel)
+            .log("mount source is a symbolic link now; start refused");
+        throw new ServerException(
+            ServerException.Kind.INVALID,
+            "The mount source ["
+                + rel
+                + "] of ["
+                + def.id()
+                + "] has become a symbolic link (or lies behind one); the server is not started,"
+                + " since the link could expose host files to the game. Replace the link with a"
+                + " real folder, then start again.");
+      }
+    }
   }
 
   // ---------------------------------------------------------------- only our own

@@ -106,6 +106,40 @@ class CliCommandsTest {
   }
 
   @Test
+  void sendsExplicitPortsByNameAndShowsAPortConflictWithExitCode4() {
+    api.on(
+        "POST /api/v2/servers",
+        409,
+        """
+        {"type":"https://peon.dev/problems/ports-used","title":"Ports in use","status":409,\
+        "detail":"Port 27016/udp (PORT) asked for [fakegame.two] is reserved by server\
+         [fakegame.one]; choose another port","holder":"fakegame.one","port":27016}""");
+    CliRun r =
+        run(
+            "servers",
+            "create",
+            "fakegame",
+            "two",
+            "--port",
+            "PORT=27016",
+            "-p",
+            "QUERY_PORT=27017");
+    assertThat(r.code()).isEqualTo(4);
+    assertThat(r.err()).contains("Ports in use: Port 27016/udp (PORT)").contains("[fakegame.one]");
+    assertThat(api.requests.get(0).body())
+        .isEqualTo(
+            "{\"game\":\"fakegame\",\"name\":\"two\",\"settings\":{},"
+                + "\"ports\":{\"PORT\":27016,\"QUERY_PORT\":27017}}");
+  }
+
+  @Test
+  void refusesAPortThatIsNotANumberBeforeSendingAnything() {
+    CliRun r = run("servers", "create", "fakegame", "two", "--port", "PORT=high");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(api.requests).isEmpty();
+  }
+
+  @Test
   void mapsConflictToExitCode4AndNamesTheRunningOperation() {
     api.on(
         "POST /api/v2/servers/fakegame.one/power",

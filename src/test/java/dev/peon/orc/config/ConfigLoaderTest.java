@@ -210,4 +210,32 @@ class ConfigLoaderTest {
 
     assertThat(e.problems()).singleElement().asString().contains("cannot be read");
   }
+
+  @Test
+  void allocatesFromTwentyThousandToThirtyNineThousandNineHundredNinetyNineByDefault() {
+    OrchestratorConfig c = loader.load(null, Map.of(), Map.of());
+
+    assertThat(c.portRange()).isEqualTo(new PortRange(20000, 39999));
+    assertThat(c.portRange().size()).isEqualTo(20000);
+  }
+
+  @Test
+  void readsThePortRangeFromTheEnvironmentAndSwitchesItOffWhenEmpty() {
+    assertThat(loader.load(null, Map.of("PEON_PORTS_RANGE", "41000 - 41009"), Map.of()).portRange())
+        .isEqualTo(new PortRange(41000, 41009));
+    assertThat(loader.load(null, Map.of(), Map.of("ports.range", "27015")).portRange())
+        .isEqualTo(new PortRange(27015, 27015));
+    assertThat(loader.load(null, Map.of(), Map.of("ports.range", "")).portRange()).isNull();
+  }
+
+  @Test
+  void refusesABadPortRangeNamingTheValue() {
+    for (String bad : List.of("30000-20000", "0-10", "20000-70000", "abc", "1-2-3")) {
+      ConfigException e =
+          catchThrowableOfType(
+              ConfigException.class, () -> loader.load(null, Map.of(), Map.of("ports.range", bad)));
+
+      assertThat(e.problems()).as(bad).singleElement().asString().startsWith("ports.range: '");
+    }
+  }
 }

@@ -3,6 +3,7 @@ package dev.peon.orc.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.peon.orc.config.PortRange;
 import dev.peon.orc.plan.PortEntry;
 import dev.peon.orc.plan.PortEntry.PortProtocol;
 import dev.peon.orc.plan.PortGroup;
@@ -141,7 +142,8 @@ class ServerRepositoryTest {
     assertThat(e.kind()).isEqualTo(ServerException.Kind.PORTS_USED);
     assertThat(e.errCode()).isEqualTo("srv.portsused");
     assertThat(e.getMessage())
-        .isEqualTo("Server [valheim.a] is using one or more of the ports required by [valheim.c]");
+        .startsWith("Server [valheim.a] is using one or more of the ports required by [valheim.c]")
+        .contains("\"ports\" field", "--port NAME=N", "ports.range");
     assertThat(repo.find(id("valheim.c"))).as("no row left behind").isEmpty();
     assertThat(reservations()).doesNotContainValue("valheim.c");
   }
@@ -206,15 +208,6 @@ class ServerRepositoryTest {
     assertThat(clash.errCode()).isEqualTo("srv.portsused");
     assertThat(clash.getMessage()).startsWith("Server [valheim.a]");
     assertThat(repo.find(id("valheim.older"))).isEmpty();
-  }
-
-  @Test
-  void otherHolderIgnoresTheServerItself() {
-    repo.insertCreating(id("valheim.a"), VALHEIM);
-    List<PortBinding> group0 = ServerRepository.bindings(VALHEIM.get(0).entries());
-
-    assertThat(repo.otherHolder(id("valheim.a"), group0)).isNull();
-    assertThat(repo.otherHolder(id("valheim.b"), group0)).isEqualTo("valheim.a");
   }
 
   @Test
@@ -305,5 +298,117 @@ class ServerRepositoryTest {
     assertThat(perServer).hasSize(servers).allSatisfy((s, n) -> assertThat(n).isOne());
     assertThat(repo.all()).hasSize(servers);
     assertThat(repo.all().stream().map(ServerRecord::subnet).distinct()).hasSize(servers);
+  }
+
+  private ServerRepository withRange(int first, int last) {
+    return new ServerRepository(
+        db, hostPorts, new SubnetPool("10.213.0.0/16", 28), new PortRange(first, last));
+  }
+
+  private static final List<PortGroup> SOURCE =
+      List.of(
+          group(entry("PORT", 27015, PortProtocol.UDP), entry("PORT", 27015, PortProtocol.TCP)));
+
+  @Test
+  void movesASecondServerOfASingleGroupPlanToTheRangeAndRecordsIt() {
+    ServerRepository ranged = withRange(30000, 30009);
+    ServerRepository.Created a = ranged.insertCreating(id("css.a"), SOURCE, Map.of());
+    ServerRepository.Created b = ranged.insertCreating(id("css.b"), SOURCE, Map.of());
+
+    assertThat(a.record().portGroup()).isZero();
+    assertThat(a.ports().fromRange()).isFalse();
+    assertThat(b.record().portGroup()).isEqualTo(ServerRecord.RANGE);
+    assertThat(b.ports().entries()).extracting(PortEntry::port).containsExactly(30000, 30000);
+    assertThat(ranged.find(id("css.b"))).get().extracting(ServerRecord::portGroup).isEqualTo(-1);
+    assertThat(reservations())
+        .containsOnly(
+            Map.entry("27015/udp", "css.a"),
+            Map.entry("27015/tcp", "css.a"),
+            Map.entry("30000/udp", "css.b"),
+            Map.entry("30000/tcp", "css.b"));
+  }
+
+  @Test
+  void reservesExplicitPortsAndRefusesThemToTheNextServerNamingTheHolder() {
+    ServerRepository ranged = withRange(30000, 30009);
+    ranged.insertCreating(id("css.a"), SOURCE, Map.of("PORT", 27500));
+
+    ServerException e =
+        catchThrowableOfType(
+            ServerException.class,
+            () -> ranged.insertCreating(id("css.b"), SOURCE, Map.of("PORT", 27500)));
+
+    assertThat(reservations())
+        .containsEntry("27500/udp", "css.a")
+        .containsEntry("27500/tcp", "css.a");
+    assertThat(e.getMessage()).contains("reserved by server [css.a]");
+    assertThat(ranged.find(id("css.b"))).as("no row left behind").isEmpty();
+    assertThat(reservations()).doesNotContainValue("css.b");
+  }
+
+  @Test
+  void startConflictNamesAnotherServerBeforeTheHostAndIgnoresTheServerItself() {
+    repo.insertCreating(id("valheim.a"), VALHEIM);
+    List<PortEntry> group0 = VALHEIM.get(0).entries();
+
+    assertThat(repo.startConflict(id("valheim.a"), group0)).isEmpty();
+    assertThat(repo.startConflict(id("valheim.b"), group0))
+        .get()
+        .extracting(PortConflict::holder)
+        .isEqualTo("valheim.a");
+    hostPorts.occupy(2457, Protocol.UDP);
+    assertThat(repo.startConflict(id("valheim.a"), group0))
+        .contains(new PortConflict(new PortBinding(2457, Protocol.UDP), "QUERY_PORT", null));
+  }
+
+  @Test
+  void aThousandConcurrentCreatesOfOneSingleGroupPlanGetDistinctRangePorts() throws Exception {
+    int servers = 1000;
+    ServerRepository ranged = withRange(20000, 39999);
+    hostPorts.occupy(20005, Protocol.TCP); // a foreign process in the middle of the range
+    CountDownLatch go = new CountDownLatch(1);
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    List<Future<ServerRepository.Created>> results = new ArrayList<>();
+
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < servers; i++) {
+        ServerId id = id("css.s" + i);
+        results.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  try {
+                    return ranged.insertCreating(id, SOURCE, Map.of());
+                  } catch (RuntimeException e) {
+                    failures.add(e);
+                    throw e;
+                  }
+                }));
+      }
+      go.countDown();
+    }
+
+    assertThat(failures).isEmpty();
+    List<Integer> numbers = new ArrayList<>();
+    int inGroup = 0;
+    for (Future<ServerRepository.Created> f : results) {
+      ServerRepository.Created c = f.get();
+      assertThat(c.ports().entries())
+          .extracting(PortEntry::port)
+          .hasSize(2)
+          .containsOnly(c.ports().entries().get(0).port());
+      numbers.add(c.ports().entries().get(0).port());
+      inGroup += c.ports().fromRange() ? 0 : 1;
+    }
+    assertThat(inGroup).as("exactly one server gets the plan's own 27015").isOne();
+    assertThat(numbers)
+        .doesNotHaveDuplicates()
+        .doesNotContain(20005)
+        .allMatch(p -> p == 27015 || (p >= 20000 && p < 20000 + servers + 1));
+    Map<String, String> reserved = reservations();
+    assertThat(reserved).hasSize(2 * servers);
+    Map<String, Integer> perServer = new HashMap<>();
+    reserved.values().forEach(s -> perServer.merge(s, 1, Integer::sum));
+    assertThat(perServer).hasSize(servers).allSatisfy((s, n) -> assertThat(n).isEqualTo(2));
   }
 }

@@ -439,13 +439,14 @@ class ServerServiceTest {
   }
 
   @Test
-  void createWithNoFreePortGroupSaysPortsUsedAndLeavesNothingBehind() {
+  void createWithNoFreePortGroupSaysPortsUsedAndLeavesNothingBehindWhenTheRangeIsOff() {
     hostPorts.occupy(2456, Protocol.UDP);
     hostPorts.occupy(2467, Protocol.UDP);
+    ServerService service = service(Map.of("ports.range", ""));
 
     ServerException e =
         catchThrowableOfType(
-            ServerException.class, () -> service().create(request("camp1", REQUIRED)));
+            ServerException.class, () -> service.create(request("camp1", REQUIRED)));
 
     assertThat(e.kind()).isEqualTo(ServerException.Kind.PORTS_USED);
     assertThat(e.errCode()).isEqualTo("srv.portsused");
@@ -453,8 +454,8 @@ class ServerServiceTest {
   }
 
   @Test
-  void createNamesTheServerHoldingThePorts() {
-    ServerService service = service();
+  void createNamesTheServerHoldingThePortsWhenTheRangeIsOff() {
+    ServerService service = service(Map.of("ports.range", ""));
     service.create(startLater("camp1"));
     service.create(startLater("camp2"));
 
@@ -463,9 +464,139 @@ class ServerServiceTest {
             ServerException.class, () -> service.create(request("camp3", REQUIRED)));
 
     assertThat(e.getMessage())
-        .isEqualTo(
+        .startsWith(
             "Server [valheim.camp1] is using one or more of the ports required by"
                 + " [valheim.camp3]");
+  }
+
+  @Test
+  void aThirdServerOfATwoGroupPlanGetsRangePortsPublishedAndPassedToTheGame() throws IOException {
+    ServerService service = service();
+    service.create(startLater("camp1"));
+    service.create(startLater("camp2"));
+
+    ServerView third = service.create(request("camp3", REQUIRED));
+
+    assertThat(third.running()).isTrue();
+    assertThat(configJson(ServerId.parse("valheim.camp3")).get("ports").toString())
+        .isEqualTo("[{\"PORT\":[\"20000\",\"udp\"]},{\"QUERY_PORT\":[\"20001\",\"udp\"]}]");
+    ContainerSpec spec = runtime.createdSpecs().get(2);
+    assertThat(spec.env()).startsWith("PORT=20000", "QUERY_PORT=20001");
+    assertThat(spec.ports())
+        .containsExactly(
+            new PortBinding(20000, Protocol.UDP), new PortBinding(20001, Protocol.UDP));
+    assertThat(third.definition().ports())
+        .extracting(PortEntry::port)
+        .containsExactly(20000, 20001);
+  }
+
+  @Test
+  void aFullRangeSaysPortsUsedNamingTheHolderAndTheWayOutAndLeavesNothingBehind() {
+    ServerService service = service(Map.of("ports.range", "30000-30001"));
+    service.create(startLater("camp1"));
+    service.create(startLater("camp2"));
+    service.create(startLater("camp3"));
+
+    ServerException e =
+        catchThrowableOfType(
+            ServerException.class, () -> service.create(request("camp4", REQUIRED)));
+
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.PORTS_USED);
+    assertThat(e.errCode()).isEqualTo("srv.portsused");
+    assertThat(e.getMessage())
+        .startsWith(
+            "Server [valheim.camp1] is using one or more of the ports required by [valheim.camp4]")
+        .contains("widen ports.range");
+    assertThat(serverDir(ServerId.parse("valheim.camp4"))).doesNotExist();
+    assertThat(rowCount()).isEqualTo(3);
+  }
+
+  @Test
+  void explicitPortsAreReservedPublishedAndPassedToTheGame() throws IOException {
+    ServerService service = service();
+
+    service.create(
+        new CreateRequest(
+            VALHEIM,
+            "camp1",
+            REQUIRED,
+            "",
+            true,
+            false,
+            Map.of("PORT", 27016, "QUERY_PORT", 27017)));
+
+    assertThat(configJson(CAMP).get("ports").toString())
+        .isEqualTo("[{\"PORT\":[\"27016\",\"udp\"]},{\"QUERY_PORT\":[\"27017\",\"udp\"]}]");
+    assertThat(runtime.createdSpecs().get(0).env()).startsWith("PORT=27016", "QUERY_PORT=27017");
+    assertThat(runtime.createdSpecs().get(0).ports())
+        .containsExactly(
+            new PortBinding(27016, Protocol.UDP), new PortBinding(27017, Protocol.UDP));
+    service.create(startLater("camp2"));
+    assertThat(runtime.createdSpecs().get(1).env())
+        .as("the plan's first group is still free")
+        .startsWith("PORT=2456", "QUERY_PORT=2457");
+  }
+
+  @Test
+  void anExplicitPortAnotherServerHoldsIs409NamingThatServerAndChangesNothing() {
+    ServerService service = service();
+    service.create(startLater("camp1"));
+    int created = runtime.createdSpecs().size();
+
+    ServerException e =
+        catchThrowableOfType(
+            ServerException.class,
+            () ->
+                service.create(
+                    new CreateRequest(
+                        VALHEIM, "camp2", REQUIRED, "", false, false, Map.of("PORT", 2456))));
+
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.PORTS_USED);
+    assertThat(e.kind().status()).isEqualTo(409);
+    assertThat(e.getMessage())
+        .startsWith(
+            "Port 2456/udp (PORT) asked for [valheim.camp2] is reserved by server [valheim.camp1]")
+        .contains("choose another port");
+    assertThat(e.conflict()).get().extracting(PortConflict::holder).isEqualTo("valheim.camp1");
+    assertThat(serverDir(ServerId.parse("valheim.camp2"))).doesNotExist();
+    assertThat(rowCount()).isOne();
+    assertThat(runtime.createdSpecs()).hasSize(created);
+    assertThat(service.list()).extracting(v -> v.id().uid()).containsExactly("valheim.camp1");
+  }
+
+  @Test
+  void anExplicitPortAForeignProcessHoldsIs409() {
+    hostPorts.occupy(27016, Protocol.UDP);
+
+    ServerException e =
+        catchThrowableOfType(
+            ServerException.class,
+            () ->
+                service()
+                    .create(
+                        new CreateRequest(
+                            VALHEIM, "camp1", REQUIRED, "", false, false, Map.of("PORT", 27016))));
+
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.PORTS_USED);
+    assertThat(e.getMessage()).contains("27016/udp (PORT)").contains("a process outside PEON");
+    assertNothingLeftBehind();
+  }
+
+  @Test
+  void anUnknownPortNameIsInvalidAndChangesNothing() {
+    ServerException e =
+        catchThrowableOfType(
+            ServerException.class,
+            () ->
+                service()
+                    .create(
+                        new CreateRequest(
+                            VALHEIM, "camp1", REQUIRED, "", false, false, Map.of("RCON", 27016))));
+
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.INVALID);
+    assertThat(e.getMessage()).contains("ports.RCON").contains("[PORT, QUERY_PORT]");
+    assertNothingLeftBehind();
+    assertThat(runtime.pulls()).isEmpty();
   }
 
   @Test
@@ -629,7 +760,11 @@ class ServerServiceTest {
     ServerException e = catchThrowableOfType(ServerException.class, () -> service.start(CAMP));
 
     assertThat(e.kind()).isEqualTo(ServerException.Kind.PORTS_USED);
-    assertThat(e.getMessage()).contains("a process outside PEON");
+    assertThat(e.getMessage())
+        .startsWith(
+            "Port 2457/udp (QUERY_PORT) of [valheim.camp1] is in use on the host by a process"
+                + " outside PEON")
+        .contains("--port NAME=N");
     assertThat(service.get(CAMP).containerState()).isEqualTo(ContainerState.EXITED);
   }
 
@@ -798,6 +933,23 @@ class ServerServiceTest {
     assertThat(service.start(CAMP).containerState()).isEqualTo(ContainerState.RUNNING);
     pull.countDown();
     assertThat(update.get(30, java.util.concurrent.TimeUnit.SECONDS)).contains("Recreated");
+  }
+
+  @Test
+  void aMountSourceSwappedForASymlinkWhileStoppedIsNeverStarted() throws IOException {
+    ServerService service = service();
+    service.create(request("camp1", REQUIRED));
+    service.stop(CAMP);
+    Path user = serverDir(CAMP).resolve("user");
+    Path outside = Files.createDirectories(tmp.resolve("host-secrets"));
+    FileTrees.deleteTree(user);
+    Files.createSymbolicLink(user, outside);
+
+    ServerException e = catchThrowableOfType(ServerException.class, () -> service.start(CAMP));
+
+    assertThat(e.kind()).isEqualTo(ServerException.Kind.INVALID);
+    assertThat(e.getMessage()).contains("[user]").contains("symbolic link");
+    assertThat(service.get(CAMP).containerState()).isEqualTo(ContainerState.EXITED);
   }
 
   @Test
