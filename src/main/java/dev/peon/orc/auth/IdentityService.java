@@ -203,6 +203,17 @@ public final class IdentityService {
     }
     db.inTransaction(
         c -> {
+          // grants belong to an existing server and go with it (V9): none waits for a future
+          // server of that name
+          try (var ps = c.prepareStatement("SELECT 1 FROM servers WHERE server_id = ?")) {
+            ps.setString(1, serverUid);
+            try (var rs = ps.executeQuery()) {
+              if (!rs.next() && !permissions.isEmpty()) {
+                throw new AuthException(
+                    AuthException.Kind.NOT_FOUND, "There is no server [" + serverUid + "].");
+              }
+            }
+          }
           exec(c, "DELETE FROM grants WHERE user_id = ? AND server_id = ?", userId, serverUid);
           for (Permission p : permissions) {
             exec(

@@ -94,13 +94,17 @@ final class BackupRepository {
   }
 
   Optional<BackupRecord> find(ServerId server, BackupId id) {
-    return query("WHERE id=? AND server_id=?", id.value(), server.uid()).stream().findFirst();
+    return query("WHERE id=? AND server_id=? AND detached_at IS NULL", id.value(), server.uid())
+        .stream()
+        .findFirst();
   }
 
   /** Complete backups of a server, newest first. */
   List<BackupRecord> complete(ServerId server) {
     return query(
-        "WHERE server_id=? AND status='COMPLETE' ORDER BY created_at DESC, id DESC", server.uid());
+        "WHERE server_id=? AND detached_at IS NULL AND status='COMPLETE'"
+            + " ORDER BY created_at DESC, id DESC",
+        server.uid());
   }
 
   /** Backups left {@code RUNNING} by a crash. */

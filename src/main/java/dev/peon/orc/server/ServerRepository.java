@@ -26,6 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class ServerRepository {
   private final Database db;
   private final SubnetPool subnets;
+  private final Set<String> blockedSubnets = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final PortAllocator ports;
   private final ReentrantLock allocation = new ReentrantLock();
 
@@ -206,8 +207,33 @@ final class ServerRepository {
     }
   }
 
-  private static Set<String> usedSubnets(Connection c) throws SQLException {
-    Set<String> used = new java.util.HashSet<>();
+  /**
+   * Gives a server the next free subnet instead of {@code taken}, which the engine refused (a
+   * network outside our records overlaps it, say one left by a failed clean-up or someone else's):
+   * {@code taken} is not handed out again while this process runs.
+   */
+  String moveSubnet(ServerId id, String taken) {
+    allocation.lock();
+    try {
+      blockedSubnets.add(taken);
+      return db.inTransaction(
+          c -> {
+            String next = subnets.allocate(usedSubnets(c));
+            try (PreparedStatement ps =
+                c.prepareStatement("UPDATE servers SET subnet = ? WHERE server_id = ?")) {
+              ps.setString(1, next);
+              ps.setString(2, id.uid());
+              ps.executeUpdate();
+            }
+            return next;
+          });
+    } finally {
+      allocation.unlock();
+    }
+  }
+
+  private Set<String> usedSubnets(Connection c) throws SQLException {
+    Set<String> used = new java.util.HashSet<>(blockedSubnets);
     try (ResultSet rs =
         c.createStatement().executeQuery("SELECT subnet FROM servers WHERE subnet IS NOT NULL")) {
       while (rs.next()) {

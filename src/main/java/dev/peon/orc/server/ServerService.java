@@ -321,6 +321,7 @@ public final class ServerService {
         repository.insertCreating(id, plan.portGroups(), req.ports());
     ServerRecord rec = created.record();
     ServerDefinition def;
+    String subnet = rec.subnet();
     try {
       Path dir = layout.dir(id);
       Files.createDirectories(dir);
@@ -341,18 +342,18 @@ public final class ServerService {
       FileTrees.writeAtomically(dir.resolve("config.json"), configJson.render(cfg));
       def = configJson.definition(id, cfg);
       ContainerSpec spec = containerSpec(def);
+      handOver(dir);
+      subnet = ensureNewNetwork(id, rec.subnet());
       FileTrees.writeAtomically(
           dir.resolve("docker-compose.yml"),
-          ComposeFile.render(spec, rec.subnet()).getBytes(StandardCharsets.UTF_8));
-      handOver(dir);
-      ensureNetwork(id, rec.subnet());
+          ComposeFile.render(spec, subnet).getBytes(StandardCharsets.UTF_8));
       runtime.create(spec);
       repository.markActive(id);
     } catch (IOException | RuntimeException e) {
       undoCreate(id, true);
       throw failure(id, "create", e);
     }
-    tracker.put(id, def, rec.subnet(), expectedHash(def));
+    tracker.put(id, def, subnet, expectedHash(def));
     events.publish("server.created", id.uid(), Map.of("server", id.uid()));
     LOG.atInfo()
         .addKeyValue("serverId", id)
@@ -1032,6 +1033,30 @@ public final class ServerService {
       throw new ServerException(
           ServerException.Kind.INVALID,
           "config.json of " + id + " is unreadable: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Creates a new server's network; when the engine refuses its subnet (a network outside our
+   * records overlaps it), moves the server to the next free one, a few times at most (review H6).
+   */
+  private String ensureNewNetwork(ServerId id, String subnet) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        ensureNetwork(id, subnet);
+        return subnet;
+      } catch (RuntimeFailure e) {
+        if (e.kind() != RuntimeFailure.Kind.CONFLICT || subnet == null || attempt >= 8) {
+          throw e;
+        }
+        String next = repository.moveSubnet(id, subnet);
+        LOG.atWarn()
+            .addKeyValue("serverId", id)
+            .addKeyValue("subnet", subnet)
+            .addKeyValue("next", next)
+            .log("subnet refused by the engine (overlaps a network outside our records); next");
+        subnet = next;
+      }
     }
   }
 

@@ -2,9 +2,11 @@ package dev.peon.orc.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.peon.orc.store.Database;
 import dev.peon.orc.testing.MutableClock;
+import dev.peon.orc.testing.TestServers;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -115,8 +117,29 @@ class IdentityServiceTest {
   }
 
   @Test
+  void grantsGoWithTheirServerAndNeverPassToANewServerOfTheSameName() {
+    User o = ids.createUser("bob", "long enough pw".toCharArray(), Role.OPERATOR);
+    TestServers.insert(db, "minecraft.survival");
+    ids.setGrants(o.id(), "minecraft.survival", Set.of(Permission.SERVER_CONSOLE));
+    assertThat(ids.user(o.id()).orElseThrow().grants()).containsKey("minecraft.survival");
+
+    TestServers.delete(db, "minecraft.survival");
+    TestServers.insert(db, "minecraft.survival"); // months later, for another group
+
+    assertThat(ids.user(o.id()).orElseThrow().grants()).isEmpty();
+    Principal p = ids.principal(ids.user(o.id()).orElseThrow(), null, null);
+    assertThat(p.may(Permission.SERVER_CONSOLE, "minecraft.survival")).isFalse();
+    AuthException e =
+        catchThrowableOfType(
+            AuthException.class,
+            () -> ids.setGrants(o.id(), "minecraft.future", Set.of(Permission.SERVER_READ)));
+    assertThat(e.kind()).isEqualTo(AuthException.Kind.NOT_FOUND);
+  }
+
+  @Test
   void operatorsActOnlyOnGrantedServers() {
     User o = ids.createUser("frank", "long enough pw".toCharArray(), Role.OPERATOR);
+    TestServers.insert(db, "valheim.main");
     ids.setGrants(o.id(), "valheim.main", Set.of(Permission.SERVER_POWER, Permission.SERVER_READ));
     Principal p = ids.principal(ids.user(o.id()).orElseThrow(), null, null);
     assertThat(p.may(Permission.SERVER_POWER, "valheim.main")).isTrue();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peon.orc.server.ServerId;
 import dev.peon.orc.store.Database;
+import dev.peon.orc.testing.TestServers;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -23,7 +24,51 @@ class BackupRepositoryTest {
   @BeforeEach
   void setUp() {
     db = Database.open(tmp.resolve("peon.db"));
+    TestServers.insert(db, SERVER.uid());
     repo = new BackupRepository(db);
+  }
+
+  @Test
+  void aDeletedServersBackupsAndPolicyNeverPassToANewServerOfTheSameName() {
+    BackupRecord r = running(Instant.parse("2026-01-01T00:00:00Z"));
+    repo.update(
+        new BackupRecord(
+            r.id(),
+            SERVER,
+            r.createdAt(),
+            r.createdAt(),
+            10,
+            "ab",
+            false,
+            r.consistency(),
+            r.origin(),
+            BackupRecord.Status.COMPLETE,
+            false,
+            1,
+            10));
+    BackupPolicy p = new BackupPolicy(null, java.util.List.of("logs/**"), null);
+    repo.savePolicy(SERVER, p);
+    assertThat(repo.complete(SERVER)).hasSize(1);
+
+    TestServers.delete(db, SERVER.uid());
+    TestServers.insert(db, SERVER.uid());
+
+    assertThat(repo.complete(SERVER)).isEmpty();
+    assertThat(repo.find(SERVER, r.id())).isEmpty();
+    assertThat(repo.policy(SERVER)).isEqualTo(BackupPolicy.DEFAULT);
+    // the archive's record is kept (nothing is deleted implicitly), only detached
+    assertThat(repo.unfinished()).isEmpty();
+    db.inTransaction(
+        c -> {
+          try (var rs =
+              c.createStatement()
+                  .executeQuery(
+                      "SELECT detached_at FROM backups WHERE id = '" + r.id().value() + "'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isPositive();
+          }
+          return null;
+        });
   }
 
   @AfterEach

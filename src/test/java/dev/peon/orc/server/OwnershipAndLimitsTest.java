@@ -12,6 +12,7 @@ import dev.peon.orc.runtime.FakeContainerRuntime;
 import dev.peon.orc.runtime.Hardening;
 import dev.peon.orc.runtime.NetworkSpec;
 import dev.peon.orc.runtime.ResourceLimits;
+import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.store.Database;
 import dev.peon.orc.testing.MutableClock;
 import java.io.IOException;
@@ -267,6 +268,34 @@ class OwnershipAndLimitsTest {
 
     assertThat(runtime.network("owngame_ghost")).isEmpty();
     assertThat(runtime.network("owngame_theirs")).isPresent();
+  }
+
+  @Test
+  void aSubnetTheEngineRefusesIsSkippedInsteadOfFailingEveryLaterCreate() {
+    ServerService s = service();
+    // a network outside our records overlaps the first subnet of the pool
+    runtime.failNext(FakeContainerRuntime.Operation.ENSURE_NETWORK, RuntimeFailure.Kind.CONFLICT);
+
+    s.create(create(GAME, "one", true));
+
+    NetworkSpec net = runtime.network(ONE.networkName()).orElseThrow();
+    assertThat(net.subnet()).isNotEqualTo("10.213.0.0/28");
+    s.create(create(new PlanId("hinted"), "two", true));
+    assertThat(runtime.network("hinted_two").orElseThrow().subnet())
+        .isNotEqualTo("10.213.0.0/28")
+        .isNotEqualTo(net.subnet());
+  }
+
+  @Test
+  void aFailedContainerCleanupStillRemovesTheNetwork() {
+    ServerService s = service();
+    runtime.failNextCreate(RuntimeFailure.Kind.OTHER);
+    runtime.failNext(FakeContainerRuntime.Operation.REMOVE, RuntimeFailure.Kind.ENGINE_UNREACHABLE);
+
+    catchThrowableOfType(ServerException.class, () -> s.create(create(GAME, "one", true)));
+
+    assertThat(runtime.network(ONE.networkName())).isEmpty();
+    assertThat(s.find(ONE)).isEmpty();
   }
 
   @Test
