@@ -51,6 +51,8 @@ import dev.peon.orc.server.ServerService;
 import dev.peon.orc.server.UpdateMode;
 import dev.peon.orc.store.Database;
 import dev.peon.orc.store.IdempotencyStore;
+import dev.peon.orc.supervision.DelayedTasks;
+import dev.peon.orc.supervision.Supervisor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -77,6 +79,7 @@ public final class Application implements AutoCloseable {
   private final Metrics metrics;
   private final int port;
   private ConsoleService console;
+  private Supervisor supervisor;
   private EventBus.AsyncSubscription auditEvents;
 
   private Application(
@@ -131,6 +134,15 @@ public final class Application implements AutoCloseable {
     EventBus events = new EventBus(clock);
     ServerService servers =
         new ServerService(config, db, plans, runtime, HostPorts.probing(), clock, events);
+    // before reconciliation, so that exits seen from then on are judged
+    Supervisor supervisor =
+        new Supervisor(
+            servers,
+            db,
+            events,
+            clock,
+            DelayedTasks.onVirtualThreads(),
+            Supervisor.Limits.of(config));
     BackupService.repairInterruptedRestores(servers.layout());
     servers.reconcile();
     OperationService operations = new OperationService(events, clock, Application::operationError);
@@ -223,7 +235,8 @@ public final class Application implements AutoCloseable {
                                     new ScheduleLookup.NextSchedule(
                                         s.id(), s.action().wire(), s.nextRun())),
                     new IdempotencyStore(db, clock),
-                    config.exposeSecrets()),
+                    config.exposeSecrets(),
+                    supervisor),
                 new ScheduleRoutes(scheduler, id -> servers.find(id).isPresent(), clock),
                 new OperationRoutes(operations),
                 new BackupRoutes(backups, BackupService.MAX_UPLOAD),
@@ -241,8 +254,11 @@ public final class Application implements AutoCloseable {
     Application app =
         new Application(db, runtime, servers, scheduler, operations, eventRoutes, metrics, http);
     app.console = console;
+    app.supervisor = supervisor;
     app.auditEvents = auditEvents;
-    // last: missed runs fire only once auditing is wired and the API is listening (review M11)
+    // last: missed runs fire and servers autostart only once auditing is wired and the API is
+    // listening (review M11)
+    supervisor.autostart(); // in the background, a few at a time
     scheduler.start();
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
@@ -276,8 +292,17 @@ public final class Application implements AutoCloseable {
     }
   }
 
-  /** Events that are audited without a request: scheduled runs (actor: the scheduler). */
+  /**
+   * Events that are audited without a request: scheduled runs (actor: the scheduler) and crash
+   * loops (actor: the supervisor).
+   */
   private static void auditSignificant(AuditLog audit, Event e) {
+    if (e.type().equals("server.crashloop")) {
+      audit.append(
+          new AuditLog.Record(
+              "supervisor", null, null, null, "server.crashloop", e.server(), "failure", e.data()));
+      return;
+    }
     if (!e.type().equals("schedule.run")) {
       return;
     }
@@ -349,6 +374,9 @@ public final class Application implements AutoCloseable {
     metrics.close();
     scheduler.close();
     operations.close();
+    if (supervisor != null) {
+      supervisor.close();
+    }
     if (auditEvents != null) {
       auditEvents.close();
     }

@@ -8,7 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code peon servers create <game> [<name>] --set KEY=VALUE... --port NAME=N... [--start]}. */
+/**
+ * {@code peon servers create <game> [<name>] --set KEY=VALUE... --port NAME=N... [--start]
+ * [--restart-policy P] [--autostart true|false]}.
+ */
 @Command(
     name = "create",
     mixinStandardHelpOptions = true,
@@ -46,6 +49,19 @@ final class ServerCreateCommand implements Callable<Integer> {
   @Option(names = "--start", description = "Start the server after creating it, and wait.")
   boolean start;
 
+  @Option(
+      names = "--restart-policy",
+      paramLabel = "P",
+      description = "After a crash: no, on-failure (default) or always.")
+  String restartPolicy;
+
+  @Option(
+      names = "--autostart",
+      paramLabel = "true|false",
+      arity = "1",
+      description = "Start again at orchestrator start if it should run (default true).")
+  Boolean autostart;
+
   @Override
   public Integer call() {
     return client.run(
@@ -61,6 +77,12 @@ final class ServerCreateCommand implements Callable<Integer> {
           }
           if (description != null) {
             body.put("description", description);
+          }
+          if (restartPolicy != null) {
+            body.put("restartPolicy", restartPolicy);
+          }
+          if (autostart != null) {
+            body.put("autostart", autostart);
           }
           ApiClient.Response created = s.api().post("/api/v2/servers", body);
           String id = created.json().path("id").asText();

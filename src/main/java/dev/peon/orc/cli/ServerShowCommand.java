@@ -52,10 +52,28 @@ final class ServerShowCommand implements Callable<Integer> {
                 next.isObject()
                     ? next.path("action").asText() + " at " + next.path("at").asText()
                     : null);
+    if (srv.has("restartPolicy")) {
+      t.row("restart policy", srv.path("restartPolicy").asText())
+          .row("autostart", srv.path("autostart").asBoolean() ? "on" : "off")
+          .row("desired state", srv.path("desiredState").asText(null))
+          .row("next restart", srv.path("nextRestartAt").asText(null))
+          .row("last crash", lastCrash(srv.path("lastCrash")));
+    }
     for (Map.Entry<String, JsonNode> e : srv.path("settings").properties()) {
       t.row("setting " + e.getKey(), e.getValue().asText());
     }
     t.print(out);
+  }
+
+  /** {@code 2026-11-26T20:00:00Z exit 137 (OOM-killed)}, or null. */
+  static String lastCrash(JsonNode crash) {
+    if (!crash.isObject()) {
+      return null;
+    }
+    return crash.path("at").asText()
+        + " exit "
+        + crash.path("exitCode").asText()
+        + (crash.path("oomKilled").asBoolean() ? " (OOM-killed)" : "");
   }
 
   static String ports(JsonNode srv) {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
       ServerShowCommand.class,
       ServerCreateCommand.class,
       ServerUpdateCommand.class,
+      ServerSetCommand.class,
       ServerDeleteCommand.class
     })
 public final class ServersCommand implements Runnable {

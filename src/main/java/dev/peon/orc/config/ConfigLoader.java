@@ -60,6 +60,11 @@ public final class ConfigLoader {
     d.put("container.capabilities", ContainerPolicy.DEFAULT_CAPABILITIES);
     d.put("instance.id", "");
     d.put("ports.range", "20000-39999");
+    d.put("supervision.backoff.initial", "5s");
+    d.put("supervision.backoff.max", "5m");
+    d.put("supervision.crashloop.crashes", "5");
+    d.put("supervision.crashloop.window", "10m");
+    d.put("supervision.autostart.parallel", "2");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -212,6 +217,23 @@ public final class ConfigLoader {
         problems.add("ports.range: '" + v.get("ports.range") + "' " + e.getMessage());
       }
     }
+    Duration backoffInitial = duration(v, "supervision.backoff.initial", problems);
+    Duration backoffMax = duration(v, "supervision.backoff.max", problems);
+    if (backoffInitial.isZero()) {
+      problems.add("supervision.backoff.initial: must be at least 1s");
+    }
+    if (backoffMax.compareTo(backoffInitial) < 0) {
+      problems.add(
+          "supervision.backoff.max: '"
+              + v.get("supervision.backoff.max")
+              + "' must not be shorter than supervision.backoff.initial");
+    }
+    int loopCrashes = intIn(v, "supervision.crashloop.crashes", 1, 1000, problems);
+    Duration loopWindow = duration(v, "supervision.crashloop.window", problems);
+    if (loopWindow.isZero()) {
+      problems.add("supervision.crashloop.window: must be at least 1s");
+    }
+    int autostartParallel = intIn(v, "supervision.autostart.parallel", 1, 64, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -238,7 +260,12 @@ public final class ConfigLoader {
         ownerPassword,
         backupDir.toAbsolutePath().normalize(),
         containers,
-        portRange);
+        portRange,
+        backoffInitial,
+        backoffMax,
+        loopCrashes,
+        loopWindow,
+        autostartParallel);
   }
 
   private static ContainerPolicy containerPolicy(Map<String, String> v, List<String> problems) {

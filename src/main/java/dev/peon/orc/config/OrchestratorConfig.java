@@ -18,6 +18,11 @@ import java.util.List;
  * @param containers limits, hardening and the instance label of game containers
  * @param portRange host ports handed out when every port group of a plan is taken ({@code
  *     ports.range}); null when the range is switched off (plan groups only, as in PEON)
+ * @param restartBackoffInitial the wait before the first restart after a crash; doubles per crash
+ * @param restartBackoffMax the longest wait between restarts after crashes
+ * @param crashLoopCrashes this many crashes within {@code crashLoopWindow} stop the restarts
+ * @param crashLoopWindow the window in which crashes count towards a crash loop
+ * @param autostartParallel how many servers autostart at once at boot
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -39,7 +44,12 @@ public record OrchestratorConfig(
     Secret ownerPassword,
     Path backupDir,
     ContainerPolicy containers,
-    PortRange portRange) {
+    PortRange portRange,
+    Duration restartBackoffInitial,
+    Duration restartBackoffMax,
+    int crashLoopCrashes,
+    Duration crashLoopWindow,
+    int autostartParallel) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);

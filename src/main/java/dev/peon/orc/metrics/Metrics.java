@@ -4,6 +4,7 @@ import dev.peon.orc.event.Event;
 import dev.peon.orc.event.EventBus;
 import dev.peon.orc.http.RequestObserver;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -45,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@code peon_server_restarts_total} counts a server's transitions into {@code running} after
  * the first one this process saw (a server already running at start-up has had its first): crash
  * restarts, restart actions and stop/start cycles alike.
+ *
+ * <p>Supervision: {@code peon_server_crashes_total} and {@code peon_server_crashloops_total} count
+ * {@code server.crashed} and {@code server.crashloop} events per server; {@code
+ * peon_server_last_exit_code} is the exit code of the server's last crash seen by this process.
  */
 public final class Metrics implements RequestObserver, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Metrics.class);
@@ -66,6 +71,9 @@ public final class Metrics implements RequestObserver, AutoCloseable {
   private final Counter operations;
   private final Histogram operationDuration;
   private final Counter restarts;
+  private final Counter crashes;
+  private final Counter crashLoops;
+  private final Gauge lastExitCode;
   private volatile ScheduledExecutorService sampler;
   private final Consumer<Event> listener = this::onEvent;
   private volatile EventBus bus;
@@ -110,6 +118,25 @@ public final class Metrics implements RequestObserver, AutoCloseable {
         Counter.builder()
             .name("peon_server_restarts_total")
             .help("Transitions into running after the first one this process saw, per server")
+            .labelNames("server")
+            .register(registry);
+    crashes =
+        Counter.builder()
+            .name("peon_server_crashes_total")
+            .help(
+                "Crashes (exits while the server should run, not caused by an action), per server")
+            .labelNames("server")
+            .register(registry);
+    crashLoops =
+        Counter.builder()
+            .name("peon_server_crashloops_total")
+            .help("Crash loops that stopped the automatic restarts, per server")
+            .labelNames("server")
+            .register(registry);
+    lastExitCode =
+        Gauge.builder()
+            .name("peon_server_last_exit_code")
+            .help("Exit code of the server's last crash")
             .labelNames("server")
             .register(registry);
     Info build =
@@ -175,6 +202,22 @@ public final class Metrics implements RequestObserver, AutoCloseable {
           servers.remove(e.server());
           seenRunning.remove(e.server());
           restarts.remove(e.server());
+          crashes.remove(e.server());
+          crashLoops.remove(e.server());
+          lastExitCode.remove(e.server());
+        }
+      }
+      case "server.crashed" -> {
+        if (e.server() != null) {
+          crashes.labelValues(e.server()).inc();
+          if (d.get("exitCode") instanceof Number code) {
+            lastExitCode.labelValues(e.server()).set(code.doubleValue());
+          }
+        }
+      }
+      case "server.crashloop" -> {
+        if (e.server() != null) {
+          crashLoops.labelValues(e.server()).inc();
         }
       }
       case "operation" -> onOperation(d);

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * GET    /api/v2/servers                 list (?game=, ?state=)
  * POST   /api/v2/servers                 create (Idempotency-Key honoured; "ports" by name)
  * GET    /api/v2/servers/{id}            one
- * PATCH  /api/v2/servers/{id}            description, settings
+ * PATCH  /api/v2/servers/{id}            description, settings, restartPolicy, autostart
  * DELETE /api/v2/servers/{id}            ?deleteFiles=true&amp;confirm={id}
  * POST   /api/v2/servers/{id}/power      {"action": start|stop|restart|kill} -> 202 operation
  * POST   /api/v2/servers/{id}/update     {"mode": full|image|server|reinit|restart} -> 202
@@ -50,13 +50,24 @@ public final class ServerRoutes implements Routes {
   private static final Set<String> POWER = Set.of("start", "stop", "restart", "kill");
   private static final Set<String> MODES = Set.of("full", "image", "server", "reinit", "restart");
   private static final Set<String> STATES =
-      Set.of("created", "running", "paused", "restarting", "removing", "exited", "dead", "missing");
+      Set.of(
+          "created",
+          "running",
+          "paused",
+          "restarting",
+          "removing",
+          "exited",
+          "dead",
+          "missing",
+          "crashed");
+  private static final Pattern POLICY = Pattern.compile("no|on-failure|always");
 
   private final ServerService servers;
   private final OperationService operations;
   private final ScheduleLookup schedules;
   private final IdempotencyStore idempotency;
   private final boolean exposeSecrets;
+  private final SupervisionSettings supervision;
   private final ObjectMapper mapper = new ObjectMapper();
 
   /**
@@ -79,11 +90,22 @@ public final class ServerRoutes implements Routes {
       ScheduleLookup schedules,
       IdempotencyStore idempotency,
       boolean exposeSecrets) {
+    this(servers, operations, schedules, idempotency, exposeSecrets, SupervisionSettings.NONE);
+  }
+
+  public ServerRoutes(
+      ServerService servers,
+      OperationService operations,
+      ScheduleLookup schedules,
+      IdempotencyStore idempotency,
+      boolean exposeSecrets,
+      SupervisionSettings supervision) {
     this.servers = servers;
     this.operations = operations;
     this.schedules = schedules;
     this.idempotency = idempotency;
     this.exposeSecrets = exposeSecrets;
+    this.supervision = supervision;
   }
 
   @Override
@@ -121,7 +143,7 @@ public final class ServerRoutes implements Routes {
       if (game != null && !v.id().game().value().equals(game)) {
         continue;
       }
-      if (state != null && !state.equals(stateWord(v))) {
+      if (state != null && !state.equals(stateWord(v, supervision.status(v.id())))) {
         continue;
       }
       items.add(json(v, ctx));
@@ -188,6 +210,8 @@ public final class ServerRoutes implements Routes {
     String description = in.string("description", 1000).orElse(null);
     ObjectNode limits = limitsInput(in);
     Map<String, Integer> ports = in.integerMap("ports", 1, 65535).orElse(Map.of());
+    RestartPolicy policy = restartPolicy(in);
+    Boolean autostart = in.bool("autostart").orElse(null);
     in.finish();
     for (String k : settings.keySet()) {
       if (k.equals("STEAM_ID")) {
@@ -200,6 +224,9 @@ public final class ServerRoutes implements Routes {
     if (limits != null) {
       // the server is not started by a v2 create: its first container is made with these
       v = servers.changeLimits(v.id(), limits);
+    }
+    if (policy != null || autostart != null) {
+      supervision.change(v.id(), policy, autostart);
     }
     ctx.status(201);
     ctx.header("Location", "/api/v2/servers/" + v.id().uid());
@@ -216,13 +243,28 @@ public final class ServerRoutes implements Routes {
     String description = in.string("description", 1000).orElse(null);
     Map<String, String> settings = in.stringMap("settings", false).orElse(Map.of());
     ObjectNode limits = limitsInput(in);
+    RestartPolicy policy = restartPolicy(in);
+    Boolean autostart = in.bool("autostart").orElse(null);
     in.finish();
     servers.get(id);
-    ServerView v = servers.changeSettings(id, description, settings);
-    if (limits != null) {
-      v = servers.changeLimits(id, limits);
+    if (policy != null || autostart != null) {
+      supervision.change(id, policy, autostart);
     }
-    ctx.json(json(v, ctx));
+    if (description != null
+        || !settings.isEmpty()
+        || (policy == null && autostart == null && limits == null)) {
+      servers.changeSettings(id, description, settings);
+    }
+    if (limits != null) {
+      servers.changeLimits(id, limits);
+    }
+    ctx.json(json(servers.get(id), ctx));
+  }
+
+  private static RestartPolicy restartPolicy(JsonInput in) {
+    return in.string("restartPolicy", 16, POLICY, "must be no, on-failure or always")
+        .flatMap(RestartPolicy::fromWire)
+        .orElse(null);
   }
 
   /** The {@code limits} object of a create or change, checked; null when not given. */
@@ -319,6 +361,11 @@ public final class ServerRoutes implements Routes {
     return s == null ? "missing" : s.wire();
   }
 
+  /** Docker's word, or {@code crashed} while a crash loop keeps the server down. */
+  static String stateWord(ServerView v, SupervisionSettings.Status status) {
+    return status.crashed() && !v.running() ? "crashed" : stateWord(v);
+  }
+
   /** Secrets are shown only to callers holding {@code server.secrets} on that server. */
   Map<String, Object> json(ServerView v, Context ctx) {
     boolean show = exposeSecrets || HttpServer.permissions(ctx).may("server.secrets", v.id().uid());
@@ -327,7 +374,8 @@ public final class ServerRoutes implements Routes {
     m.put("game", v.id().game().value());
     m.put("name", v.id().name());
     m.put("description", v.definition().description());
-    m.put("state", stateWord(v));
+    SupervisionSettings.Status sup = supervision.status(v.id());
+    m.put("state", stateWord(v, sup));
     m.put("image", v.definition().image());
     m.put("containerType", v.containerType());
     m.put("buildVersion", v.buildVersion());
@@ -368,6 +416,20 @@ public final class ServerRoutes implements Routes {
                   return s;
                 })
             .orElse(null));
+    m.put("restartPolicy", sup.restartPolicy().wire());
+    m.put("autostart", sup.autostart());
+    m.put("desiredState", sup.desiredRunning() ? "running" : "stopped");
+    m.put("nextRestartAt", str(sup.nextRestartAt()));
+    SupervisionSettings.Crash crash = sup.lastCrash();
+    if (crash == null) {
+      m.put("lastCrash", null);
+    } else {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("at", crash.at().toString());
+      c.put("exitCode", crash.exitCode());
+      c.put("oomKilled", crash.oomKilled());
+      m.put("lastCrash", c);
+    }
     return m;
   }
 

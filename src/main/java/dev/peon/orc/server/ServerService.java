@@ -69,6 +69,11 @@ public final class ServerService {
   private final ResourceLimits defaultLimits;
   private final Hardening hardening;
   static final String LABEL_SPEC = "dev.peon.spec";
+  private volatile PowerObserver observer = PowerObserver.NONE;
+
+  /** Servers whose container an action of ours is stopping now: their exit is no crash. */
+  private final Map<ServerId, java.util.concurrent.atomic.AtomicInteger> stoppingOnPurpose =
+      new ConcurrentHashMap<>();
 
   public ServerService(
       OrchestratorConfig config,
@@ -101,7 +106,9 @@ public final class ServerService {
     this.runtime = runtime;
     ObjectMapper mapper = new ObjectMapper();
     this.configJson = new ServerConfigJson(mapper);
-    this.tracker = new ServerStateTracker(runtime, layout, config.exposeSecrets(), clock, events);
+    this.tracker =
+        new ServerStateTracker(
+            runtime, layout, config.exposeSecrets(), clock, events, this::containerExited);
     this.lockWait = config.stopTimeout().plusSeconds(15);
     ContainerPolicy policy = config.containers();
     this.ownership = Ownership.load(policy.instanceId(), config.dataDir());
@@ -123,6 +130,20 @@ public final class ServerService {
 
   public ServerLayout layout() {
     return layout;
+  }
+
+  /** Tells {@code observer} about power requests and unexpected exits (supervision). */
+  public void observePower(PowerObserver observer) {
+    this.observer = observer;
+  }
+
+  /** From the tracker: an exit that no stop of ours caused goes to the observer. */
+  private void containerExited(ServerId id, PowerObserver.Exit exit) {
+    var stopping = stoppingOnPurpose.get(id);
+    if (stopping != null && stopping.get() > 0) {
+      return;
+    }
+    observer.containerExited(id, exit);
   }
 
   Map<String, String> labels(ServerId id) {
@@ -438,7 +459,27 @@ public final class ServerService {
 
   // ---------------------------------------------------------------- power
 
+  /** Starts the server as the operator asked (API, schedule, v1): it should run from now on. */
   public ServerView start(ServerId id) {
+    return withPowerLock(
+        id,
+        () -> {
+          get(id);
+          observer.startRequested(id);
+          return startContainer(id);
+        });
+  }
+
+  /**
+   * Starts the server's container without recording an operator's wish (restarts after a crash,
+   * autostart at boot), if {@code stillWanted} says so once the power lock is held.
+   */
+  public ServerView resume(ServerId id, java.util.function.BooleanSupplier stillWanted) {
+    // asked again under the lock: a stop that got the lock first wins
+    return withPowerLock(id, () -> stillWanted.getAsBoolean() ? startContainer(id) : get(id));
+  }
+
+  private ServerView startContainer(ServerId id) {
     return withPowerLock(
         id,
         () -> {
@@ -531,6 +572,7 @@ public final class ServerService {
         id,
         () -> {
           get(id);
+          observer.stopRequested(id);
           stopQuietly(id);
           tracker.refresh(id);
           LOG.atInfo().addKeyValue("serverId", id).log("server stopped");
@@ -543,23 +585,28 @@ public final class ServerService {
         id,
         () -> {
           get(id);
+          observer.startRequested(id);
           stopQuietly(id);
           tracker.refresh(id);
-          return start(id);
+          return startContainer(id);
         });
   }
 
   /** Kills at once, bypassing a running power action. */
   public ServerView kill(ServerId id) {
     get(id);
-    try {
-      runtime.kill(id.containerName());
-    } catch (RuntimeFailure e) {
-      if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
-        throw failure(id, "kill", e);
-      }
-    }
-    tracker.refresh(id);
+    observer.stopRequested(id);
+    onPurpose(
+        id,
+        () -> {
+          try {
+            runtime.kill(id.containerName());
+          } catch (RuntimeFailure e) {
+            if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
+              throw failure(id, "kill", e);
+            }
+          }
+        });
     return get(id);
   }
 
@@ -620,7 +667,7 @@ public final class ServerService {
           return done;
         },
         steps -> {
-          start(id);
+          startContainer(id); // an update keeps the desired state
           steps.add("Started the server.");
           LOG.atInfo().addKeyValue("serverId", id).addKeyValue("mode", mode).log("server updated");
           return String.join("\n", steps);
@@ -708,12 +755,32 @@ public final class ServerService {
   }
 
   private void stopQuietly(ServerId id) {
+    onPurpose(
+        id,
+        () -> {
+          try {
+            runtime.stop(id.containerName(), config.stopTimeout());
+          } catch (RuntimeFailure e) {
+            if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
+              throw failure(id, "stop", e);
+            }
+          }
+        });
+  }
+
+  /**
+   * Runs a stop or kill of ours and reads the container back before it ends, so the exit is seen
+   * while marked as ours and never taken for a crash.
+   */
+  private void onPurpose(ServerId id, Runnable stopping) {
+    var count =
+        stoppingOnPurpose.computeIfAbsent(id, k -> new java.util.concurrent.atomic.AtomicInteger());
+    count.incrementAndGet();
     try {
-      runtime.stop(id.containerName(), config.stopTimeout());
-    } catch (RuntimeFailure e) {
-      if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
-        throw failure(id, "stop", e);
-      }
+      stopping.run();
+      tracker.refresh(id);
+    } finally {
+      count.decrementAndGet();
     }
   }
 
@@ -1449,7 +1516,7 @@ public final class ServerService {
     if (mode == Quiescing.PAUSE) {
       unpause(id);
     } else {
-      start(id);
+      startContainer(id); // a quiesce keeps the desired state
     }
   }
 

@@ -4,6 +4,7 @@ import dev.peon.orc.event.EventBus;
 import dev.peon.orc.runtime.ContainerInfo;
 import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.ContainerState;
+import dev.peon.orc.runtime.ExitStatus;
 import dev.peon.orc.runtime.ImageInfo;
 import dev.peon.orc.runtime.RuntimeEvent;
 import dev.peon.orc.runtime.RuntimeFailure;
@@ -47,6 +48,16 @@ final class ServerStateTracker implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ContainerRuntime.Subscription subscription;
   private final EventBus events;
+  private final ExitSink exits;
+
+  /** Set when the event stream drops, cleared after the resync that follows the reconnect. */
+  private volatile boolean streamDown;
+
+  /** Where exits of a container seen running (or started since the last look) are reported. */
+  @FunctionalInterface
+  interface ExitSink {
+    void exited(ServerId id, PowerObserver.Exit exit);
+  }
 
   /** Mutable per-server cell; fields are replaced whole. */
   private static final class Entry {
@@ -66,8 +77,10 @@ final class ServerStateTracker implements AutoCloseable {
       ServerLayout layout,
       boolean exposeSecrets,
       Clock clock,
-      EventBus events) {
+      EventBus events,
+      ExitSink exits) {
     this.events = events;
+    this.exits = exits;
     this.runtime = runtime;
     this.layout = layout;
     this.exposeSecrets = exposeSecrets;
@@ -94,6 +107,7 @@ final class ServerStateTracker implements AutoCloseable {
     if (closed.get()) {
       return;
     }
+    streamDown = true;
     LOG.atWarn()
         .addKeyValue("reason", String.valueOf(t.getMessage()))
         .log("Docker event stream dropped; reconnecting");
@@ -125,12 +139,22 @@ final class ServerStateTracker implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads every container again after (re)subscribing; a change missed while the stream was down is
+   * published like a live one, and an exit found then is reported as seen after a drop.
+   */
   private void resyncAll() {
     Map<String, ContainerInfo> byName = new java.util.HashMap<>();
     for (ContainerInfo c : runtime.list(Map.of(ServerService.LABEL_MANAGED, "true"))) {
       byName.put(c.name(), c);
     }
-    entries.forEach((id, en) -> en.container = byName.get(id.containerName()));
+    entries.forEach(
+        (id, en) -> {
+          synchronized (en) {
+            apply(id, en, byName.get(id.containerName()));
+          }
+        });
+    streamDown = false;
   }
 
   void put(ServerId id, ServerDefinition def, String subnet, String expectedHash) {
@@ -177,32 +201,65 @@ final class ServerStateTracker implements AutoCloseable {
   /** Compare and publish under the entry's lock, so one change is announced once. */
   private void refreshLocked(ServerId id, Entry e) {
     try {
-      ContainerInfo before = e.container;
-      e.container = runtime.inspect(id.containerName()).orElse(null);
-      ContainerState now = e.container == null ? null : e.container.state();
-      ContainerState was = before == null ? null : before.state();
-      if (now != was) {
-        e.configReadAt = Instant.EPOCH;
-        String from = was == null ? "missing" : was.wire();
-        String to = now == null ? "missing" : now.wire();
-        LOG.atInfo()
-            .addKeyValue("serverId", id)
-            .addKeyValue("from", from)
-            .addKeyValue("to", to)
-            .log("server state changed");
-        Map<String, Object> data = new java.util.LinkedHashMap<>();
-        data.put("server", id.uid());
-        data.put("from", from);
-        data.put("to", to);
-        data.put("at", clock.instant().toString());
-        events.publish("server.state", id.uid(), data);
-      }
+      apply(id, e, runtime.inspect(id.containerName()).orElse(null));
     } catch (RuntimeFailure ex) {
       LOG.atWarn()
           .addKeyValue("serverId", id)
           .addKeyValue("reason", ex.getMessage())
           .log("inspect failed");
     }
+  }
+
+  /** Takes a fresh reading of the container; publishes a state change; reports an exit. */
+  private void apply(ServerId id, Entry e, ContainerInfo fresh) {
+    ContainerInfo before = e.container;
+    e.container = fresh;
+    ContainerState now = e.container == null ? null : e.container.state();
+    ContainerState was = before == null ? null : before.state();
+    if (now != was) {
+      e.configReadAt = Instant.EPOCH;
+      String from = was == null ? "missing" : was.wire();
+      String to = now == null ? "missing" : now.wire();
+      LOG.atInfo()
+          .addKeyValue("serverId", id)
+          .addKeyValue("from", from)
+          .addKeyValue("to", to)
+          .log("server state changed");
+      Map<String, Object> data = new java.util.LinkedHashMap<>();
+      data.put("server", id.uid());
+      data.put("from", from);
+      data.put("to", to);
+      data.put("at", clock.instant().toString());
+      events.publish("server.state", id.uid(), data);
+    }
+    if (exitedSince(before, fresh)) {
+      exits.exited(
+          id,
+          new PowerObserver.Exit(
+              fresh.exitStatus() == null ? new ExitStatus(0, false) : fresh.exitStatus(),
+              clock.instant(),
+              streamDown));
+    }
+  }
+
+  /**
+   * True when the container ended since the last reading: it was up then, or it has been started
+   * (and ended) since, which a start and an instant crash between two readings look like.
+   */
+  static boolean exitedSince(ContainerInfo before, ContainerInfo now) {
+    if (before == null || now == null) {
+      return false; // first reading, or the container is gone (removed: never a crash)
+    }
+    if (now.state() != ContainerState.EXITED && now.state() != ContainerState.DEAD) {
+      return false;
+    }
+    ContainerState was = before.state();
+    if (was == ContainerState.RUNNING
+        || was == ContainerState.PAUSED
+        || was == ContainerState.RESTARTING) {
+      return true;
+    }
+    return now.startedAt() != null && !now.startedAt().equals(before.startedAt());
   }
 
   void forgetImage(String image) {

@@ -251,6 +251,56 @@ class CliCommandsTest {
   }
 
   @Test
+  void setsRestartPolicyAndAutostartAndShowsTheSupervision() {
+    String supervised =
+        SERVER.replace(
+            "\"nextSchedule\":null",
+            "\"nextSchedule\":null,\"restartPolicy\":\"always\",\"autostart\":false,"
+                + "\"desiredState\":\"running\",\"nextRestartAt\":\"2026-12-01T10:00:05Z\","
+                + "\"lastCrash\":{\"at\":\"2026-12-01T10:00:00Z\",\"exitCode\":137,"
+                + "\"oomKilled\":true}");
+    api.on("PATCH /api/v2/servers/fakegame.one", 200, supervised);
+    CliRun r =
+        run("servers", "set", "fakegame.one", "--restart-policy", "always", "--autostart", "false");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(api.requests.get(0).body())
+        .isEqualTo("{\"restartPolicy\":\"always\",\"autostart\":false}");
+    assertThat(r.out())
+        .containsPattern("restart policy +always")
+        .containsPattern("autostart +off")
+        .containsPattern("desired state +running")
+        .containsPattern("next restart +2026-12-01T10:00:05Z")
+        .containsPattern("last crash +2026-12-01T10:00:00Z exit 137 \\(OOM-killed\\)");
+  }
+
+  @Test
+  void refusesASetWithNothingToChange() {
+    CliRun r = run("servers", "set", "fakegame.one");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(api.requests).isEmpty();
+  }
+
+  @Test
+  void createsWithARestartPolicy() {
+    api.on("POST /api/v2/servers", 201, SERVER);
+    CliRun r =
+        run(
+            "servers",
+            "create",
+            "fakegame",
+            "one",
+            "--restart-policy",
+            "no",
+            "--autostart",
+            "true");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(api.requests.get(0).body())
+        .isEqualTo(
+            "{\"game\":\"fakegame\",\"name\":\"one\",\"settings\":{},"
+                + "\"restartPolicy\":\"no\",\"autostart\":true}");
+  }
+
+  @Test
   void addsACronScheduleWithTheContractFields() {
     api.on(
         "POST /api/v2/servers/fakegame.one/schedules",

@@ -67,6 +67,20 @@ class MetricsRoutesTest {
   }
 
   @Test
+  void countsCrashesAndCrashLoopsAndKeepsTheLastExitCode() throws Exception {
+    bus.publish("server.crashed", "g.one", Map.of("server", "g.one", "exitCode", 137L));
+    bus.publish("server.crashed", "g.one", Map.of("server", "g.one", "exitCode", 1L));
+    bus.publish("server.crashloop", "g.one", Map.of("server", "g.one", "exitCode", 1L));
+    Map<String, Double> m = samples(get("/metrics").body());
+    assertThat(m)
+        .containsEntry("peon_server_crashes_total{server=\"g.one\"}", 2.0)
+        .containsEntry("peon_server_crashloops_total{server=\"g.one\"}", 1.0)
+        .containsEntry("peon_server_last_exit_code{server=\"g.one\"}", 1.0);
+    bus.publish("server.deleted", "g.one", Map.of("server", "g.one"));
+    assertThat(get("/metrics").body()).doesNotContain("server=\"g.one\"");
+  }
+
+  @Test
   void countsRequestsByMatchedRouteNeverByRawPath() throws Exception {
     get("/api/v2/things/a");
     get("/api/v2/things/b");

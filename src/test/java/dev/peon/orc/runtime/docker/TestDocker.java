@@ -17,7 +17,7 @@ public final class TestDocker {
   }
 
   /** A connected client; throws {@link AssertionError} with a clear message when unreachable. */
-  static DockerClient client() {
+  public static DockerClient client() {
     DockerClient client = DockerClients.open(host());
     try {
       client.pingCmd().exec();
@@ -34,7 +34,7 @@ public final class TestDocker {
     }
   }
 
-  static void closeQuietly(DockerClient client) {
+  public static void closeQuietly(DockerClient client) {
     try {
       client.close();
     } catch (IOException e) {
