@@ -30,6 +30,7 @@ public final class ConfigLoader {
   public static final Map<String, String> DEFAULTS = defaults();
 
   private static final Pattern USER = Pattern.compile("[0-9]{1,10}(:[0-9]{1,10})?");
+  private static final Pattern LOG_SIZE = Pattern.compile("[1-9][0-9]{0,9}[kmg]");
   private static final Pattern CIDR =
       Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
 
@@ -53,6 +54,11 @@ public final class ConfigLoader {
     d.put("owner.name", "owner");
     d.put("owner.password", "");
     d.put("backup.dir", "");
+    d.put("docker.call.timeout", "30s");
+    d.put("docker.stream.connections", "1000");
+    d.put("docker.pull.stall.timeout", "5m");
+    d.put("docker.log.max.size", "20m");
+    d.put("docker.log.max.files", "3");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -196,6 +202,23 @@ public final class ConfigLoader {
     if (!v.get("backup.dir").isEmpty()) {
       backupDir = path(v, "backup.dir", problems);
     }
+    Duration callTimeout = duration(v, "docker.call.timeout", problems);
+    if (callTimeout.isZero()) {
+      problems.add("docker.call.timeout: must be more than 0");
+    }
+    int streamConnections = intIn(v, "docker.stream.connections", 16, 100_000, problems);
+    Duration pullStall = duration(v, "docker.pull.stall.timeout", problems);
+    if (pullStall.isZero()) {
+      problems.add("docker.pull.stall.timeout: must be more than 0");
+    }
+    String logMaxSize = v.get("docker.log.max.size").toLowerCase(Locale.ROOT);
+    if (!LOG_SIZE.matcher(logMaxSize).matches()) {
+      problems.add(
+          "docker.log.max.size: '"
+              + v.get("docker.log.max.size")
+              + "' must be a size such as 512k, 20m or 1g");
+    }
+    int logMaxFiles = intIn(v, "docker.log.max.files", 1, 100, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -220,7 +243,12 @@ public final class ConfigLoader {
         v1Role,
         ownerName,
         ownerPassword,
-        backupDir.toAbsolutePath().normalize());
+        backupDir.toAbsolutePath().normalize(),
+        callTimeout,
+        streamConnections,
+        pullStall,
+        logMaxSize,
+        logMaxFiles);
   }
 
   private static int intIn(Map<String, String> v, String k, int min, int max, List<String> p) {

@@ -15,6 +15,12 @@ import java.util.List;
  *     {@code viewer})
  * @param ownerPassword the first owner's password, or null to generate one at first start
  * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
+ * @param dockerCallTimeout how long a short engine call (and the wait for a connection) may take
+ * @param dockerStreamConnections engine connections for long-lived streams (events, log follows,
+ *     stdin attaches, pulls)
+ * @param dockerPullStallTimeout a pull without progress for this long is cancelled
+ * @param dockerLogMaxSize size of a container's log file before rotation ({@code 20m})
+ * @param dockerLogMaxFiles log files kept per container
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -34,7 +40,12 @@ public record OrchestratorConfig(
     String v1KeyRole,
     String ownerName,
     Secret ownerPassword,
-    Path backupDir) {
+    Path backupDir,
+    Duration dockerCallTimeout,
+    int dockerStreamConnections,
+    Duration dockerPullStallTimeout,
+    String dockerLogMaxSize,
+    int dockerLogMaxFiles) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);

@@ -515,6 +515,7 @@ public final class ServerService {
           case IMAGE_NOT_FOUND -> "the image " + image + " is unknown to its registry";
           case REGISTRY_UNREACHABLE -> "the registry of " + image + " is unreachable";
           case ENGINE_UNREACHABLE -> "the Docker engine is unreachable";
+          case TIMEOUT -> "the pull of " + image + " made no progress and was cancelled";
           default -> "the image " + image + " could not be pulled";
         };
     return new ServerException(
