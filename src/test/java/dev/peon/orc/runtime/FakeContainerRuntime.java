@@ -587,6 +587,14 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     }
   }
 
+  /** Stdin writers of the container that are still open. */
+  public int openStdinCount(String name) {
+    synchronized (lock) {
+      return (int)
+          stdinWriters.getOrDefault(name, List.of()).stream().filter(FakeStdin::isOpen).count();
+    }
+  }
+
   public int logFollowerCount(String name) {
     synchronized (lock) {
       return followers.getOrDefault(name, List.of()).size();
