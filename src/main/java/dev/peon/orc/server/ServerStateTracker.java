@@ -17,6 +17,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,28 +27,48 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps every server's container state in memory, driven by the Docker event stream (resubscribing
- * with a full resync when it drops), so reads never call Docker per server.
+ * Keeps every server's container state in memory, driven by the Docker event stream (filtered by
+ * our label at the engine), so reads never call Docker per server.
+ *
+ * <p>Readings of a container (an inspect after an event, or a resync listing every container) are
+ * taken outside the entry's monitor and applied under it only when no reading that started later
+ * has been applied already (a ticket per reading), so a slow, older reading never overwrites a
+ * newer one; a transition found either way is published once as {@code server.state}. One
+ * connection loop owns the subscription: it resyncs after (re)subscribing and every {@link
+ * #resyncInterval} as a safety net (a lost event, a half-open TCP stream), and when the stream
+ * drops or a resync fails it closes the subscription and reconnects with exponential back-off.
  */
 final class ServerStateTracker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServerStateTracker.class);
   private static final Duration CONFIG_TTL = Duration.ofSeconds(2);
   private static final Duration STATS_TTL = Duration.ofSeconds(5);
+  static final Duration RESYNC_INTERVAL = Duration.ofSeconds(60);
+  static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+  private static final Map<String, String> MANAGED = Map.of(ServerService.LABEL_MANAGED, "true");
 
   private final ContainerRuntime runtime;
   private final ServerLayout layout;
   private final boolean exposeSecrets;
   private final Clock clock;
+  private final Duration resyncInterval;
+  private final Duration firstBackoff;
   private final Map<ServerId, Entry> entries = new ConcurrentHashMap<>();
   private final Map<String, Optional<ImageInfo>> images = new ConcurrentHashMap<>();
   private final ExecutorService worker = Executors.newVirtualThreadPerTaskExecutor();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong generation = new AtomicLong();
+  private final Semaphore dropped = new Semaphore(0);
   private volatile ContainerRuntime.Subscription subscription;
+  private volatile Throwable lastFailure;
   private final EventBus events;
 
   /** Mutable per-server cell; fields are replaced whole. */
@@ -59,7 +82,16 @@ final class ServerStateTracker implements AutoCloseable {
     volatile Instant configReadAt = Instant.EPOCH;
     volatile StatsSample stats;
     volatile boolean statsRefreshing;
+
+    /** Tickets of readings, in the order they started. */
+    final AtomicLong readings = new AtomicLong();
+
+    /** The ticket of the reading {@link #container} came from; guarded by the monitor. */
+    long applied;
   }
+
+  /** A reading about to be taken of one entry. */
+  private record Reading(ServerId id, Entry entry, long ticket) {}
 
   ServerStateTracker(
       ContainerRuntime runtime,
@@ -67,46 +99,138 @@ final class ServerStateTracker implements AutoCloseable {
       boolean exposeSecrets,
       Clock clock,
       EventBus events) {
+    this(runtime, layout, exposeSecrets, clock, events, RESYNC_INTERVAL, FIRST_BACKOFF);
+  }
+
+  ServerStateTracker(
+      ContainerRuntime runtime,
+      ServerLayout layout,
+      boolean exposeSecrets,
+      Clock clock,
+      EventBus events,
+      Duration resyncInterval,
+      Duration firstBackoff) {
     this.events = events;
     this.runtime = runtime;
     this.layout = layout;
     this.exposeSecrets = exposeSecrets;
     this.clock = clock;
+    this.resyncInterval = resyncInterval;
+    this.firstBackoff = firstBackoff;
   }
 
+  /**
+   * Subscribes and resyncs once before returning, then keeps the subscription in the background.
+   */
   void start() {
-    subscribe();
+    boolean up = connect();
+    worker.submit(() -> connectionLoop(up));
   }
 
-  private void subscribe() {
-    if (closed.get()) {
-      return;
-    }
+  /** Subscribes and resyncs; on failure closes what it opened and returns false. */
+  private boolean connect() {
+    long current = generation.incrementAndGet();
+    dropped.drainPermits();
+    ContainerRuntime.Subscription s = null;
     try {
-      subscription = runtime.events(this::onEvent, this::onStreamError);
+      s = runtime.events(MANAGED, this::onEvent, cause -> onDropped(current, cause));
+      subscription = s;
       resyncAll();
+      return true;
     } catch (RuntimeFailure e) {
-      onStreamError(e);
+      lastFailure = e;
+      closeSubscription();
+      return false;
     }
   }
 
-  private void onStreamError(Throwable t) {
-    if (closed.get()) {
-      return;
+  private void onDropped(long of, Throwable cause) {
+    if (!closed.get() && generation.get() == of) {
+      lastFailure = cause;
+      dropped.release();
     }
-    LOG.atWarn()
-        .addKeyValue("reason", String.valueOf(t.getMessage()))
-        .log("Docker event stream dropped; reconnecting");
-    worker.submit(
-        () -> {
-          try {
-            Thread.sleep(1000); // back off before reconnecting to a failing engine
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
+  }
+
+  private void closeSubscription() {
+    generation.incrementAndGet(); // a late drop report of the old stream is ignored
+    ContainerRuntime.Subscription s = subscription;
+    subscription = null;
+    if (s != null) {
+      try {
+        s.close();
+      } catch (RuntimeException e) {
+        LOG.atDebug().setCause(e).log("closing the event subscription failed");
+      }
+    }
+  }
+
+  /**
+   * The one loop that owns the subscription: while connected, waits for a drop and resyncs every
+   * {@link #resyncInterval}; while not, reconnects with doubling back-off. Logs a WARN when the
+   * stream is lost and an INFO when it is back, not one per attempt.
+   */
+  private void connectionLoop(boolean connected) {
+    boolean up = connected;
+    Duration backoff = firstBackoff;
+    int failures = 0;
+    while (!closed.get()) {
+      try {
+        if (up) {
+          if (failures > 0) {
+            LOG.atInfo()
+                .addKeyValue("attempts", failures)
+                .log("Docker event stream restored; states resynced");
+            failures = 0;
+            backoff = firstBackoff;
           }
-          subscribe();
-        });
+          if (dropped.tryAcquire(resyncInterval.toNanos(), TimeUnit.NANOSECONDS)) {
+            up = false;
+          } else {
+            resyncAll();
+          }
+          if (up) {
+            continue;
+          }
+        }
+        if (closed.get()) {
+          return;
+        }
+        closeSubscription();
+        failures++;
+        if (failures == 1) {
+          LOG.atWarn()
+              .addKeyValue("reason", reason(lastFailure))
+              .log("Docker event stream lost; reconnecting with back-off");
+        } else {
+          LOG.atDebug()
+              .addKeyValue("attempt", failures)
+              .addKeyValue("backoffMillis", backoff.toMillis())
+              .addKeyValue("reason", reason(lastFailure))
+              .log("Docker event stream still down");
+        }
+        Thread.sleep(backoff);
+        backoff =
+            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+                ? MAX_BACKOFF
+                : backoff.multipliedBy(2);
+        up = connect();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeFailure e) {
+        lastFailure = e; // a periodic resync failed: reconnect
+        up = false;
+      } catch (RuntimeException | Error e) {
+        // never let the loop die silently: log and go round again, with back-off
+        LOG.atWarn().setCause(e).log("Docker event loop failed; reconnecting");
+        lastFailure = e;
+        up = false;
+      }
+    }
+  }
+
+  private static String reason(Throwable t) {
+    return t == null ? "unknown" : String.valueOf(t.getMessage());
   }
 
   private void onEvent(RuntimeEvent e) {
@@ -125,12 +249,22 @@ final class ServerStateTracker implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads every managed container in one listing and applies each reading under the same rule as a
+   * refresh: tickets are taken before the listing starts, so a refresh that started later wins.
+   */
   private void resyncAll() {
-    Map<String, ContainerInfo> byName = new java.util.HashMap<>();
-    for (ContainerInfo c : runtime.list(Map.of(ServerService.LABEL_MANAGED, "true"))) {
+    List<Reading> readings = new ArrayList<>();
+    entries.forEach((id, e) -> readings.add(new Reading(id, e, e.readings.incrementAndGet())));
+    Map<String, ContainerInfo> byName = new HashMap<>();
+    for (ContainerInfo c : runtime.list(MANAGED)) {
       byName.put(c.name(), c);
     }
-    entries.forEach((id, en) -> en.container = byName.get(id.containerName()));
+    for (Reading r : readings) {
+      if (entries.get(r.id()) == r.entry()) {
+        apply(r, byName.get(r.id().containerName()));
+      }
+    }
   }
 
   void put(ServerId id, ServerDefinition def, String subnet, String expectedHash) {
@@ -163,45 +297,58 @@ final class ServerStateTracker implements AutoCloseable {
     return e == null ? null : e.subnet;
   }
 
-  /** Re-reads one container from the engine. */
+  /** Re-reads one container from the engine (outside any monitor) and applies the reading. */
   void refresh(ServerId id) {
     Entry e = entries.get(id);
     if (e == null) {
       return;
     }
-    synchronized (e) {
-      refreshLocked(id, e);
-    }
-  }
-
-  /** Compare and publish under the entry's lock, so one change is announced once. */
-  private void refreshLocked(ServerId id, Entry e) {
+    Reading r = new Reading(id, e, e.readings.incrementAndGet());
+    ContainerInfo now;
     try {
-      ContainerInfo before = e.container;
-      e.container = runtime.inspect(id.containerName()).orElse(null);
-      ContainerState now = e.container == null ? null : e.container.state();
-      ContainerState was = before == null ? null : before.state();
-      if (now != was) {
-        e.configReadAt = Instant.EPOCH;
-        String from = was == null ? "missing" : was.wire();
-        String to = now == null ? "missing" : now.wire();
-        LOG.atInfo()
-            .addKeyValue("serverId", id)
-            .addKeyValue("from", from)
-            .addKeyValue("to", to)
-            .log("server state changed");
-        Map<String, Object> data = new java.util.LinkedHashMap<>();
-        data.put("server", id.uid());
-        data.put("from", from);
-        data.put("to", to);
-        data.put("at", clock.instant().toString());
-        events.publish("server.state", id.uid(), data);
-      }
+      now = runtime.inspect(id.containerName()).orElse(null);
     } catch (RuntimeFailure ex) {
       LOG.atWarn()
           .addKeyValue("serverId", id)
           .addKeyValue("reason", ex.getMessage())
           .log("inspect failed");
+      return;
+    }
+    apply(r, now);
+  }
+
+  /**
+   * Applies a reading unless one that started later is already in; a changed state is published
+   * under the entry's monitor, so each change is announced once and in order.
+   */
+  private void apply(Reading r, ContainerInfo now) {
+    Entry e = r.entry();
+    synchronized (e) {
+      if (r.ticket() <= e.applied) {
+        return; // older than what is shown
+      }
+      e.applied = r.ticket();
+      ContainerInfo before = e.container;
+      e.container = now;
+      ContainerState is = now == null ? null : now.state();
+      ContainerState was = before == null ? null : before.state();
+      if (is == was) {
+        return;
+      }
+      e.configReadAt = Instant.EPOCH;
+      String from = was == null ? "missing" : was.wire();
+      String to = is == null ? "missing" : is.wire();
+      LOG.atInfo()
+          .addKeyValue("serverId", r.id())
+          .addKeyValue("from", from)
+          .addKeyValue("to", to)
+          .log("server state changed");
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("server", r.id().uid());
+      data.put("from", from);
+      data.put("to", to);
+      data.put("at", clock.instant().toString());
+      events.publish("server.state", r.id().uid(), data);
     }
   }
 
@@ -360,10 +507,7 @@ final class ServerStateTracker implements AutoCloseable {
   @Override
   public void close() {
     closed.set(true);
-    ContainerRuntime.Subscription s = subscription;
-    if (s != null) {
-      s.close();
-    }
+    closeSubscription();
     worker.shutdownNow();
   }
 }
