@@ -102,7 +102,7 @@ class ServerStateTrackerTest {
     long before = listCalls();
     Await.until(() -> listCalls() > before); // a periodic resync has its (running) snapshot
     runtime.simulateExit(NAME, 1, false); // the event-driven refresh reads "exited"
-    Await.until(() -> shown() == ContainerState.EXITED);
+    Await.until(() -> !states.isEmpty());
     gate.countDown(); // the resync's older snapshot arrives last
     long after = listCalls();
     Await.until(() -> listCalls() > after); // the held resync has finished
@@ -134,7 +134,8 @@ class ServerStateTrackerTest {
     start(Duration.ofMillis(50));
     runtime.deliverEventsOn(r -> {});
     runtime.simulateExit(NAME, 0, false);
-    Await.until(() -> shown() == ContainerState.EXITED);
+    Await.until(() -> !states.isEmpty());
+    assertThat(shown()).isEqualTo(ContainerState.EXITED);
     assertThat(states).extracting(e -> e.data().get("to")).containsExactly("exited");
   }
 
