@@ -43,6 +43,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -396,6 +397,8 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     var streamError = new AtomicReference<String>();
     var failure = new AtomicReference<Throwable>();
     var lastProgress = new AtomicLong(System.nanoTime());
+    // our own latch: the template's timed awaitCompletion closes the stream when it returns
+    var finished = new CountDownLatch(1);
     var callback =
         new ResultCallback.Adapter<PullResponseItem>() {
           @Override
@@ -403,6 +406,13 @@ public final class DockerContainerRuntime implements ContainerRuntime {
             // Kept for classification below instead of the template's ERROR log line.
             failure.compareAndSet(null, throwable);
             closeQuietly(this);
+            finished.countDown();
+          }
+
+          @Override
+          public void onComplete() {
+            closeQuietly(this);
+            finished.countDown();
           }
 
           @Override
@@ -432,7 +442,7 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         cmd.withTag(reference.tag());
       }
       cmd.exec(callback);
-      awaitPull(image, callback, lastProgress);
+      awaitPull(image, callback, finished, lastProgress);
       if (failure.get() != null) {
         throw Failures.classify(Failures.Operation.PULL, "pull " + image, failure.get());
       }
@@ -453,11 +463,15 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   }
 
   /** Waits for the pull to end; cancels it when it has made no progress for the stall timeout. */
-  private void awaitPull(String image, ResultCallback.Adapter<?> callback, AtomicLong lastProgress)
+  private void awaitPull(
+      String image,
+      ResultCallback.Adapter<?> callback,
+      CountDownLatch finished,
+      AtomicLong lastProgress)
       throws InterruptedException {
     long stall = settings.pullStallTimeout().toNanos();
     long check = Math.min(PULL_CHECK.toNanos(), stall);
-    while (!callback.awaitCompletion(check, TimeUnit.NANOSECONDS)) {
+    while (!finished.await(check, TimeUnit.NANOSECONDS)) {
       if (System.nanoTime() - lastProgress.get() >= stall) {
         closeQuietly(callback);
         LOG.atWarn()

@@ -216,7 +216,9 @@ class DockerContainerRuntimeIT {
                 TestDocker.host(),
                 DockerSettings.defaults().withPullStallTimeout(Duration.ofSeconds(2)))) {
       String image = "127.0.0.1:" + silent.getLocalPort() + "/peon/stalled:" + RUN;
-      assertThatThrownBy(() -> impatient.pull(image, p -> {}))
+      var seen = new CopyOnWriteArrayList<PullProgress>();
+      assertThatThrownBy(() -> impatient.pull(image, seen::add))
+          .as("progress seen: %s", seen)
           .isInstanceOfSatisfying(
               RuntimeFailure.class,
               f -> {
