@@ -397,10 +397,7 @@ public final class ConsoleService implements AutoCloseable {
       if (!c.following || !c.viewers.isEmpty()) {
         return;
       }
-      s = c.follow;
-      c.follow = null;
-      c.following = false;
-      c.followGeneration++;
+      s = endFollow(c);
       c.unwatchedSince = null;
     }
     if (s != null) {
@@ -611,15 +608,26 @@ public final class ConsoleService implements AutoCloseable {
       return;
     }
     List<Viewer> leaving;
+    ContainerRuntime.Subscription s;
     synchronized (c) {
       leaving = List.copyOf(c.viewers);
       c.viewers.clear();
-      if (c.follow != null) {
-        c.follow.close();
-      }
+      s = endFollow(c);
+    }
+    if (s != null) {
+      s.close();
     }
     leaving.forEach(v -> v.closeAfterDrain(Viewer.NORMAL, "server deleted"));
     closeStdin(c);
+  }
+
+  /** Forgets the follow (its callbacks become stale) and returns it to close; holds the monitor. */
+  private static ContainerRuntime.Subscription endFollow(ServerConsole c) {
+    ContainerRuntime.Subscription s = c.follow;
+    c.follow = null;
+    c.following = false;
+    c.followGeneration++;
+    return s;
   }
 
   /** Once a second: throttle notices, stats, and ending unwatched follows and idle stdin. */
@@ -733,12 +741,14 @@ public final class ConsoleService implements AutoCloseable {
     ticker.shutdownNow();
     for (ServerConsole c : consoles.values()) {
       List<Viewer> leaving;
+      ContainerRuntime.Subscription s;
       synchronized (c) {
         leaving = List.copyOf(c.viewers);
         c.viewers.clear();
-        if (c.follow != null) {
-          c.follow.close();
-        }
+        s = endFollow(c);
+      }
+      if (s != null) {
+        s.close();
       }
       leaving.forEach(v -> v.closeNow(Viewer.GOING_AWAY, "orchestrator shutting down"));
       closeStdin(c);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +87,7 @@ final class DockerClients implements AutoCloseable {
    * periods are few (the configured stop timeout, zero); an unusual one gets a client of its own
    * for that call.
    */
-  <T> T withStopClient(Duration grace, java.util.function.Function<DockerClient, T> call) {
+  <T> T withStopClient(Duration grace, Function<DockerClient, T> call) {
     long seconds = Math.max(0, grace.toSeconds() + (grace.toNanosPart() > 0 ? 1 : 0));
     Pool pool = stops.get(seconds);
     if (pool == null && stops.size() < MAX_STOP_CLIENTS) {
