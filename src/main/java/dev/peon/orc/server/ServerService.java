@@ -359,6 +359,7 @@ public final class ServerService {
     return withPowerLock(
         id,
         () -> {
+          tracker.refresh(id); // decide from the engine, not from a copy that may be stale
           ServerView v = get(id);
           if (v.running()) {
             return v;
@@ -1041,6 +1042,7 @@ public final class ServerService {
     return withPowerLock(
         id,
         () -> {
+          tracker.refresh(id); // decide from the engine, not from a copy that may be stale
           boolean running = get(id).running();
           beforeQuiesce.accept(running);
           boolean quiesced = running && mode != Quiescing.NONE;
