@@ -686,9 +686,10 @@ public final class ConsoleService implements AutoCloseable {
             "uptimeSeconds",
             st.uptimeSeconds());
     synchronized (c) {
-      // the sample may have taken a while: never send stats after the server's final state
-      // (a stop clears the viewers under this lock after queueing that state)
-      if (servers.state(c.id).orElse(null) != ContainerState.RUNNING) {
+      // the sample may have taken a while: never send stats after the server's final state (a
+      // stop queues that state and clears the viewers under this monitor); decided from what
+      // this monitor guards, so no lookup runs while it is held
+      if (c.lastState != null && !c.lastState.equals("running")) {
         return;
       }
       c.viewers.forEach(v -> v.offer(n));
