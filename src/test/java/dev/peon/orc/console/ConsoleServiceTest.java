@@ -303,6 +303,55 @@ class ConsoleServiceTest {
   }
 
   @Test
+  void streamsTheDownloadAndRefusesOneTooMany() throws Exception {
+    ConsoleSettings d = ConsoleSettings.defaults();
+    start(
+        new ConsoleSettings(
+            d.historyLines(),
+            d.linesPerSecond(),
+            d.lineBurst(),
+            d.viewerQueue(),
+            d.commandsPerSecond(),
+            d.abuseLimit(),
+            d.statsInterval(),
+            d.followLinger(),
+            d.stdinIdle(),
+            1));
+    startServer();
+    runtime.print(NAME, LogLine.Stream.STDOUT, "one");
+    runtime.print(NAME, LogLine.Stream.STDERR, "two");
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> got = new CopyOnWriteArrayList<>();
+    Thread slow =
+        Thread.ofVirtual()
+            .start(
+                () ->
+                    console.download(
+                        ID,
+                        l -> {
+                          got.add(l.text());
+                          reading.countDown();
+                          try {
+                            release.await();
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          }
+                        }));
+    reading.await();
+    assertThatThrownBy(() -> console.download(ID, l -> {}))
+        .isInstanceOfSatisfying(
+            ConsoleException.class,
+            e -> assertThat(e.kind()).isEqualTo(ConsoleException.Kind.RATE_LIMITED));
+    release.countDown();
+    slow.join();
+    assertThat(got).containsExactly("one", "two");
+    List<String> again = new CopyOnWriteArrayList<>();
+    console.download(ID, l -> again.add(l.text()));
+    assertThat(again).containsExactly("one", "two");
+  }
+
+  @Test
   void makesNoConsoleForEventsAboutUnknownServers() {
     start(ConsoleSettings.defaults());
     events.publish(
