@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * newer one; a transition found either way is published once as {@code server.state}. One
  * connection loop owns the subscription: it resyncs after (re)subscribing and every {@link
  * #resyncInterval} as a safety net (a lost event, a half-open TCP stream), and when the stream
- * drops or a resync fails it closes the subscription and reconnects with exponential back-off.
+ * drops or a resync fails it closes the subscription and reconnects with exponential back-off; the
+ * back-off (and the one WARN per outage) resets only once a stream has lasted a whole interval, so
+ * a flapping engine is not hammered.
  */
 final class ServerStateTracker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServerStateTracker.class);
@@ -173,22 +175,24 @@ final class ServerStateTracker implements AutoCloseable {
     boolean up = connected;
     Duration backoff = firstBackoff;
     int failures = 0;
+    boolean restoredLogged = false;
     while (!closed.get()) {
       try {
         if (up) {
-          if (failures > 0) {
+          if (failures > 0 && !restoredLogged) {
             LOG.atInfo()
                 .addKeyValue("attempts", failures)
                 .log("Docker event stream restored; states resynced");
-            failures = 0;
-            backoff = firstBackoff;
+            restoredLogged = true;
           }
           if (dropped.tryAcquire(resyncInterval.toNanos(), TimeUnit.NANOSECONDS)) {
             up = false;
           } else {
             resyncAll();
-          }
-          if (up) {
+            // the stream lasted a whole interval: a later drop is a new outage
+            failures = 0;
+            backoff = firstBackoff;
+            restoredLogged = false;
             continue;
           }
         }
@@ -209,10 +213,8 @@ final class ServerStateTracker implements AutoCloseable {
               .log("Docker event stream still down");
         }
         Thread.sleep(backoff);
-        backoff =
-            backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
-                ? MAX_BACKOFF
-                : backoff.multipliedBy(2);
+        Duration doubled = backoff.multipliedBy(2);
+        backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
         up = connect();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
