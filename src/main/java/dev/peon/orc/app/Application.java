@@ -40,6 +40,7 @@ import dev.peon.orc.plan.PlanSyncException;
 import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
+import dev.peon.orc.runtime.docker.DockerSettings;
 import dev.peon.orc.schedule.ScheduleRepository;
 import dev.peon.orc.schedule.ScheduleRoutes;
 import dev.peon.orc.schedule.Scheduler;
@@ -111,7 +112,15 @@ public final class Application implements AutoCloseable {
       throw new StartupException("cannot create the data folder " + config.dataDir(), e);
     }
     Database db = Database.open(config.dataDir().resolve("peon.db"));
-    ContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost());
+    ContainerRuntime runtime =
+        new DockerContainerRuntime(
+            config.dockerHost(),
+            new DockerSettings(
+                config.dockerCallTimeout(),
+                config.dockerStreamConnections(),
+                config.dockerPullStallTimeout(),
+                config.dockerLogMaxSize(),
+                config.dockerLogMaxFiles()));
     try {
       String engine = runtime.engineVersion();
       LOG.atInfo().addKeyValue("engine", engine).log("Docker engine reachable");

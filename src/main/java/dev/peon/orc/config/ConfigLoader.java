@@ -30,6 +30,7 @@ public final class ConfigLoader {
   public static final Map<String, String> DEFAULTS = defaults();
 
   private static final Pattern USER = Pattern.compile("[0-9]{1,10}(:[0-9]{1,10})?");
+  private static final Pattern LOG_SIZE = Pattern.compile("[1-9][0-9]{0,9}[kmg]");
   private static final Pattern CIDR =
       Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
 
@@ -65,6 +66,11 @@ public final class ConfigLoader {
     d.put("supervision.crashloop.crashes", "5");
     d.put("supervision.crashloop.window", "10m");
     d.put("supervision.autostart.parallel", "2");
+    d.put("docker.call.timeout", "30s");
+    d.put("docker.stream.connections", "1000");
+    d.put("docker.pull.stall.timeout", "5m");
+    d.put("docker.log.max.size", "20m");
+    d.put("docker.log.max.files", "3");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -234,6 +240,23 @@ public final class ConfigLoader {
       problems.add("supervision.crashloop.window: must be at least 1s");
     }
     int autostartParallel = intIn(v, "supervision.autostart.parallel", 1, 64, problems);
+    Duration callTimeout = duration(v, "docker.call.timeout", problems);
+    if (callTimeout.isZero()) {
+      problems.add("docker.call.timeout: must be more than 0");
+    }
+    int streamConnections = intIn(v, "docker.stream.connections", 16, 100_000, problems);
+    Duration pullStall = duration(v, "docker.pull.stall.timeout", problems);
+    if (pullStall.isZero()) {
+      problems.add("docker.pull.stall.timeout: must be more than 0");
+    }
+    String logMaxSize = v.get("docker.log.max.size").toLowerCase(Locale.ROOT);
+    if (!LOG_SIZE.matcher(logMaxSize).matches()) {
+      problems.add(
+          "docker.log.max.size: '"
+              + v.get("docker.log.max.size")
+              + "' must be a size such as 512k, 20m or 1g");
+    }
+    int logMaxFiles = intIn(v, "docker.log.max.files", 1, 100, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -265,7 +288,12 @@ public final class ConfigLoader {
         backoffMax,
         loopCrashes,
         loopWindow,
-        autostartParallel);
+        autostartParallel,
+        callTimeout,
+        streamConnections,
+        pullStall,
+        logMaxSize,
+        logMaxFiles);
   }
 
   private static ContainerPolicy containerPolicy(Map<String, String> v, List<String> problems) {

@@ -23,6 +23,12 @@ import java.util.List;
  * @param crashLoopCrashes this many crashes within {@code crashLoopWindow} stop the restarts
  * @param crashLoopWindow the window in which crashes count towards a crash loop
  * @param autostartParallel how many servers autostart at once at boot
+ * @param dockerCallTimeout how long a short engine call (and the wait for a connection) may take
+ * @param dockerStreamConnections engine connections for long-lived streams (events, log follows,
+ *     stdin attaches, pulls)
+ * @param dockerPullStallTimeout a pull without progress for this long is cancelled
+ * @param dockerLogMaxSize size of a container's log file before rotation ({@code 20m})
+ * @param dockerLogMaxFiles log files kept per container
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -49,7 +55,12 @@ public record OrchestratorConfig(
     Duration restartBackoffMax,
     int crashLoopCrashes,
     Duration crashLoopWindow,
-    int autostartParallel) {
+    int autostartParallel,
+    Duration dockerCallTimeout,
+    int dockerStreamConnections,
+    Duration dockerPullStallTimeout,
+    String dockerLogMaxSize,
+    int dockerLogMaxFiles) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);

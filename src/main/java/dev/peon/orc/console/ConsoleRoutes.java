@@ -12,8 +12,10 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -37,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * WS   /api/v2/servers/{id}/console      ?history=N (0-1000, default 100); key header or ?ticket=
  * GET  /api/v2/servers/{id}/logs         ?lines=N (1-1000, default 100) &amp;since=RFC 3339
- * GET  /api/v2/servers/{id}/logs/download  the whole container log as text
+ * GET  /api/v2/servers/{id}/logs/download  the whole container log as text, streamed
  * POST /api/v2/servers/{id}/command      {"text": "say hello"} -> 202
  * POST /api/v2/console/tickets           {"server"?: id} -> 201 {ticket, expiresAt, server}
  * </pre>
@@ -52,6 +54,7 @@ public final class ConsoleRoutes implements Routes {
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
   static final int DEFAULT_LINES = 100;
+  private static final int DOWNLOAD_BUFFER = 64 * 1024;
 
   /** Idle WebSockets are closed after this; stats messages keep a watched running server alive. */
   static final Duration IDLE = Duration.ofMinutes(30);
@@ -163,22 +166,36 @@ public final class ConsoleRoutes implements Routes {
             "items", console.lines(id, since, lines).stream().map(ConsoleRoutes::json).toList()));
   }
 
+  /**
+   * Streams the container log into the response as the engine sends it: memory stays bounded by a
+   * line and a buffer, whatever the log's size; a client that goes away ends the engine read.
+   */
   private void download(Context ctx) throws IOException {
     ServerId id = id(ctx);
-    var lines = console.fullLog(id);
     ctx.contentType("text/plain; charset=utf-8");
     ctx.header(
         "Content-Disposition",
         "attachment; filename=" + id.uid() + "-" + STAMP.format(clock.instant()) + ".log");
-    try (Writer out = new OutputStreamWriter(ctx.res().getOutputStream(), StandardCharsets.UTF_8)) {
-      for (LogLine l : lines) {
-        out.write(l.time().toString());
-        out.write(' ');
-        out.write(l.stream().name().toLowerCase(Locale.ROOT));
-        out.write(' ');
-        out.write(l.text());
-        out.write('\n');
-      }
+    try (Writer out =
+        new BufferedWriter(
+            new OutputStreamWriter(ctx.res().getOutputStream(), StandardCharsets.UTF_8),
+            DOWNLOAD_BUFFER)) {
+      console.download(id, l -> writeLine(out, l));
+    } catch (UncheckedIOException e) {
+      LOG.atDebug().addKeyValue("serverId", id).log("log download ended early: " + e.getMessage());
+    }
+  }
+
+  private static void writeLine(Writer out, LogLine l) {
+    try {
+      out.write(l.time().toString());
+      out.write(' ');
+      out.write(l.stream().name().toLowerCase(Locale.ROOT));
+      out.write(' ');
+      out.write(l.text());
+      out.write('\n');
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -19,25 +19,34 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Live consoles: follows the output of every running server (from the container log, so nothing is
- * lost or doubled across server and orchestrator restarts), keeps the last lines of each in memory,
- * fans them out to viewers, and writes commands to the game's stdin.
+ * Live consoles: keeps the last lines of each server in memory, fans live output out to viewers,
+ * and writes commands to the game's stdin. Output is read from the container log, so nothing is
+ * lost or doubled across server and orchestrator restarts, or across log rotation.
  *
- * <p>Following is driven by {@code server.state} events. All output is recorded in the history;
- * live lines to viewers are throttled per server (a {@code throttled} notice says how many were
- * skipped). Each viewer has a bounded outbox: a slow viewer loses its oldest messages (and is told
- * how many) without slowing the server or other viewers.
+ * <p>Following costs an engine connection and a thread, so a server's log is followed only while it
+ * has viewers (and {@link ConsoleSettings#followLinger()} after the last one left). Otherwise the
+ * history is brought up to date from the engine's log tail when it is asked for (a viewer attaches,
+ * {@code logs} is read); a per-stream {@link LogCursor} drops what was already seen. A stdin attach
+ * is opened by the first command and closed after {@link ConsoleSettings#stdinIdle()} unused. So a
+ * server nobody watches or types into costs no connection and no thread.
+ *
+ * <p>All output is recorded in the history; live lines to viewers are throttled per server (a
+ * {@code throttled} notice says how many were skipped). Each viewer has a bounded outbox: a slow
+ * viewer loses its oldest messages (and is told how many) without slowing the server or others. No
+ * monitor is held during engine I/O.
  */
 public final class ConsoleService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleService.class);
   private static final Duration RETRY = Duration.ofSeconds(1);
   private static final Duration THROTTLE_NOTICE = Duration.ofSeconds(1);
+  private static final Duration STDIN_WAIT = Duration.ofSeconds(15);
 
   private final ContainerRuntime runtime;
   private final ServerLookup servers;
@@ -50,6 +59,7 @@ public final class ConsoleService implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().daemon().name("console-ticker").unstarted(r));
   private final Consumer<Event> listener = this::onEvent;
+  private final Semaphore downloads;
   private volatile boolean closed;
   private volatile Instant lastStats = Instant.EPOCH;
 
@@ -64,16 +74,12 @@ public final class ConsoleService implements AutoCloseable {
     this.events = events;
     this.clock = clock;
     this.settings = settings;
+    this.downloads = new Semaphore(Math.max(1, settings.maxDownloads()));
   }
 
-  /** Subscribes to server events and follows every running server (catching up from its log). */
+  /** Subscribes to server events; nothing is followed until someone watches. */
   public void start() {
     events.subscribe(0, listener);
-    for (ServerId id : servers.all()) {
-      if (servers.state(id).orElse(null) == ContainerState.RUNNING) {
-        follow(console(id));
-      }
-    }
     ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -86,7 +92,7 @@ public final class ConsoleService implements AutoCloseable {
   public Viewer attach(ServerId id, ViewerSink sink, Viewer.Format format, int historyLines) {
     requireExists(id);
     ServerConsole c = console(id);
-    ensureLoaded(c);
+    catchUp(c);
     Viewer v = new Viewer(this, id, sink, format, settings, clock);
     String state = stateWord(servers.state(id));
     boolean running = state.equals("running");
@@ -97,6 +103,7 @@ public final class ConsoleService implements AutoCloseable {
       v.offer(Outbound.notice("state", "state", state));
       if (running) {
         c.viewers.add(v);
+        c.unwatchedSince = null;
       }
     }
     v.start();
@@ -112,7 +119,11 @@ public final class ConsoleService implements AutoCloseable {
   void detach(Viewer v) {
     ServerConsole c = consoles.get(v.server());
     if (c != null) {
-      c.viewers.remove(v);
+      synchronized (c) {
+        if (c.viewers.remove(v) && c.viewers.isEmpty()) {
+          c.unwatchedSince = clock.instant();
+        }
+      }
       if (v.dropped() > 0) {
         LOG.atInfo()
             .addKeyValue("serverId", v.server())
@@ -138,23 +149,35 @@ public final class ConsoleService implements AutoCloseable {
   public List<ConsoleLine> lines(ServerId id, Instant since, int limit) {
     requireExists(id);
     ServerConsole c = console(id);
-    ensureLoaded(c);
+    catchUp(c);
     synchronized (c) {
       return c.history.since(since, limit);
     }
   }
 
-  /** The whole container log (everything the engine still has), for a download. */
-  public List<LogLine> fullLog(ServerId id) {
+  /**
+   * Streams the whole container log (everything the engine still has, rotated files included) to
+   * {@code sink}, line by line as it is read, for a download; memory stays bounded whatever the
+   * log's size. At most {@link ConsoleSettings#maxDownloads()} run at once. A sink that throws (the
+   * client went away) ends the read.
+   */
+  public void download(ServerId id, Consumer<LogLine> sink) {
     requireExists(id);
+    if (!downloads.tryAcquire()) {
+      throw new ConsoleException(
+          ConsoleException.Kind.RATE_LIMITED,
+          "Too many log downloads at once; try again in a moment.");
+    }
     try {
-      return runtime.logs(id.containerName(), null, 0);
+      runtime.logs(id.containerName(), null, 0, sink);
     } catch (RuntimeFailure e) {
       if (e.kind() == RuntimeFailure.Kind.NOT_FOUND) {
-        return List.of();
+        return;
       }
       throw new ConsoleException(
           ConsoleException.Kind.UNAVAILABLE, "The container log could not be read.");
+    } finally {
+      downloads.release();
     }
   }
 
@@ -181,7 +204,7 @@ public final class ConsoleService implements AutoCloseable {
     }
   }
 
-  /** Writes a command line to the game's stdin. */
+  /** Writes a command line to the game's stdin, opening a stdin attach when none is open. */
   public void command(ServerId id, String text) {
     Inbound.validCommand(text);
     requireExists(id);
@@ -190,13 +213,15 @@ public final class ConsoleService implements AutoCloseable {
           ConsoleException.Kind.NOT_RUNNING, "The server [" + id + "] is not running.");
     }
     ServerConsole c = console(id);
-    synchronized (c.stdinLock) {
+    lockStdin(c);
+    try {
       for (int attempt = 0; ; attempt++) {
         try {
           if (c.stdin == null || !c.stdin.isOpen()) {
             c.stdin = runtime.openStdin(id.containerName());
           }
           c.stdin.writeLine(text);
+          c.stdinUsed = clock.instant();
           LOG.atInfo()
               .addKeyValue("serverId", id)
               .addKeyValue("length", text.length())
@@ -217,12 +242,29 @@ public final class ConsoleService implements AutoCloseable {
           }
         }
       }
+    } finally {
+      c.stdinLock.unlock();
     }
+  }
+
+  private void lockStdin(ServerConsole c) {
+    try {
+      if (c.stdinLock.tryLock(STDIN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throw new ConsoleException(
+        ConsoleException.Kind.UNAVAILABLE, "The server's input is busy; try again in a moment.");
   }
 
   /** Writes a line of the orchestrator's own into the console (marked {@code orchestrator}). */
   public void announce(ServerId id, String text) {
-    ServerConsole c = console(id);
+    ServerConsole c = knownConsole(id).orElse(null);
+    if (c == null) {
+      return;
+    }
     synchronized (c) {
       ConsoleLine line =
           c.history.append(
@@ -238,6 +280,15 @@ public final class ConsoleService implements AutoCloseable {
     return consoles.computeIfAbsent(id, k -> new ServerConsole(k, settings, clock));
   }
 
+  /** The console of a server the orchestrator knows; none is made for unknown ids. */
+  private Optional<ServerConsole> knownConsole(ServerId id) {
+    ServerConsole c = consoles.get(id);
+    if (c != null) {
+      return Optional.of(c);
+    }
+    return servers.exists(id) ? Optional.of(console(id)) : Optional.empty();
+  }
+
   private void requireExists(ServerId id) {
     if (!servers.exists(id)) {
       throw new ConsoleException(
@@ -245,24 +296,33 @@ public final class ConsoleService implements AutoCloseable {
     }
   }
 
-  /** Fills the history from the container log once (after an orchestrator start). */
-  private void ensureLoaded(ServerConsole c) {
-    synchronized (c.loadLock) {
-      if (c.loaded) {
-        return;
+  /**
+   * Brings the history up to date from the engine's log tail, unless a follow keeps it current.
+   * Reads from the newest line seen (whole seconds, the engine's granularity) and at most a
+   * history's worth: when more came since, the tail alone fills the ring, so nothing inside it is
+   * missing. The cursor drops lines already recorded.
+   */
+  private void catchUp(ServerConsole c) {
+    c.catchUpLock.lock();
+    try {
+      Instant since;
+      synchronized (c) {
+        if (c.following) {
+          return;
+        }
+        since = c.cursor.resume();
       }
       List<LogLine> lines;
       try {
-        lines = runtime.logs(c.id.containerName(), null, c.history.capacity());
+        lines = runtime.logs(c.id.containerName(), since, c.history.capacity());
       } catch (RuntimeFailure e) {
         if (e.kind() != RuntimeFailure.Kind.NOT_FOUND) {
           LOG.atWarn()
               .addKeyValue("serverId", c.id)
               .addKeyValue("reason", e.getMessage())
               .log("console history could not be read");
-          return;
         }
-        lines = List.of();
+        return;
       }
       synchronized (c) {
         for (LogLine l : lines) {
@@ -270,49 +330,80 @@ public final class ConsoleService implements AutoCloseable {
             c.history.append(l.time(), l.stream(), ConsoleLine.Source.GAME, l.text());
           }
         }
-        c.loaded = true;
       }
+    } finally {
+      c.catchUpLock.unlock();
     }
   }
 
   private void follow(ServerConsole c) {
+    long generation;
     synchronized (c) {
       if (c.following || closed) {
         return;
       }
       c.following = true;
+      generation = ++c.followGeneration;
     }
-    executor.execute(
-        () -> {
-          ensureLoaded(c);
-          Instant since;
-          synchronized (c) {
-            since = c.cursor.resume();
-          }
-          try {
-            ContainerRuntime.Subscription s =
-                runtime.followLogs(
-                    c.id.containerName(),
-                    since,
-                    line -> onLine(c, line),
-                    cause -> executor.execute(() -> onEnd(c, cause)));
-            synchronized (c) {
-              c.follow = s;
-            }
-            LOG.atDebug()
-                .addKeyValue("serverId", c.id)
-                .addKeyValue("since", since)
-                .log("following console output");
-          } catch (RuntimeFailure e) {
-            synchronized (c) {
-              c.following = false;
-            }
-            LOG.atWarn()
-                .addKeyValue("serverId", c.id)
-                .addKeyValue("reason", e.getMessage())
-                .log("console output could not be followed");
-          }
-        });
+    executor.execute(() -> openFollow(c, generation));
+  }
+
+  private void openFollow(ServerConsole c, long generation) {
+    Instant since;
+    synchronized (c) {
+      since = c.cursor.resume();
+    }
+    ContainerRuntime.Subscription s;
+    try {
+      s =
+          runtime.followLogs(
+              c.id.containerName(),
+              since,
+              line -> onLine(c, line),
+              cause -> executor.execute(() -> onEnd(c, generation, cause)));
+    } catch (RuntimeException | Error e) {
+      synchronized (c) {
+        if (c.followGeneration == generation) {
+          c.following = false;
+        }
+      }
+      LOG.atWarn()
+          .addKeyValue("serverId", c.id)
+          .addKeyValue("reason", e.getMessage())
+          .log("console output could not be followed");
+      return;
+    }
+    boolean stale;
+    synchronized (c) {
+      stale = c.followGeneration != generation || closed;
+      if (!stale) {
+        c.follow = s;
+      }
+    }
+    if (stale) {
+      s.close(); // unfollowed while it was being opened
+      return;
+    }
+    LOG.atDebug()
+        .addKeyValue("serverId", c.id)
+        .addKeyValue("since", since)
+        .log("following console output");
+  }
+
+  /** Ends the follow of a server nobody watches any more. */
+  private void unfollow(ServerConsole c) {
+    ContainerRuntime.Subscription s;
+    synchronized (c) {
+      if (!c.following || !c.viewers.isEmpty()) {
+        return;
+      }
+      s = endFollow(c);
+      c.unwatchedSince = null;
+    }
+    if (s != null) {
+      s.close();
+    }
+    LOG.atDebug().addKeyValue("serverId", c.id).log("console output no longer followed");
   }
 
   private void onLine(ServerConsole c, LogLine l) {
@@ -363,15 +454,18 @@ public final class ConsoleService implements AutoCloseable {
     c.lastThrottleNotice = now;
   }
 
-  private void onEnd(ServerConsole c, Throwable cause) {
+  private void onEnd(ServerConsole c, long generation, Throwable cause) {
+    synchronized (c) {
+      if (c.followGeneration != generation) {
+        return; // unfollowed or replaced meanwhile
+      }
+      c.following = false;
+      c.follow = null;
+    }
     LOG.atDebug()
         .addKeyValue("serverId", c.id)
         .addKeyValue("reason", cause == null ? "stopped" : String.valueOf(cause.getMessage()))
         .log("console output ended");
-    synchronized (c) {
-      c.following = false;
-      c.follow = null;
-    }
     if (closed) {
       return;
     }
@@ -390,7 +484,7 @@ public final class ConsoleService implements AutoCloseable {
             .log("console output stream dropped; following again");
         sleep(RETRY);
       }
-      if (consoles.containsKey(c.id)) {
+      if (consoles.containsKey(c.id) && !c.viewers.isEmpty()) {
         follow(c);
       }
       return;
@@ -400,6 +494,7 @@ public final class ConsoleService implements AutoCloseable {
     synchronized (c) {
       leaving = List.copyOf(c.viewers);
       c.viewers.clear();
+      c.unwatchedSince = null;
       if (!word.equals(c.lastState)) {
         Outbound n = Outbound.notice("state", "state", word);
         leaving.forEach(v -> v.offer(n));
@@ -410,12 +505,35 @@ public final class ConsoleService implements AutoCloseable {
   }
 
   private void closeStdin(ServerConsole c) {
-    synchronized (c.stdinLock) {
+    c.stdinLock.lock();
+    try {
       if (c.stdin != null) {
         c.stdin.close();
         c.stdin = null;
       }
+    } finally {
+      c.stdinLock.unlock();
     }
+  }
+
+  /** Closes the stdin attach when it has not been used for a while; skips when a command runs. */
+  private void closeIdleStdin(ServerConsole c) {
+    if (!c.stdinLock.tryLock()) {
+      return;
+    }
+    try {
+      if (c.stdin != null && idleFor(c.stdinUsed, settings.stdinIdle())) {
+        c.stdin.close();
+        c.stdin = null;
+        LOG.atDebug().addKeyValue("serverId", c.id).log("idle console input closed");
+      }
+    } finally {
+      c.stdinLock.unlock();
+    }
+  }
+
+  private boolean idleFor(Instant since, Duration limit) {
+    return since != null && Duration.between(since, clock.instant()).compareTo(limit) >= 0;
   }
 
   // ------------------------------------------------------------ events and ticks
@@ -447,14 +565,23 @@ public final class ConsoleService implements AutoCloseable {
   }
 
   private void onState(ServerId id, String to) {
-    ServerConsole c = console(id);
+    ServerConsole c = knownConsole(id).orElse(null);
+    if (c == null) {
+      return;
+    }
+    boolean watched;
     synchronized (c) {
       c.lastState = to;
       Outbound n = Outbound.notice("state", "state", to);
       c.viewers.forEach(v -> v.offer(n));
+      watched = !c.viewers.isEmpty();
     }
     if (to.equals("running")) {
-      follow(c);
+      if (watched) {
+        follow(c);
+      }
+    } else if (c.stdin != null) {
+      closeStdin(c);
     }
   }
 
@@ -481,18 +608,30 @@ public final class ConsoleService implements AutoCloseable {
       return;
     }
     List<Viewer> leaving;
+    ContainerRuntime.Subscription s;
     synchronized (c) {
       leaving = List.copyOf(c.viewers);
       c.viewers.clear();
-      if (c.follow != null) {
-        c.follow.close();
-      }
+      s = endFollow(c);
+    }
+    if (s != null) {
+      s.close();
     }
     leaving.forEach(v -> v.closeAfterDrain(Viewer.NORMAL, "server deleted"));
     closeStdin(c);
   }
 
-  private void tick() {
+  /** Forgets the follow (its callbacks become stale) and returns it to close; holds the monitor. */
+  private static ContainerRuntime.Subscription endFollow(ServerConsole c) {
+    ContainerRuntime.Subscription s = c.follow;
+    c.follow = null;
+    c.following = false;
+    c.followGeneration++;
+    return s;
+  }
+
+  /** Once a second: throttle notices, stats, and ending unwatched follows and idle stdin. */
+  void tick() {
     try {
       Instant now = clock.instant();
       boolean statsDue = Duration.between(lastStats, now).compareTo(settings.statsInterval()) >= 0;
@@ -500,7 +639,17 @@ public final class ConsoleService implements AutoCloseable {
         lastStats = now;
       }
       for (ServerConsole c : consoles.values()) {
+        if (c.stdin != null && idleFor(c.stdinUsed, settings.stdinIdle())) {
+          executor.execute(() -> closeIdleStdin(c));
+        }
         if (c.viewers.isEmpty()) {
+          boolean lingered;
+          synchronized (c) {
+            lingered = c.following && idleFor(c.unwatchedSince, settings.followLinger());
+          }
+          if (lingered) {
+            executor.execute(() -> unfollow(c));
+          }
           continue;
         }
         synchronized (c) {
@@ -510,7 +659,8 @@ public final class ConsoleService implements AutoCloseable {
           executor.execute(() -> sendStats(c));
         }
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // never let the periodic task die silently: the next tick runs regardless
       LOG.atWarn().setCause(e).log("console tick failed");
     }
   }
@@ -536,9 +686,10 @@ public final class ConsoleService implements AutoCloseable {
             "uptimeSeconds",
             st.uptimeSeconds());
     synchronized (c) {
-      // the sample may have taken a while: never send stats after the server's final state
-      // (a stop clears the viewers under this lock after queueing that state)
-      if (servers.state(c.id).orElse(null) != ContainerState.RUNNING) {
+      // the sample may have taken a while: never send stats after the server's final state (a
+      // stop queues that state and clears the viewers under this monitor); decided from what
+      // this monitor guards, so no lookup runs while it is held
+      if (c.lastState != null && !c.lastState.equals("running")) {
         return;
       }
       c.viewers.forEach(v -> v.offer(n));
@@ -562,10 +713,12 @@ public final class ConsoleService implements AutoCloseable {
     long lines = 0;
     long viewers = 0;
     long throttled = 0;
+    long following = 0;
     for (ServerConsole c : consoles.values()) {
       synchronized (c) {
         lines += c.history.size();
         throttled += c.throttledTotal;
+        following += c.following ? 1 : 0;
       }
       viewers += c.viewers.size();
     }
@@ -577,7 +730,9 @@ public final class ConsoleService implements AutoCloseable {
         "viewers",
         viewers,
         "throttled",
-        throttled);
+        throttled,
+        "following",
+        following);
   }
 
   @Override
@@ -587,12 +742,14 @@ public final class ConsoleService implements AutoCloseable {
     ticker.shutdownNow();
     for (ServerConsole c : consoles.values()) {
       List<Viewer> leaving;
+      ContainerRuntime.Subscription s;
       synchronized (c) {
         leaving = List.copyOf(c.viewers);
         c.viewers.clear();
-        if (c.follow != null) {
-          c.follow.close();
-        }
+        s = endFollow(c);
+      }
+      if (s != null) {
+        s.close();
       }
       leaving.forEach(v -> v.closeNow(Viewer.GOING_AWAY, "orchestrator shutting down"));
       closeStdin(c);

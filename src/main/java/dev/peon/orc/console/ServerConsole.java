@@ -6,10 +6,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The console state of one server. Fields are guarded by the instance's monitor, except {@link
- * #loadLock} and {@link #stdinLock} which guard loading history and the stdin writer.
+ * The console state of one server. Fields are guarded by the instance's monitor, which is never
+ * held during engine I/O; {@link #catchUpLock} serializes reads of the engine's log tail and {@link
+ * #stdinLock} the stdin writer (both locks, not monitors, so a slow engine never pins a carrier).
  */
 final class ServerConsole {
   final ServerId id;
@@ -17,17 +19,29 @@ final class ServerConsole {
   final LogCursor cursor = new LogCursor();
   final TokenBucket throttle;
   final Set<Viewer> viewers = new CopyOnWriteArraySet<>();
-  final Object loadLock = new Object();
-  final Object stdinLock = new Object();
+  final ReentrantLock catchUpLock = new ReentrantLock();
+  final ReentrantLock stdinLock = new ReentrantLock();
 
-  boolean loaded;
+  /** A follow is open or being opened. */
   boolean following;
+
+  /** Counts follows; a follow's callbacks act only while theirs is the current one. */
+  long followGeneration;
+
   ContainerRuntime.Subscription follow;
-  ContainerRuntime.StdinWriter stdin;
+
+  /** When the last viewer left (null while someone watches): the follow lingers from here. */
+  Instant unwatchedSince;
+
   long throttled;
   long throttledTotal;
   Instant lastThrottleNotice = Instant.EPOCH;
   String lastState;
+
+  /** Guarded by {@link #stdinLock}; read without it only to decide whether to look. */
+  volatile ContainerRuntime.StdinWriter stdin;
+
+  volatile Instant stdinUsed = Instant.EPOCH;
 
   ServerConsole(ServerId id, ConsoleSettings settings, Clock clock) {
     this.id = id;

@@ -79,6 +79,21 @@ public interface ContainerRuntime extends AutoCloseable {
    */
   Subscription events(Consumer<RuntimeEvent> listener, Consumer<Throwable> onError);
 
+  /**
+   * Like {@link #events(Consumer, Consumer)}, only for containers carrying all the given labels. An
+   * engine adapter filters at the engine; this default filters here.
+   */
+  default Subscription events(
+      Map<String, String> labels, Consumer<RuntimeEvent> listener, Consumer<Throwable> onError) {
+    return events(
+        e -> {
+          if (e.labels().entrySet().containsAll(labels.entrySet())) {
+            listener.accept(e);
+          }
+        },
+        onError);
+  }
+
   @Override
   void close();
 
@@ -105,6 +120,14 @@ public interface ContainerRuntime extends AutoCloseable {
    * lines ({@code tail <= 0}: no limit). {@code NOT_FOUND} when the container does not exist.
    */
   List<LogLine> logs(String name, Instant since, int tail);
+
+  /**
+   * Like {@link #logs(String, Instant, int)}, handing each line to {@code sink} in order instead of
+   * collecting them: an engine adapter streams, so a log of any size is read in bounded memory.
+   */
+  default void logs(String name, Instant since, int tail, Consumer<LogLine> sink) {
+    logs(name, since, tail).forEach(sink);
+  }
 
   /**
    * Opens a writer to the stdin of a running container created with an open stdin. {@code

@@ -12,6 +12,8 @@ public final class RuntimeFailure extends RuntimeException {
     IMAGE_NOT_FOUND,
     REGISTRY_UNREACHABLE,
     ENGINE_UNREACHABLE,
+    /** The engine did not answer in time (or a pull made no progress); the call was abandoned. */
+    TIMEOUT,
     OTHER
   }
 

@@ -483,6 +483,7 @@ public final class ServerService {
     return withPowerLock(
         id,
         () -> {
+          tracker.refresh(id); // decide from the engine, not from a copy that may be stale
           ServerView v = get(id);
           if (v.running()) {
             return v;
@@ -698,6 +699,7 @@ public final class ServerService {
           case IMAGE_NOT_FOUND -> "the image " + image + " is unknown to its registry";
           case REGISTRY_UNREACHABLE -> "the registry of " + image + " is unreachable";
           case ENGINE_UNREACHABLE -> "the Docker engine is unreachable";
+          case TIMEOUT -> "the pull of " + image + " made no progress and was cancelled";
           default -> "the image " + image + " could not be pulled";
         };
     return new ServerException(
@@ -1478,6 +1480,7 @@ public final class ServerService {
     return withPowerLock(
         id,
         () -> {
+          tracker.refresh(id); // decide from the engine, not from a copy that may be stale
           boolean running = get(id).running();
           beforeQuiesce.accept(running);
           boolean quiesced = running && mode != Quiescing.NONE;

@@ -18,6 +18,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,28 +28,50 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps every server's container state in memory, driven by the Docker event stream (resubscribing
- * with a full resync when it drops), so reads never call Docker per server.
+ * Keeps every server's container state in memory, driven by the Docker event stream (filtered by
+ * our label at the engine), so reads never call Docker per server.
+ *
+ * <p>Readings of a container (an inspect after an event, or a resync listing every container) are
+ * taken outside the entry's monitor and applied under it only when no reading that started later
+ * has been applied already (a ticket per reading), so a slow, older reading never overwrites a
+ * newer one; a transition found either way is published once as {@code server.state}. One
+ * connection loop owns the subscription: it resyncs after (re)subscribing and every {@link
+ * #resyncInterval} as a safety net (a lost event, a half-open TCP stream), and when the stream
+ * drops or a resync fails it closes the subscription and reconnects with exponential back-off; the
+ * back-off (and the one WARN per outage) resets only once a stream has lasted a whole interval, so
+ * a flapping engine is not hammered.
  */
 final class ServerStateTracker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ServerStateTracker.class);
   private static final Duration CONFIG_TTL = Duration.ofSeconds(2);
   private static final Duration STATS_TTL = Duration.ofSeconds(5);
+  static final Duration RESYNC_INTERVAL = Duration.ofSeconds(60);
+  static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+  private static final Map<String, String> MANAGED = Map.of(ServerService.LABEL_MANAGED, "true");
 
   private final ContainerRuntime runtime;
   private final ServerLayout layout;
   private final boolean exposeSecrets;
   private final Clock clock;
+  private final Duration resyncInterval;
+  private final Duration firstBackoff;
   private final Map<ServerId, Entry> entries = new ConcurrentHashMap<>();
   private final Map<String, Optional<ImageInfo>> images = new ConcurrentHashMap<>();
   private final ExecutorService worker = Executors.newVirtualThreadPerTaskExecutor();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong generation = new AtomicLong();
+  private final Semaphore dropped = new Semaphore(0);
   private volatile ContainerRuntime.Subscription subscription;
+  private volatile Throwable lastFailure;
   private final EventBus events;
   private final ExitSink exits;
 
@@ -70,7 +95,16 @@ final class ServerStateTracker implements AutoCloseable {
     volatile Instant configReadAt = Instant.EPOCH;
     volatile StatsSample stats;
     volatile boolean statsRefreshing;
+
+    /** Tickets of readings, in the order they started. */
+    final AtomicLong readings = new AtomicLong();
+
+    /** The ticket of the reading {@link #container} came from; guarded by the monitor. */
+    long applied;
   }
+
+  /** A reading about to be taken of one entry. */
+  private record Reading(ServerId id, Entry entry, long ticket) {}
 
   ServerStateTracker(
       ContainerRuntime runtime,
@@ -79,48 +113,142 @@ final class ServerStateTracker implements AutoCloseable {
       Clock clock,
       EventBus events,
       ExitSink exits) {
+    this(runtime, layout, exposeSecrets, clock, events, exits, RESYNC_INTERVAL, FIRST_BACKOFF);
+  }
+
+  ServerStateTracker(
+      ContainerRuntime runtime,
+      ServerLayout layout,
+      boolean exposeSecrets,
+      Clock clock,
+      EventBus events,
+      ExitSink exits,
+      Duration resyncInterval,
+      Duration firstBackoff) {
     this.events = events;
     this.exits = exits;
     this.runtime = runtime;
     this.layout = layout;
     this.exposeSecrets = exposeSecrets;
     this.clock = clock;
+    this.resyncInterval = resyncInterval;
+    this.firstBackoff = firstBackoff;
   }
 
+  /**
+   * Subscribes and resyncs once before returning, then keeps the subscription in the background.
+   */
   void start() {
-    subscribe();
+    boolean up = connect();
+    worker.submit(() -> connectionLoop(up));
   }
 
-  private void subscribe() {
-    if (closed.get()) {
-      return;
-    }
+  /** Subscribes and resyncs; on failure closes what it opened and returns false. */
+  private boolean connect() {
+    long current = generation.incrementAndGet();
+    dropped.drainPermits();
+    ContainerRuntime.Subscription s = null;
     try {
-      subscription = runtime.events(this::onEvent, this::onStreamError);
+      s = runtime.events(MANAGED, this::onEvent, cause -> onDropped(current, cause));
+      subscription = s;
       resyncAll();
+      streamDown = false; // exits found from here on are seen live again
+      return true;
     } catch (RuntimeFailure e) {
-      onStreamError(e);
+      lastFailure = e;
+      closeSubscription();
+      return false;
     }
   }
 
-  private void onStreamError(Throwable t) {
-    if (closed.get()) {
-      return;
+  private void onDropped(long of, Throwable cause) {
+    if (!closed.get() && generation.get() == of) {
+      lastFailure = cause;
+      dropped.release();
     }
-    streamDown = true;
-    LOG.atWarn()
-        .addKeyValue("reason", String.valueOf(t.getMessage()))
-        .log("Docker event stream dropped; reconnecting");
-    worker.submit(
-        () -> {
-          try {
-            Thread.sleep(1000); // back off before reconnecting to a failing engine
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
+  }
+
+  private void closeSubscription() {
+    generation.incrementAndGet(); // a late drop report of the old stream is ignored
+    ContainerRuntime.Subscription s = subscription;
+    subscription = null;
+    if (s != null) {
+      try {
+        s.close();
+      } catch (RuntimeException e) {
+        LOG.atDebug().setCause(e).log("closing the event subscription failed");
+      }
+    }
+  }
+
+  /**
+   * The one loop that owns the subscription: while connected, waits for a drop and resyncs every
+   * {@link #resyncInterval}; while not, reconnects with doubling back-off. Logs a WARN when the
+   * stream is lost and an INFO when it is back, not one per attempt.
+   */
+  private void connectionLoop(boolean connected) {
+    boolean up = connected;
+    Duration backoff = firstBackoff;
+    int failures = 0;
+    boolean restoredLogged = false;
+    while (!closed.get()) {
+      try {
+        if (up) {
+          if (failures > 0 && !restoredLogged) {
+            LOG.atInfo()
+                .addKeyValue("attempts", failures)
+                .log("Docker event stream restored; states resynced");
+            restoredLogged = true;
           }
-          subscribe();
-        });
+          if (dropped.tryAcquire(resyncInterval.toNanos(), TimeUnit.NANOSECONDS)) {
+            up = false;
+          } else {
+            resyncAll();
+            // the stream lasted a whole interval: a later drop is a new outage
+            failures = 0;
+            backoff = firstBackoff;
+            restoredLogged = false;
+            continue;
+          }
+        }
+        if (closed.get()) {
+          return;
+        }
+        streamDown = true; // what the next resync finds happened while no event could tell
+        closeSubscription();
+        failures++;
+        if (failures == 1) {
+          LOG.atWarn()
+              .addKeyValue("reason", reason(lastFailure))
+              .log("Docker event stream lost; reconnecting with back-off");
+        } else {
+          LOG.atDebug()
+              .addKeyValue("attempt", failures)
+              .addKeyValue("backoffMillis", backoff.toMillis())
+              .addKeyValue("reason", reason(lastFailure))
+              .log("Docker event stream still down");
+        }
+        Thread.sleep(backoff);
+        Duration doubled = backoff.multipliedBy(2);
+        backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+        up = connect();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeFailure e) {
+        lastFailure = e; // a periodic resync failed: reconnect
+        up = false;
+      } catch (RuntimeException | Error e) {
+        // never let the loop die silently: log and go round again, with back-off
+        LOG.atWarn().setCause(e).log("Docker event loop failed; reconnecting");
+        lastFailure = e;
+        up = false;
+      }
+    }
+  }
+
+  private static String reason(Throwable t) {
+    return t == null ? "unknown" : String.valueOf(t.getMessage());
   }
 
   private void onEvent(RuntimeEvent e) {
@@ -140,21 +268,21 @@ final class ServerStateTracker implements AutoCloseable {
   }
 
   /**
-   * Reads every container again after (re)subscribing; a change missed while the stream was down is
-   * published like a live one, and an exit found then is reported as seen after a drop.
+   * Reads every managed container in one listing and applies each reading under the same rule as a
+   * refresh: tickets are taken before the listing starts, so a refresh that started later wins.
    */
   private void resyncAll() {
-    Map<String, ContainerInfo> byName = new java.util.HashMap<>();
-    for (ContainerInfo c : runtime.list(Map.of(ServerService.LABEL_MANAGED, "true"))) {
+    List<Reading> readings = new ArrayList<>();
+    entries.forEach((id, e) -> readings.add(new Reading(id, e, e.readings.incrementAndGet())));
+    Map<String, ContainerInfo> byName = new HashMap<>();
+    for (ContainerInfo c : runtime.list(MANAGED)) {
       byName.put(c.name(), c);
     }
-    entries.forEach(
-        (id, en) -> {
-          synchronized (en) {
-            apply(id, en, byName.get(id.containerName()));
-          }
-        });
-    streamDown = false;
+    for (Reading r : readings) {
+      if (entries.get(r.id()) == r.entry()) {
+        apply(r, byName.get(r.id().containerName()));
+      }
+    }
   }
 
   void put(ServerId id, ServerDefinition def, String subnet, String expectedHash) {
@@ -187,58 +315,68 @@ final class ServerStateTracker implements AutoCloseable {
     return e == null ? null : e.subnet;
   }
 
-  /** Re-reads one container from the engine. */
+  /** Re-reads one container from the engine (outside any monitor) and applies the reading. */
   void refresh(ServerId id) {
     Entry e = entries.get(id);
     if (e == null) {
       return;
     }
-    synchronized (e) {
-      refreshLocked(id, e);
-    }
-  }
-
-  /** Compare and publish under the entry's lock, so one change is announced once. */
-  private void refreshLocked(ServerId id, Entry e) {
+    Reading r = new Reading(id, e, e.readings.incrementAndGet());
+    ContainerInfo now;
     try {
-      apply(id, e, runtime.inspect(id.containerName()).orElse(null));
+      now = runtime.inspect(id.containerName()).orElse(null);
     } catch (RuntimeFailure ex) {
       LOG.atWarn()
           .addKeyValue("serverId", id)
           .addKeyValue("reason", ex.getMessage())
           .log("inspect failed");
+      return;
     }
+    apply(r, now);
   }
 
-  /** Takes a fresh reading of the container; publishes a state change; reports an exit. */
-  private void apply(ServerId id, Entry e, ContainerInfo fresh) {
-    ContainerInfo before = e.container;
-    e.container = fresh;
-    ContainerState now = e.container == null ? null : e.container.state();
-    ContainerState was = before == null ? null : before.state();
-    if (now != was) {
-      e.configReadAt = Instant.EPOCH;
-      String from = was == null ? "missing" : was.wire();
-      String to = now == null ? "missing" : now.wire();
-      LOG.atInfo()
-          .addKeyValue("serverId", id)
-          .addKeyValue("from", from)
-          .addKeyValue("to", to)
-          .log("server state changed");
-      Map<String, Object> data = new java.util.LinkedHashMap<>();
-      data.put("server", id.uid());
-      data.put("from", from);
-      data.put("to", to);
-      data.put("at", clock.instant().toString());
-      events.publish("server.state", id.uid(), data);
+  /**
+   * Applies a reading unless one that started later is already in; a changed state is published
+   * under the entry's monitor, so each change is announced once and in order.
+   */
+  private void apply(Reading r, ContainerInfo now) {
+    Entry e = r.entry();
+    PowerObserver.Exit exit = null;
+    synchronized (e) {
+      if (r.ticket() <= e.applied) {
+        return; // older than what is shown
+      }
+      e.applied = r.ticket();
+      ContainerInfo before = e.container;
+      e.container = now;
+      if (exitedSince(before, now)) {
+        exit =
+            new PowerObserver.Exit(
+                now.exitStatus() == null ? new ExitStatus(0, false) : now.exitStatus(),
+                clock.instant(),
+                streamDown);
+      }
+      ContainerState is = now == null ? null : now.state();
+      ContainerState was = before == null ? null : before.state();
+      if (is != was) {
+        e.configReadAt = Instant.EPOCH;
+        String from = was == null ? "missing" : was.wire();
+        String to = is == null ? "missing" : is.wire();
+        LOG.atInfo()
+            .addKeyValue("serverId", r.id())
+            .addKeyValue("from", from)
+            .addKeyValue("to", to)
+            .log("server state changed");
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("server", r.id().uid());
+        data.put("from", from);
+        data.put("to", to);
+        data.put("at", clock.instant().toString());
+        events.publish("server.state", r.id().uid(), data);
+      }
     }
-    if (exitedSince(before, fresh)) {
-      exits.exited(
-          id,
-          new PowerObserver.Exit(
-              fresh.exitStatus() == null ? new ExitStatus(0, false) : fresh.exitStatus(),
-              clock.instant(),
-              streamDown));
+    if (exit != null) {
+      exits.exited(r.id(), exit); // outside the monitor: the supervisor writes to the database
     }
   }
 
@@ -417,10 +555,7 @@ final class ServerStateTracker implements AutoCloseable {
   @Override
   public void close() {
     closed.set(true);
-    ContainerRuntime.Subscription s = subscription;
-    if (s != null) {
-      s.close();
-    }
+    closeSubscription();
     worker.shutdownNow();
   }
 }

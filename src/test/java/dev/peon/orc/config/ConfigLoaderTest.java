@@ -176,6 +176,47 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsEngineBoundsAndLogRotation() {
+    OrchestratorConfig defaults = loader.load(null, Map.of(), Map.of());
+    assertThat(defaults.dockerCallTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(defaults.dockerStreamConnections()).isEqualTo(1000);
+    assertThat(defaults.dockerPullStallTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(defaults.dockerLogMaxSize()).isEqualTo("20m");
+    assertThat(defaults.dockerLogMaxFiles()).isEqualTo(3);
+
+    OrchestratorConfig c =
+        loader.load(
+            null,
+            Map.of("PEON_DOCKER_LOG_MAX_SIZE", "512K", "PEON_DOCKER_PULL_STALL_TIMEOUT", "90s"),
+            Map.of("docker.stream.connections", "64", "docker.log.max.files", "5"));
+    assertThat(c.dockerLogMaxSize()).isEqualTo("512k");
+    assertThat(c.dockerPullStallTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(c.dockerStreamConnections()).isEqualTo(64);
+    assertThat(c.dockerLogMaxFiles()).isEqualTo(5);
+  }
+
+  @Test
+  void rejectsBadEngineBoundsAndLogRotation() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                loader.load(
+                    null,
+                    Map.of(),
+                    Map.of(
+                        "docker.log.max.size", "20 MB",
+                        "docker.log.max.files", "0",
+                        "docker.call.timeout", "0s",
+                        "docker.stream.connections", "2")));
+    assertThat(e.problems())
+        .anyMatch(p -> p.startsWith("docker.log.max.size: '20 MB'"))
+        .anyMatch(p -> p.startsWith("docker.log.max.files: 0"))
+        .anyMatch(p -> p.startsWith("docker.call.timeout"))
+        .anyMatch(p -> p.startsWith("docker.stream.connections: 2"));
+  }
+
+  @Test
   void splitsCorsOrigins() {
     OrchestratorConfig c =
         loader.load(null, Map.of(), Map.of("cors.origins", " https://a.example , https://b ,"));

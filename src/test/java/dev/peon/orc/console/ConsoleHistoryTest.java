@@ -56,4 +56,20 @@ class ConsoleHistoryTest {
     assertThat(h.size()).isEqualTo(1000);
     assertThat(h.recent(1000).getFirst().seq()).isEqualTo(99_001);
   }
+
+  @Test
+  void dropsTheOldestLinesBeyondItsTextBudgetButKeepsTheNewest() {
+    ConsoleHistory h = new ConsoleHistory(100, 25);
+    for (int i = 1; i <= 5; i++) {
+      h.append(T0.plusSeconds(i), LogLine.Stream.STDOUT, ConsoleLine.Source.GAME, "ten chars" + i);
+    }
+    assertThat(h.recent(100)).extracting(ConsoleLine::seq).containsExactly(4L, 5L);
+    assertThat(h.firstSeq()).isEqualTo(4);
+    assertThat(h.size()).isEqualTo(2);
+    assertThat(h.before(5, 10)).extracting(ConsoleLine::seq).containsExactly(4L);
+    h.append(T0.plusSeconds(9), LogLine.Stream.STDOUT, ConsoleLine.Source.GAME, "x".repeat(500));
+    assertThat(h.recent(100)).extracting(ConsoleLine::seq).containsExactly(6L);
+    h.append(T0.plusSeconds(10), LogLine.Stream.STDOUT, ConsoleLine.Source.GAME, "short");
+    assertThat(h.recent(100)).extracting(ConsoleLine::text).containsExactly("short");
+  }
 }

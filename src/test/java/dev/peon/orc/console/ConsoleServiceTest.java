@@ -126,7 +126,13 @@ class ConsoleServiceTest {
     runtime.start(NAME);
     events.publish(
         "server.state", ID.uid(), Map.of("server", ID.uid(), "from", "exited", "to", "running"));
+  }
+
+  /** Attaches a viewer and waits until its server's log is followed. */
+  private Viewer watch(RecordingSink sink, Viewer.Format format, int history) {
+    Viewer v = console.attach(ID, sink, format, history);
     await(() -> runtime.logFollowerCount(NAME) == 1);
+    return v;
   }
 
   @Test
@@ -135,9 +141,8 @@ class ConsoleServiceTest {
     runtime.start(NAME);
     runtime.print(NAME, LogLine.Stream.STDOUT, "before anyone watched");
     events.publish("server.state", ID.uid(), Map.of("server", ID.uid(), "to", "running"));
-    await(() -> runtime.logFollowerCount(NAME) == 1);
     RecordingSink sink = new RecordingSink(false);
-    console.attach(ID, sink, Viewer.Format.V2, 100);
+    watch(sink, Viewer.Format.V2, 100);
     runtime.print(NAME, LogLine.Stream.STDERR, "live");
     await(() -> sink.texts().contains("live"));
     assertThat(sink.texts()).containsExactly("before anyone watched", "live");
@@ -187,6 +192,7 @@ class ConsoleServiceTest {
   void aReFollowNeitherLosesNorDoublesLines() {
     start(ConsoleSettings.defaults());
     startServer();
+    watch(new RecordingSink(false), Viewer.Format.V2, 0);
     Instant second =
         Instant.now().plusSeconds(5).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     runtime.print(NAME, new LogLine(second.plusMillis(100), LogLine.Stream.STDOUT, "a"));
@@ -203,22 +209,160 @@ class ConsoleServiceTest {
   }
 
   @Test
-  void refillsHistoryFromTheLogAfterAnOrchestratorRestart() {
+  void refillsHistoryFromTheLogTailAfterAnOrchestratorRestart() {
     runtime.start(NAME);
     for (int i = 0; i < 1500; i++) {
       runtime.print(NAME, new LogLine(Instant.EPOCH.plusMillis(i), LogLine.Stream.STDOUT, "l" + i));
     }
     start(ConsoleSettings.defaults());
-    await(() -> runtime.logFollowerCount(NAME) == 1);
+    assertThat(console.lines(ID, null, 1000)).hasSize(1000);
     runtime.print(
         NAME, new LogLine(Instant.EPOCH.plusMillis(1500), LogLine.Stream.STDOUT, "l1500"));
-    await(() -> console.lines(ID, null, 1000).getLast().text().equals("l1500"));
     List<String> texts = console.lines(ID, null, 1000).stream().map(ConsoleLine::text).toList();
     assertThat(texts)
         .hasSize(1000)
         .startsWith("l501")
         .endsWith("l1499", "l1500")
         .doesNotHaveDuplicates();
+    assertThat(runtime.logFollowerCount(NAME)).isZero();
+  }
+
+  @Test
+  void costsNoStreamForRunningServersNobodyWatchesOrTypesInto() {
+    List<ServerId> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      ServerId id = ServerId.parse("quiet.s" + i);
+      ids.add(id);
+      runtime.create(
+          new ContainerSpec(
+              id.containerName(),
+              null,
+              "game:1",
+              List.of(),
+              List.of(),
+              List.of(),
+              null,
+              Map.of(),
+              null,
+              true));
+      runtime.start(id.containerName());
+      runtime.print(id.containerName(), LogLine.Stream.STDOUT, "hello from " + i);
+    }
+    console =
+        new ConsoleService(
+            runtime, lookupOf(ids), events, Clock.systemUTC(), ConsoleSettings.defaults());
+    console.start();
+    for (ServerId id : ids) {
+      events.publish("server.state", id.uid(), Map.of("server", id.uid(), "to", "running"));
+    }
+    // the history is still there when asked for, read from the log tail
+    assertThat(console.lines(ids.get(7), null, 10))
+        .extracting(ConsoleLine::text)
+        .containsExactly("hello from 7");
+    console.tick();
+    assertThat(ids).allMatch(id -> runtime.logFollowerCount(id.containerName()) == 0);
+    assertThat(runtime.calls())
+        .noneMatch(c -> c.startsWith("followLogs") || c.startsWith("openStdin"));
+  }
+
+  @Test
+  void followsWhileWatchedAndLetsTheStreamGoWhenTheLastViewerLeft() {
+    start(ConsoleSettings.defaults().withIdle(Duration.ZERO, Duration.ofMinutes(1)));
+    startServer();
+    RecordingSink sink = new RecordingSink(false);
+    Viewer v = watch(sink, Viewer.Format.V2, 0);
+    runtime.print(NAME, LogLine.Stream.STDOUT, "watched");
+    await(() -> sink.texts().contains("watched"));
+    console.tick();
+    assertThat(runtime.logFollowerCount(NAME)).as("still watched").isEqualTo(1);
+    v.detach();
+    console.tick();
+    await(() -> runtime.logFollowerCount(NAME) == 0);
+    runtime.print(NAME, LogLine.Stream.STDOUT, "unwatched");
+    assertThat(console.lines(ID, null, 10))
+        .extracting(ConsoleLine::text)
+        .containsExactly("watched", "unwatched");
+    // a new viewer follows again, from where the history stands
+    RecordingSink again = new RecordingSink(false);
+    watch(again, Viewer.Format.V2, 10);
+    runtime.print(NAME, LogLine.Stream.STDOUT, "live again");
+    await(() -> again.texts().contains("live again"));
+    assertThat(again.texts()).containsExactly("watched", "unwatched", "live again");
+  }
+
+  @Test
+  void closesAnIdleStdinAttachAndReopensItForTheNextCommand() {
+    start(ConsoleSettings.defaults().withIdle(Duration.ofSeconds(30), Duration.ZERO));
+    startServer();
+    console.command(ID, "first");
+    assertThat(runtime.openStdinCount(NAME)).isEqualTo(1);
+    console.tick();
+    await(() -> runtime.openStdinCount(NAME) == 0);
+    console.command(ID, "second");
+    assertThat(runtime.stdinLines(NAME)).containsExactly("first", "second");
+  }
+
+  @Test
+  void streamsTheDownloadAndRefusesOneTooMany() throws Exception {
+    ConsoleSettings d = ConsoleSettings.defaults();
+    start(
+        new ConsoleSettings(
+            d.historyLines(),
+            d.linesPerSecond(),
+            d.lineBurst(),
+            d.viewerQueue(),
+            d.commandsPerSecond(),
+            d.abuseLimit(),
+            d.statsInterval(),
+            d.followLinger(),
+            d.stdinIdle(),
+            1));
+    startServer();
+    runtime.print(NAME, LogLine.Stream.STDOUT, "one");
+    runtime.print(NAME, LogLine.Stream.STDERR, "two");
+    CountDownLatch reading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> got = new CopyOnWriteArrayList<>();
+    Thread slow =
+        Thread.ofVirtual()
+            .start(
+                () ->
+                    console.download(
+                        ID,
+                        l -> {
+                          got.add(l.text());
+                          reading.countDown();
+                          try {
+                            release.await();
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          }
+                        }));
+    reading.await();
+    assertThatThrownBy(() -> console.download(ID, l -> {}))
+        .isInstanceOfSatisfying(
+            ConsoleException.class,
+            e -> assertThat(e.kind()).isEqualTo(ConsoleException.Kind.RATE_LIMITED));
+    release.countDown();
+    slow.join();
+    assertThat(got).containsExactly("one", "two");
+    List<String> again = new CopyOnWriteArrayList<>();
+    console.download(ID, l -> again.add(l.text()));
+    assertThat(again).containsExactly("one", "two");
+  }
+
+  @Test
+  void makesNoConsoleForEventsAboutUnknownServers() {
+    start(ConsoleSettings.defaults());
+    events.publish(
+        "server.state", "valheim.gone", Map.of("server", "valheim.gone", "to", "running"));
+    events.publish(
+        "operation",
+        "valheim.gone",
+        Map.of("id", "op_9", "kind", "power.start", "server", "valheim.gone", "status", "running"));
+    console.lines(ID, null, 1);
+    await(() -> console.totals().get("servers") == 1L);
+    assertThat(console.totals().get("servers")).isEqualTo(1L);
   }
 
   @Test
@@ -226,7 +370,7 @@ class ConsoleServiceTest {
     start(ConsoleSettings.defaults());
     startServer();
     RecordingSink sink = new RecordingSink(false);
-    console.attach(ID, sink, Viewer.Format.V2, 0);
+    watch(sink, Viewer.Format.V2, 0);
     events.publish(
         "operation",
         ID.uid(),
@@ -242,7 +386,7 @@ class ConsoleServiceTest {
     start(ConsoleSettings.defaults());
     startServer();
     RecordingSink sink = new RecordingSink(false);
-    console.attach(ID, sink, Viewer.Format.V2, 0);
+    watch(sink, Viewer.Format.V2, 0);
     runtime.print(NAME, LogLine.Stream.STDOUT, "last words");
     runtime.stop(NAME, Duration.ZERO);
     await(() -> sink.closeCode == 1000);
@@ -257,12 +401,12 @@ class ConsoleServiceTest {
 
   @Test
   void aViewerThatNeverReadsLosesItsOldestMessagesWithoutHoldingUpTheServerOrOthers() {
-    start(new ConsoleSettings(1000, 1_000_000, 1_000_000, 100, 10, 20, Duration.ofHours(1)));
+    start(settings(1_000_000, 1_000_000, 100));
     startServer();
     RecordingSink stuck = new RecordingSink(true);
     RecordingSink reader = new RecordingSink(false);
-    console.attach(ID, stuck, Viewer.Format.V2, 0);
-    console.attach(ID, reader, Viewer.Format.V2, 0);
+    watch(stuck, Viewer.Format.V2, 0);
+    watch(reader, Viewer.Format.V2, 0);
     for (int i = 0; i < 5000; i++) {
       runtime.print(NAME, LogLine.Stream.STDOUT, "line " + i);
     }
@@ -280,10 +424,10 @@ class ConsoleServiceTest {
 
   @Test
   void throttlesLiveOutputWithANoticeButKeepsItAllInTheHistory() {
-    start(new ConsoleSettings(1000, 10, 10, 10_000, 10, 20, Duration.ofHours(1)));
+    start(settings(10, 10, 10_000));
     startServer();
     RecordingSink sink = new RecordingSink(false);
-    console.attach(ID, sink, Viewer.Format.V2, 0);
+    watch(sink, Viewer.Format.V2, 0);
     for (int i = 0; i < 500; i++) {
       runtime.print(NAME, LogLine.Stream.STDOUT, "spam " + i);
     }
@@ -311,11 +455,50 @@ class ConsoleServiceTest {
     start(ConsoleSettings.defaults());
     startServer();
     RecordingSink sink = new RecordingSink(false);
-    Viewer v = console.attach(ID, sink, Viewer.Format.V1, 0);
+    Viewer v = watch(sink, Viewer.Format.V1, 0);
     v.receive("say hi");
     await(() -> sink.frames.stream().anyMatch(f -> f.contains("echo: say hi")));
     assertThat(sink.frames).allMatch(f -> parse(f).path("type").asText().equals("log"));
     assertThat(sink.frames).contains("{\"type\":\"log\",\"data\":\"echo: say hi\"}");
+  }
+
+  private static ConsoleSettings settings(double linesPerSecond, int burst, int viewerQueue) {
+    ConsoleSettings d = ConsoleSettings.defaults();
+    return new ConsoleSettings(
+        d.historyLines(),
+        linesPerSecond,
+        burst,
+        viewerQueue,
+        d.commandsPerSecond(),
+        d.abuseLimit(),
+        Duration.ofHours(1),
+        d.followLinger(),
+        d.stdinIdle(),
+        d.maxDownloads());
+  }
+
+  private ServerLookup lookupOf(List<ServerId> ids) {
+    return new ServerLookup() {
+      @Override
+      public List<ServerId> all() {
+        return ids;
+      }
+
+      @Override
+      public boolean exists(ServerId id) {
+        return ids.contains(id);
+      }
+
+      @Override
+      public Optional<ContainerState> state(ServerId id) {
+        return runtime.state(id.containerName());
+      }
+
+      @Override
+      public Optional<ServerStats> stats(ServerId id) {
+        return Optional.empty();
+      }
+    };
   }
 
   private static long droppedCount(RecordingSink s) {

@@ -65,6 +65,7 @@ public final class FakeContainerRuntime implements ContainerRuntime {
   private volatile Executor eventExecutor = Runnable::run;
   private volatile boolean engineDown;
   private volatile CountDownLatch stopGate;
+  private volatile CountDownLatch listGate;
   private long nextId = 1;
 
   private static final class Container {
@@ -173,6 +174,16 @@ public final class FakeContainerRuntime implements ContainerRuntime {
   public CountDownLatch holdNextPull() {
     CountDownLatch gate = new CountDownLatch(1);
     pullGate = gate;
+    return gate;
+  }
+
+  /**
+   * The next {@link #list} takes its snapshot, then blocks (outside the fake's lock) until the
+   * returned latch is counted down: a listing whose answer arrives late.
+   */
+  public CountDownLatch holdNextListResult() {
+    CountDownLatch gate = new CountDownLatch(1);
+    listGate = gate;
     return gate;
   }
 
@@ -480,13 +491,26 @@ public final class FakeContainerRuntime implements ContainerRuntime {
 
   @Override
   public List<ContainerInfo> list(Map<String, String> labels) {
+    List<ContainerInfo> snapshot;
     synchronized (lock) {
       enter(Operation.LIST, "list", "");
-      return containers.values().stream()
-          .filter(c -> c.spec.labels().entrySet().containsAll(labels.entrySet()))
-          .map(Container::info)
-          .toList();
+      snapshot =
+          containers.values().stream()
+              .filter(c -> c.spec.labels().entrySet().containsAll(labels.entrySet()))
+              .map(Container::info)
+              .toList();
     }
+    CountDownLatch gate = listGate;
+    if (gate != null) {
+      listGate = null;
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "interrupted while listing");
+      }
+    }
+    return snapshot;
   }
 
   @Override
@@ -632,6 +656,14 @@ public final class FakeContainerRuntime implements ContainerRuntime {
     }
     if (dropped != null) {
       dropped.forEach(f -> f.end().accept(cause));
+    }
+  }
+
+  /** Stdin writers of the container that are still open. */
+  public int openStdinCount(String name) {
+    synchronized (lock) {
+      return (int)
+          stdinWriters.getOrDefault(name, List.of()).stream().filter(FakeStdin::isOpen).count();
     }
   }
 

@@ -751,6 +751,21 @@ class ServerServiceTest {
   }
 
   @Test
+  void startDecidesFromTheEngineWhenTheEventOfAnExitWasLost() {
+    ServerService service = service();
+    service.create(request("camp1", REQUIRED));
+    runtime.deliverEventsOn(r -> {}); // the die event never arrives
+    runtime.simulateExit(CAMP.containerName(), 1, false);
+    runtime.deliverEventsOn(Runnable::run);
+    assertThat(service.get(CAMP).containerState()).isEqualTo(ContainerState.RUNNING);
+    runtime.clearCalls();
+
+    assertThat(service.start(CAMP).containerState()).isEqualTo(ContainerState.RUNNING);
+
+    assertThat(runtime.calls()).contains("start " + CAMP.containerName());
+  }
+
+  @Test
   void startRechecksThePortsOfAStoppedServer() {
     ServerService service = service();
     service.create(request("camp1", REQUIRED));

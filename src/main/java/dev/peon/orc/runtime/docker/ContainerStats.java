@@ -57,7 +57,7 @@ final class ContainerStats {
       Thread.currentThread().interrupt();
       throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "stats interrupted: " + name, e);
     } catch (TimeoutException e) {
-      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "stats timed out: " + name, e);
+      throw new RuntimeFailure(RuntimeFailure.Kind.TIMEOUT, "stats timed out: " + name, e);
     } catch (ExecutionException e) {
       throw Failures.classify(Failures.Operation.CALL, "stats " + name, e.getCause());
     } catch (RuntimeException e) {

@@ -15,6 +15,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.PullResponseItem;
@@ -45,6 +46,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -62,13 +66,32 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   /** The engine reports this start time for containers that never ran. */
   private static final String NEVER = "0001-01-01T00:00:00Z";
 
+  /** How often a waiting pull checks whether it still makes progress. */
+  private static final Duration PULL_CHECK = Duration.ofSeconds(1);
+
+  private final DockerClients clients;
   private final DockerClient docker;
+  private final DockerSettings settings;
   private final ContainerStats stats;
 
   /** Connects to the engine at {@code dockerHost}, e.g. {@code unix:///var/run/docker.sock}. */
   public DockerContainerRuntime(String dockerHost) {
-    this.docker = DockerClients.open(dockerHost);
+    this(dockerHost, DockerSettings.defaults());
+  }
+
+  /** Connects to the engine at {@code dockerHost} with the given bounds and log rotation. */
+  public DockerContainerRuntime(String dockerHost, DockerSettings settings) {
+    this.settings = settings;
+    this.clients = new DockerClients(dockerHost, settings);
+    this.docker = clients.control();
     this.stats = new ContainerStats(docker);
+  }
+
+  /**
+   * Engine connections in use per pool ({@code control}, {@code stream}); for tests and metrics.
+   */
+  public Map<String, Integer> connectionsInUse() {
+    return clients.inUse();
   }
 
   @Override
@@ -178,7 +201,8 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         HostConfig.newHostConfig()
             .withPortBindings(bindings)
             .withBinds(binds)
-            .withRestartPolicy(RestartPolicy.noRestart());
+            .withRestartPolicy(RestartPolicy.noRestart())
+            .withLogConfig(logConfig());
     applyLimits(host, spec.limits());
     applyHardening(host, spec.hardening());
     if (spec.network() != null) {
@@ -236,6 +260,14 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     }
   }
 
+  /** json-file with rotation: bounded on disk, and {@code docker logs} reads across the files. */
+  private LogConfig logConfig() {
+    return new LogConfig(
+        LogConfig.LoggingType.JSON_FILE,
+        Map.of(
+            "max-size", settings.logMaxSize(), "max-file", String.valueOf(settings.logMaxFiles())));
+  }
+
   private static Bind toBind(BindMount mount) {
     return new Bind(
         mount.hostPath(),
@@ -259,7 +291,12 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   public void stop(String name, Duration grace) {
     int seconds = (int) Math.min(Integer.MAX_VALUE, Math.max(0, ceilSeconds(grace)));
     try {
-      docker.stopContainerCmd(name).withTimeout(seconds).exec();
+      clients.withStopClient(
+          grace,
+          client -> {
+            client.stopContainerCmd(name).withTimeout(seconds).exec();
+            return null;
+          });
       LOG.atInfo()
           .addKeyValue("container", name)
           .addKeyValue("graceSeconds", seconds)
@@ -407,6 +444,9 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     var reference = ImageReference.parse(image);
     var streamError = new AtomicReference<String>();
     var failure = new AtomicReference<Throwable>();
+    var lastProgress = new AtomicLong(System.nanoTime());
+    // our own latch: the template's timed awaitCompletion closes the stream when it returns
+    var finished = new CountDownLatch(1);
     var callback =
         new ResultCallback.Adapter<PullResponseItem>() {
           @Override
@@ -414,10 +454,18 @@ public final class DockerContainerRuntime implements ContainerRuntime {
             // Kept for classification below instead of the template's ERROR log line.
             failure.compareAndSet(null, throwable);
             closeQuietly(this);
+            finished.countDown();
+          }
+
+          @Override
+          public void onComplete() {
+            closeQuietly(this);
+            finished.countDown();
           }
 
           @Override
           public void onNext(PullResponseItem item) {
+            lastProgress.set(System.nanoTime());
             if (item.getErrorDetail() != null || item.getError() != null) {
               streamError.compareAndSet(
                   null,
@@ -437,11 +485,12 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         };
     LOG.atInfo().addKeyValue("image", image).log("Pulling image");
     try {
-      var cmd = docker.pullImageCmd(reference.repository());
+      var cmd = clients.stream().pullImageCmd(reference.repository());
       if (reference.tag() != null) {
         cmd.withTag(reference.tag());
       }
-      cmd.exec(callback).awaitCompletion();
+      cmd.exec(callback);
+      awaitPull(image, callback, finished, lastProgress);
       if (failure.get() != null) {
         throw Failures.classify(Failures.Operation.PULL, "pull " + image, failure.get());
       }
@@ -461,6 +510,33 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     LOG.atInfo().addKeyValue("image", image).log("Image pulled");
   }
 
+  /** Waits for the pull to end; cancels it when it has made no progress for the stall timeout. */
+  private void awaitPull(
+      String image,
+      ResultCallback.Adapter<?> callback,
+      CountDownLatch finished,
+      AtomicLong lastProgress)
+      throws InterruptedException {
+    long stall = settings.pullStallTimeout().toNanos();
+    long check = Math.min(PULL_CHECK.toNanos(), stall);
+    while (!finished.await(check, TimeUnit.NANOSECONDS)) {
+      if (System.nanoTime() - lastProgress.get() >= stall) {
+        closeQuietly(callback);
+        LOG.atWarn()
+            .addKeyValue("image", image)
+            .addKeyValue("stallSeconds", settings.pullStallTimeout().toSeconds())
+            .log("Pull made no progress; cancelled");
+        throw new RuntimeFailure(
+            RuntimeFailure.Kind.TIMEOUT,
+            "pull "
+                + image
+                + ": no progress for "
+                + settings.pullStallTimeout().toSeconds()
+                + " s (docker.pull.stall.timeout); the pull was cancelled");
+      }
+    }
+  }
+
   @Override
   public Optional<StatsSample> stats(String name) {
     if (!inspect(name).map(info -> info.state() == ContainerState.RUNNING).orElse(false)) {
@@ -471,20 +547,29 @@ public final class DockerContainerRuntime implements ContainerRuntime {
 
   @Override
   public Subscription events(Consumer<RuntimeEvent> listener, Consumer<Throwable> onError) {
+    return events(Map.of(), listener, onError);
+  }
+
+  @Override
+  public Subscription events(
+      Map<String, String> labels, Consumer<RuntimeEvent> listener, Consumer<Throwable> onError) {
     var stream = new EventStream(listener, onError);
     call(
         "subscribe to events",
-        () -> docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER).exec(stream.callback()));
+        () -> {
+          var cmd = clients.stream().eventsCmd().withEventTypeFilter(EventType.CONTAINER);
+          if (!labels.isEmpty()) {
+            // the engine filters: events of other containers never cross the socket
+            cmd.withLabelFilter(labels);
+          }
+          return cmd.exec(stream.callback());
+        });
     return stream;
   }
 
   @Override
   public void close() {
-    try {
-      docker.close();
-    } catch (IOException e) {
-      LOG.atWarn().setCause(e).log("Closing the Docker client failed");
-    }
+    clients.close();
   }
 
   private static List<String> labelFilters(Map<String, String> labels) {
@@ -514,7 +599,7 @@ public final class DockerContainerRuntime implements ContainerRuntime {
       String name, Instant since, Consumer<LogLine> line, Consumer<Throwable> end) {
     var stream = new LogStream(name, line, end);
     var cmd =
-        docker
+        clients.stream()
             .logContainerCmd(name)
             .withStdOut(true)
             .withStdErr(true)
@@ -536,13 +621,39 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   @Override
   public List<LogLine> logs(String name, Instant since, int tail) {
     List<LogLine> lines = new ArrayList<>();
+    logs(name, since, tail, lines::add);
+    return lines;
+  }
+
+  /**
+   * Streams the log: each line goes to {@code sink} as it is read from the engine, so memory stays
+   * bounded by one line whatever the log's size, and a slow sink slows the engine down instead of
+   * piling up lines. A sink that throws ends the read; its exception is rethrown.
+   */
+  @Override
+  public void logs(String name, Instant since, int tail, Consumer<LogLine> sink) {
     var failure = new AtomicReference<Throwable>();
-    var frames = new LogFrames(lines::add);
+    var sinkFailure = new AtomicReference<RuntimeException>();
+    var frames =
+        new LogFrames(
+            l -> {
+              if (since == null || !l.time().isBefore(since)) {
+                sink.accept(l);
+              }
+            });
     var callback =
         new ResultCallback.Adapter<Frame>() {
           @Override
           public void onNext(Frame frame) {
-            frames.accept(frame);
+            if (sinkFailure.get() != null) {
+              return;
+            }
+            try {
+              frames.accept(frame);
+            } catch (RuntimeException e) {
+              sinkFailure.compareAndSet(null, e);
+              closeQuietly(this);
+            }
           }
 
           @Override
@@ -576,14 +687,13 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     } finally {
       closeQuietly(callback);
     }
+    if (sinkFailure.get() != null) {
+      throw sinkFailure.get();
+    }
     if (failure.get() != null) {
       throw Failures.classify(Failures.Operation.CALL, "logs of " + name, failure.get());
     }
     frames.flush();
-    if (since != null) {
-      lines.removeIf(l -> l.time().isBefore(since));
-    }
-    return lines;
   }
 
   @Override
@@ -615,14 +725,14 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     try {
       // stdin only: output is read from the log, which also survives our restarts
       boolean started =
-          docker
+          clients.stream()
               .attachContainerCmd(name)
               .withStdIn(pipe)
               .withStdOut(false)
               .withStdErr(false)
               .withFollowStream(true)
               .exec(callback)
-              .awaitStarted(10, java.util.concurrent.TimeUnit.SECONDS);
+              .awaitStarted(10, TimeUnit.SECONDS);
       if (!started) {
         pipe.close();
         throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "attach to " + name + " timed out");

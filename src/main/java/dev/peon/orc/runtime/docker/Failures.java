@@ -5,6 +5,7 @@ import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.runtime.RuntimeFailure.Kind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.Locale;
 
@@ -48,6 +49,9 @@ final class Failures {
     if (error instanceof DockerException docker) {
       return new RuntimeFailure(
           kindOf(operation, docker.getHttpStatus(), docker.getMessage()), detail, error);
+    }
+    if (causedByTimeout(error)) {
+      return new RuntimeFailure(Kind.TIMEOUT, detail, error);
     }
     if (causedByIo(error)) {
       return new RuntimeFailure(Kind.ENGINE_UNREACHABLE, detail, error);
@@ -95,6 +99,16 @@ final class Failures {
   static boolean describesUnreachableRegistry(String message) {
     String lower = lower(message);
     return UNREACHABLE_REGISTRY_MARKERS.stream().anyMatch(lower::contains);
+  }
+
+  /** Our own bound ran out, or the engine stopped answering mid-call (a read timeout). */
+  static boolean causedByTimeout(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof EngineTimeoutException || t instanceof SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean causedByIo(Throwable error) {

@@ -137,6 +137,10 @@ class DockerContainerRuntimeIT {
       assertThat(raw.getConfig().getAttachStdin()).isTrue();
       assertThat(raw.getConfig().getTty()).isFalse();
       assertThat(raw.getHostConfig().getRestartPolicy().getName()).isIn("", "no");
+      // logs are bounded on disk: json-file with the default rotation
+      var log = raw.getHostConfig().getLogConfig();
+      assertThat(log.getType().getType()).isEqualTo("json-file");
+      assertThat(log.getConfig()).containsEntry("max-size", "20m").containsEntry("max-file", "3");
       assertThat(raw.getHostConfig().getBinds())
           .extracting(b -> b.getPath() + ":" + b.getVolume().getPath())
           .containsExactly(config + ":/home/steam/config");
@@ -149,6 +153,80 @@ class DockerContainerRuntimeIT {
       assertThat(raw.getNetworkSettings().getNetworks()).containsOnlyKeys(network);
     } finally {
       TestDocker.closeQuietly(docker);
+    }
+  }
+
+  @Test
+  void rotatesContainerLogsAsConfiguredAndStillReadsThemAcrossFiles() throws Exception {
+    Path actions = folder("rotate-actions");
+    Files.writeString(
+        actions.resolve("server_start"),
+        "i=0; while [ $i -lt 3000 ]; do echo \"rotate $i padding-padding-padding\"; i=$((i+1));"
+            + " done; echo rotated-done; sleep 3600\n");
+    String name = PREFIX + "rotate";
+    try (var small =
+        new DockerContainerRuntime(
+            TestDocker.host(), DockerSettings.defaults().withLogRotation("16k", 3))) {
+      containers.add(name);
+      small.create(
+          new ContainerSpec(
+              name,
+              name,
+              image,
+              List.of(),
+              List.of(),
+              List.of(new BindMount(actions.toString(), "/actions", false)),
+              "1000:1000",
+              labels("rotate"),
+              null,
+              false));
+      var docker = TestDocker.client();
+      try {
+        var log = docker.inspectContainerCmd(name).exec().getHostConfig().getLogConfig();
+        assertThat(log.getType().getType()).isEqualTo("json-file");
+        assertThat(log.getConfig()).containsEntry("max-size", "16k").containsEntry("max-file", "3");
+      } finally {
+        TestDocker.closeQuietly(docker);
+      }
+      small.start(name);
+      Polling.await(
+          "the last line",
+          SOON,
+          () -> {
+            var last = small.logs(name, null, 1);
+            return !last.isEmpty() && last.getLast().text().equals("rotated-done");
+          });
+      // 3000 lines of ~60 bytes do not fit three 16 KiB files: the oldest were rotated away,
+      // and what is left reads in order across the files
+      var all = small.logs(name, null, 0);
+      assertThat(all.size()).isLessThan(3000);
+      assertThat(all.getLast().text()).isEqualTo("rotated-done");
+      assertThat(all.get(all.size() - 2).text()).startsWith("rotate 2999 ");
+      var tail = small.logs(name, null, 10);
+      assertThat(tail).hasSize(10).isEqualTo(all.subList(all.size() - 10, all.size()));
+    }
+  }
+
+  @Test
+  void cancelsAPullThatMakesNoProgress() throws IOException {
+    // a "registry" that accepts connections and never answers
+    try (var silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        var impatient =
+            new DockerContainerRuntime(
+                TestDocker.host(),
+                DockerSettings.defaults().withPullStallTimeout(Duration.ofSeconds(2)))) {
+      String image = "127.0.0.1:" + silent.getLocalPort() + "/peon/stalled:" + RUN;
+      var seen = new CopyOnWriteArrayList<PullProgress>();
+      assertThatThrownBy(() -> impatient.pull(image, seen::add))
+          .as("progress seen: %s", seen)
+          .isInstanceOfSatisfying(
+              RuntimeFailure.class,
+              f -> {
+                assertThat(f.kind()).isEqualTo(Kind.TIMEOUT);
+                assertThat(f.getMessage()).contains("no progress").contains("cancelled");
+              });
+      // the engine is still answering short calls
+      assertThat(impatient.engineVersion()).isNotBlank();
     }
   }
 

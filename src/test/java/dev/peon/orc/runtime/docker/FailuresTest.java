@@ -23,6 +23,20 @@ class FailuresTest {
   }
 
   @Test
+  void mapsAnAnswerThatCameTooLateOrANoFreeConnectionToTimeout() {
+    var readTimeout = new RuntimeException(new java.net.SocketTimeoutException("Read timed out"));
+    assertThat(Failures.classify(Operation.CALL, "x", readTimeout).kind()).isEqualTo(Kind.TIMEOUT);
+    assertThat(
+            Failures.classify(Operation.CALL, "x", new EngineTimeoutException("no connection"))
+                .kind())
+        .isEqualTo(Kind.TIMEOUT);
+    assertThat(
+            Failures.classify(Operation.CALL, "x", new UncheckedIOException(new IOException("x")))
+                .kind())
+        .isEqualTo(Kind.ENGINE_UNREACHABLE);
+  }
+
+  @Test
   void mapsTakenHostPortOnStartToPortInUse() {
     var allocated =
         new InternalServerErrorException(
