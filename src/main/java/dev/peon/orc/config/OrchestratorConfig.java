@@ -16,6 +16,9 @@ import java.util.List;
  * @param ownerPassword the first owner's password, or null to generate one at first start
  * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
  * @param containers limits, hardening and the instance label of game containers
+ * @param backupReserveBytes the least free space a backup, upload or restore leaves on its disk
+ * @param backupReservePercent the same as a share of the disk; the larger of the two applies
+ * @param backupPreRestoreKeepDays how long pre-restore backups are exempt from retention
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -36,7 +39,10 @@ public record OrchestratorConfig(
     String ownerName,
     Secret ownerPassword,
     Path backupDir,
-    ContainerPolicy containers) {
+    ContainerPolicy containers,
+    long backupReserveBytes,
+    int backupReservePercent,
+    int backupPreRestoreKeepDays) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);
