@@ -274,27 +274,33 @@ public final class BackupService {
   }
 
   /**
-   * Passes bytes to the destination, asking every 64 MiB whether it still keeps its reserve: a
+   * Passes bytes to the destination, asking whether it still keeps its reserve: at the first write,
+   * then each time half the margin left at the last check (at most 64 MiB) has been written, so a
    * backup or upload stops before the disk is full, not when the game's own saves fail.
    */
   private OutputStream watched(OutputStream out) {
     return new java.io.FilterOutputStream(out) {
-      private long sinceCheck;
+      private long untilCheck;
 
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
         out.write(b, off, len);
-        sinceCheck += len;
-        if (sinceCheck >= SPACE_CHECK_EVERY) {
-          sinceCheck = 0;
+        untilCheck -= len;
+        if (untilCheck <= 0) {
           long usable = destination.usableSpace();
-          if (usable != Long.MAX_VALUE && usable < destinationReserve()) {
+          if (usable == Long.MAX_VALUE) {
+            untilCheck = SPACE_CHECK_EVERY;
+            return;
+          }
+          long reserve = destinationReserve();
+          if (usable < reserve) {
             throw new BackupException(
                 BackupException.Kind.NO_SPACE,
                 "The backup destination is full down to its reserve ("
-                    + mib(destinationReserve())
+                    + mib(reserve)
                     + " MiB, backup.reserve); the archive was discarded and nothing else changed.");
           }
+          untilCheck = Math.clamp((usable - reserve) / 2, 64L << 10, SPACE_CHECK_EVERY);
         }
       }
 
