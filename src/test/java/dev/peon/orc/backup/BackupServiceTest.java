@@ -305,6 +305,10 @@ class BackupServiceTest {
     assertThat(dir.resolve("data/pwn-sec.txt")).hasContent("live");
     assertThat(Files.isSymbolicLink(dir.resolve("data"))).isFalse();
     assertThat(dir.resolve("elsewhere")).doesNotExist();
+    // refused while preparing: no journal or half-swapped copy is left for the next start
+    try (Stream<Path> s = Files.list(dir.getParent())) {
+      assertThat(s.map(p -> p.getFileName().toString())).containsExactly("one");
+    }
   }
 
   // ------------------------------------------------------------------ H1
