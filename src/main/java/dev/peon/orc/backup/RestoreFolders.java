@@ -55,12 +55,23 @@ final class RestoreFolders {
           FileTrees.deleteTree(old);
           Files.move(live, old, StandardCopyOption.ATOMIC_MOVE);
         }
-        Files.createDirectories(live.getParent());
+        // missing folders on the way belong to whoever owns the server folder (the container user)
+        BackupArchive.makeDirs(dir, live.getParent(), ownerOf(dir));
         Files.move(from, live, StandardCopyOption.ATOMIC_MOVE);
       }
     }
     FileTrees.deleteTree(previous);
     FileTrees.deleteTree(extracted);
+  }
+
+  private static BackupArchive.Owner ownerOf(Path p) {
+    try {
+      return new BackupArchive.Owner(
+          (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+          (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /**

@@ -253,10 +253,12 @@ class BackupServiceTest {
                 .owner(0, 0)
                 .dir("data")
                 .file("data/pwn-sec.txt", "* * * * * root echo owned-by-operator\n")
+                .file("data/new/deeper/x.txt", "x")
                 .withManifest()
                 .finish());
-    restore(a, List.of("data/pwn-sec.txt"), OPERATOR);
+    restore(a, List.of("data/pwn-sec.txt", "data/new/deeper/x.txt"), OPERATOR);
     Path staged = dir.resolve("data/pwn-sec.txt");
+    assertThat(dir.resolve("data/new/deeper/x.txt")).exists();
     assertThat(staged).exists();
     assertThat(Files.getAttribute(staged, "unix:uid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(UID);
     assertThat(Files.getAttribute(staged, "unix:gid", LinkOption.NOFOLLOW_LINKS)).isEqualTo(UID);
