@@ -49,9 +49,11 @@ public final class BackupService {
   private static final long SPACE_CHECK_EVERY = 64L << 20;
 
   /**
-   * The server's definition: what a restore keeps from the live folder unless the caller holds
-   * {@code server.settings} and asks for it ({@code definition}), so that restoring a backup (an
-   * upload above all) cannot change a server's image, ports, mounts or environment.
+   * The server's definition: what a restore keeps from the live folder, so that restoring a backup
+   * (an upload above all) cannot change a server's image, ports, mounts, files or environment. A
+   * caller holding {@code server.settings} may ask ({@code definition}) for the settings saved in
+   * the backup's config.json, taken as a settings change would take them: values of the server's
+   * existing settings and the description, nothing else.
    */
   static final java.util.Set<String> DEFINITION =
       java.util.Set.of("config.json", "plan.json", "docker-compose.yml");
@@ -679,9 +681,10 @@ public final class BackupService {
   /**
    * What a restore or dry run may touch, from the caller's permissions on the server.
    *
-   * @param definition restore the server's definition ({@link #DEFINITION}: config.json, plan.json,
-   *     docker-compose.yml) from the backup too; needs {@code server.settings}. Without it those
-   *     files stay as they are live, in a full restore as in a partial one
+   * @param definition restore the settings saved in the backup's config.json too (the values of the
+   *     server's existing settings and the description; image, ports, mounts and files stay); needs
+   *     {@code server.settings}. Without it the definition ({@link #DEFINITION}: config.json,
+   *     plan.json, docker-compose.yml) stays as it is live, in a full restore as in a partial one
    * @param maySeeSecrets the caller holds {@code server.secrets}: a dry run compares the contents
    *     of secret files (config.json, docker-compose.yml, config/); without it they are reported
    *     {@code unchecked} when present on both sides, so a dry run is no oracle for their contents
@@ -730,7 +733,17 @@ public final class BackupService {
    * ({@code FORBIDDEN}) without {@code server.settings}.
    */
   private static boolean wantsDefinition(List<String> chosen, RestoreOptions options) {
-    boolean named = chosen.stream().anyMatch(BackupService::inDefinition);
+    for (String p : chosen) {
+      if (inDefinition(p) && !p.equals("config.json")) {
+        throw new BackupException(
+            BackupException.Kind.INVALID,
+            "paths: '"
+                + p
+                + "' is never restored: plan.json and docker-compose.yml follow the plan and"
+                + " config.json.");
+      }
+    }
+    boolean named = chosen.contains("config.json");
     boolean wanted = options.definition() || named;
     if (wanted && !options.mayChangeSettings()) {
       throw new BackupException(
@@ -856,7 +869,8 @@ public final class BackupService {
                       }
                     });
             Predicate<String> take =
-                definition ? selector(chosen) : selector(chosen).and(p -> !inDefinition(p));
+                selector(chosen)
+                    .and(p -> !inDefinition(p) || (definition && p.equals("config.json")));
             BackupArchive.Read read;
             try (InputStream in = destination.open(id, bid)) {
               read = archive.read(in, extracted, take, bounds);
@@ -872,10 +886,11 @@ public final class BackupService {
                     BackupException.Kind.CORRUPT, "The archive lacks " + p + ".");
               }
             }
+            if (definition) {
+              restoreSettings(dir, extracted);
+            }
             if (chosen.isEmpty()) {
-              if (!definition) {
-                keepLiveDefinition(dir, extracted);
-              }
+              keepLiveDefinition(dir, extracted, definition);
               String why =
                   RestoreFolders.carryProblem(dir, extracted, BackupPolicy.matcher(carried));
               if (why != null) {
@@ -945,8 +960,12 @@ public final class BackupService {
    * Puts the live definition files into the extracted copy (which left them out), so that a full
    * restore keeps the server's image, ports, mounts and environment as they are.
    */
-  private static void keepLiveDefinition(Path live, Path extracted) throws IOException {
+  private static void keepLiveDefinition(Path live, Path extracted, boolean settingsRestored)
+      throws IOException {
     for (String name : DEFINITION) {
+      if (settingsRestored && name.equals("config.json")) {
+        continue; // already the live one with the backup's settings
+      }
       Path from = live.resolve(name);
       Path to = extracted.resolve(name);
       if (Files.isSymbolicLink(to)) {
@@ -959,21 +978,76 @@ public final class BackupService {
             java.nio.file.StandardCopyOption.REPLACE_EXISTING,
             java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
             LinkOption.NOFOLLOW_LINKS);
-        try {
-          Files.setAttribute(
-              to,
-              "unix:uid",
-              Files.getAttribute(from, "unix:uid", LinkOption.NOFOLLOW_LINKS),
-              LinkOption.NOFOLLOW_LINKS);
-          Files.setAttribute(
-              to,
-              "unix:gid",
-              Files.getAttribute(from, "unix:gid", LinkOption.NOFOLLOW_LINKS),
-              LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-          // not root: the copy is ours
+        copyOwner(from, to);
+      }
+    }
+  }
+
+  /**
+   * Replaces the extracted config.json by the live one carrying the backup's settings: the values
+   * of settings the live server has (but {@code STEAM_ID}) and the description, as a settings
+   * change would set them; image, ports, mounts, files and limits stay as they are live.
+   */
+  private static void restoreSettings(Path live, Path extracted) throws IOException {
+    Path saved = extracted.resolve("config.json");
+    Path current = live.resolve("config.json");
+    JsonNode backup;
+    try {
+      if (!Files.isRegularFile(saved, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException("not a file");
+      }
+      backup = JSON.readTree(saved.toFile());
+    } catch (IOException e) {
+      throw new BackupException(
+          BackupException.Kind.CORRUPT,
+          "The backup's config.json is missing or unreadable; its settings cannot be restored.");
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode cfg =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(current.toFile());
+    if (cfg.get("environment") instanceof com.fasterxml.jackson.databind.node.ObjectNode env) {
+      List<String> names = new ArrayList<>();
+      env.fieldNames().forEachRemaining(names::add);
+      for (String k : names) {
+        JsonNode v = backup.path("environment").get(k);
+        if (!k.equals("STEAM_ID") && v != null && v.isTextual()) {
+          env.put(k, v.asText());
         }
       }
+    }
+    JsonNode description = backup.path("metadata").get("description");
+    if (description != null
+        && description.isTextual()
+        && cfg.get("metadata") instanceof com.fasterxml.jackson.databind.node.ObjectNode meta) {
+      meta.put("description", description.asText());
+    }
+    Files.delete(saved);
+    Files.copy(
+        current,
+        saved,
+        java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
+        LinkOption.NOFOLLOW_LINKS);
+    Files.write(
+        saved,
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg),
+        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+        LinkOption.NOFOLLOW_LINKS);
+    copyOwner(current, saved);
+  }
+
+  private static void copyOwner(Path from, Path to) {
+    try {
+      Files.setAttribute(
+          to,
+          "unix:uid",
+          Files.getAttribute(from, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+          LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(
+          to,
+          "unix:gid",
+          Files.getAttribute(from, "unix:gid", LinkOption.NOFOLLOW_LINKS),
+          LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      // not root: the copy is ours
     }
   }
 

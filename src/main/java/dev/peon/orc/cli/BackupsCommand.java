@@ -334,9 +334,9 @@ public final class BackupsCommand implements Runnable {
       @Option(
               names = "--definition",
               description =
-                  "Also restore the server's definition (config.json, plan.json,"
-                      + " docker-compose.yml); needs server.settings. Without it they stay as"
-                      + " they are.")
+                  "Also restore the settings saved in the backup's config.json (values of"
+                      + " existing settings, description; never image, ports or mounts); needs"
+                      + " server.settings. Without it the definition stays as it is.")
           boolean definition,
       @Option(names = "--yes", description = "Do not ask.") boolean yes,
       @Option(names = "--no-wait", description = "Print the operation id and return.")

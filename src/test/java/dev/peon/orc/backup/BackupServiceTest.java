@@ -318,6 +318,7 @@ class BackupServiceTest {
   private byte[] archiveWithConfig(ObjectNode config) throws IOException {
     return new CraftedArchive()
         .file("config.json", json.writeValueAsString(config))
+        .file("plan.json", "{\"rewritten\": true}")
         .dir("user")
         .file("user/world.db", "restored world")
         .withManifest()
@@ -339,6 +340,7 @@ class BackupServiceTest {
     assertThat(result.get("definition")).isEqualTo(false);
     assertThat(dir.resolve("user/world.db")).hasContent("restored world");
     assertThat(Files.readAllBytes(dir.resolve("config.json"))).isEqualTo(live);
+    assertThat(dir.resolve("plan.json")).content().doesNotContain("rewritten");
     assertThat(servers.get(ID).toString()).doesNotContain("OPERATOR_ADDED");
     // naming it, or asking for it, is refused without server.settings; nothing changes
     assertThat(kindOf(() -> restore(up, List.of("config.json"), OPERATOR)))
@@ -356,11 +358,31 @@ class BackupServiceTest {
   }
 
   @Test
-  void aCallerWithServerSettingsMayAskForTheBackupsDefinition() throws IOException {
-    BackupRecord up = upload(archiveWithConfig(rewrittenConfig()));
-    restore(up, List.of(), new BackupService.RestoreOptions(true, true, true));
-    assertThat(json.readTree(dir.resolve("config.json").toFile()).path("environment"))
-        .hasToString(rewrittenConfig().path("environment").toString());
+  void aCallerWithServerSettingsGetsTheBackupsSettingsButNeverItsImagePortsOrMounts()
+      throws IOException {
+    ObjectNode live = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+    ObjectNode cfg = rewrittenConfig();
+    cfg.with("metadata").put("image", "evil/image:latest").put("description", "from the backup");
+    cfg.with("volumes").put("~!", "/srv");
+    cfg.putArray("ports").addObject().putArray("EXTRA_PORT").add("45399").add("tcp");
+    BackupRecord up = upload(archiveWithConfig(cfg));
+    BackupService.RestoreOptions admin = new BackupService.RestoreOptions(true, true, true);
+    Map<String, Object> result = restore(up, List.of(), admin);
+    assertThat(result.get("definition")).isEqualTo(true);
+    ObjectNode now = (ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+    assertThat(now.path("environment").path("PASSWORD").asText()).isEqualTo("operator-chosen");
+    assertThat(now.path("environment").has("OPERATOR_ADDED")).isFalse();
+    assertThat(now.path("metadata").path("description").asText()).isEqualTo("from the backup");
+    assertThat(now.path("metadata").path("image")).isEqualTo(live.path("metadata").path("image"));
+    assertThat(now.path("volumes")).isEqualTo(live.path("volumes"));
+    assertThat(now.path("ports")).isEqualTo(live.path("ports"));
+    assertThat(dir.resolve("plan.json")).content().doesNotContain("rewritten");
+    // plan.json follows the plan: never restored, not even when named
+    assertThat(
+            catchThrowableOfType(
+                    BackupException.class, () -> restore(up, List.of("plan.json"), admin))
+                .getMessage())
+        .contains("never restored");
   }
 
   @Test
