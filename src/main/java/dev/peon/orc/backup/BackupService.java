@@ -160,6 +160,7 @@ public final class BackupService {
           case LIVE -> Quiescing.NONE;
         };
     BackupRecord rec = begin(id, mode, origin);
+    BackupRecord done;
     try {
       long[] quiescedNanos = new long[1];
       Pending written =
@@ -178,7 +179,7 @@ public final class BackupService {
                 return p;
               });
       long v0 = System.nanoTime();
-      BackupRecord done = finish(rec, written, progress);
+      done = finish(rec, written, progress);
       long verifyMs = (System.nanoTime() - v0) / 1_000_000;
       LOG.atInfo()
           .addKeyValue("serverId", id)
@@ -188,13 +189,14 @@ public final class BackupService {
           .addKeyValue("archiveMs", quiescedNanos[0] / 1_000_000)
           .addKeyValue("verifyMs", verifyMs)
           .log("backup created");
-      events.publish("backup.created", id.uid(), event(done));
-      pruneQuietly(id);
-      return done;
     } catch (RuntimeException e) {
       abandon(rec);
       throw e;
     }
+    // committed: from here on nothing may abandon it
+    events.publish("backup.created", id.uid(), event(done));
+    pruneQuietly(id);
+    return done;
   }
 
   /**
@@ -709,9 +711,17 @@ public final class BackupService {
     List<String> chosen = chosen(m, paths);
     boolean definition = wantsDefinition(chosen, options);
     Predicate<String> in = selector(chosen);
-    Predicate<String> restored = definition ? in : in.and(p -> !inDefinition(p));
+    Predicate<String> restored = in.and(p -> restorable(p, definition));
     Predicate<String> compared = options.maySeeSecrets() ? p -> true : p -> !isSecret(p);
     return DryRun.changes(servers.layout().dir(id), m, restored, compared);
+  }
+
+  /**
+   * Whether a restore takes {@code path} from the backup: anything but the definition, and its
+   * config.json (whose settings are then merged into the live one) when asked for.
+   */
+  private static boolean restorable(String path, boolean definition) {
+    return !inDefinition(path) || (definition && path.equals("config.json"));
   }
 
   /** A definition file, or anything below an entry of that name. */
@@ -766,6 +776,7 @@ public final class BackupService {
     List<String> chosen = chosen(m, paths);
     wantsDefinition(chosen, options);
     requireServerSpace(id, m, chosen);
+    requireDestinationSpace(estimate(id), "the pre-restore backup of [" + id + "]");
     return operations.submit(
         "backup.restore",
         id.uid(),
@@ -823,6 +834,9 @@ public final class BackupService {
     List<String> chosen = chosen(m, paths);
     boolean definition = wantsDefinition(chosen, options);
     requireServerSpace(id, m, chosen);
+    // checked again once stopped, but a restore that cannot save the current state should not
+    // stop the server first
+    requireDestinationSpace(estimate(id), "the pre-restore backup of [" + id + "]");
     Path dir = servers.layout().dir(id);
     // a full restore carries over what the backup excluded; an uploaded archive's own excludes
     // are not trusted for that: the live policy's are used instead
@@ -868,9 +882,7 @@ public final class BackupService {
                                 + " stopped and nothing was changed.");
                       }
                     });
-            Predicate<String> take =
-                selector(chosen)
-                    .and(p -> !inDefinition(p) || (definition && p.equals("config.json")));
+            Predicate<String> take = selector(chosen).and(p -> restorable(p, definition));
             BackupArchive.Read read;
             try (InputStream in = destination.open(id, bid)) {
               read = archive.read(in, extracted, take, bounds);
