@@ -506,6 +506,22 @@ class BackupServiceTest {
     }
   }
 
+  @Test
+  void anUploadWhoseManifestIsLargerThanItsEntriesCanNeedIsRefusedAndNothingIsKept()
+      throws IOException {
+    byte[] padded =
+        new CraftedArchive().dir("data").withManifest(4 << 20).finish(); // 4 MiB of spaces
+    assertThat(padded.length).isLessThan(64 << 10);
+    BackupException e = catchThrowableOfType(BackupException.class, () -> upload(padded));
+    assertThat(e.kind()).isEqualTo(BackupException.Kind.UNSAFE);
+    assertThat(BackupRoutes.problem(e).status()).isEqualTo(422);
+    assertThat(e.getMessage()).contains("the manifest is").contains("1 entries may have");
+    assertThat(backups.list(ID)).isEmpty();
+    try (Stream<Path> s = Files.walk(backupRoot)) {
+      assertThat(s.filter(Files::isRegularFile)).isEmpty();
+    }
+  }
+
   // ------------------------------------------------------------------ L15
 
   @Test
