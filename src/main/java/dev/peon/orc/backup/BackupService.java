@@ -693,10 +693,7 @@ public final class BackupService {
    * @param mayChangeSettings the caller holds {@code server.settings}
    */
   public record RestoreOptions(
-      boolean definition, boolean maySeeSecrets, boolean mayChangeSettings) {
-    /** Everything: the scheduler, boot, tests. */
-    public static final RestoreOptions TRUSTED = new RestoreOptions(false, true, true);
-  }
+      boolean definition, boolean maySeeSecrets, boolean mayChangeSettings) {}
 
   /**
    * What a restore would change, without changing anything: {@code added} (in the backup only),

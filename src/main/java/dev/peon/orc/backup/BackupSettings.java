@@ -14,10 +14,6 @@ import java.time.Duration;
 public record BackupSettings(
     String containerUser, long reserveBytes, int reservePercent, Duration preRestoreKeep) {
 
-  /** No reserve, pre-restore backups protected for a week: for tests. */
-  public static final BackupSettings DEFAULT =
-      new BackupSettings("1000:1000", 0, 0, Duration.ofDays(7));
-
   public static BackupSettings of(OrchestratorConfig c) {
     return new BackupSettings(
         c.containerUser(),
