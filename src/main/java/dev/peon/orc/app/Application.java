@@ -12,6 +12,7 @@ import dev.peon.orc.auth.Role;
 import dev.peon.orc.backup.BackupException;
 import dev.peon.orc.backup.BackupRoutes;
 import dev.peon.orc.backup.BackupService;
+import dev.peon.orc.backup.BackupSettings;
 import dev.peon.orc.backup.LocalFolderDestination;
 import dev.peon.orc.compat.PeonV1ConsoleRoutes;
 import dev.peon.orc.compat.PeonV1Routes;
@@ -163,7 +164,8 @@ public final class Application implements AutoCloseable {
             db,
             new LocalFolderDestination(config.backupDir()),
             clock,
-            version());
+            version(),
+            BackupSettings.of(config));
     backups.reconcile();
     ScheduleRepository scheduleRepository = new ScheduleRepository(db);
     Scheduler scheduler =

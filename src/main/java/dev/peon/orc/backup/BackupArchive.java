@@ -51,7 +51,13 @@ final class BackupArchive {
   static final String MANIFEST_ENTRY = ".peon-backup/manifest.json";
   private static final String RESERVED = ".peon-backup";
   private static final int BUFFER = 1 << 20;
+  // The manifest is read into memory: it may be as large as a fixed allowance (the embedded
+  // config.json, the excludes) plus a few KiB per entry already read (each entry's path and link
+  // target JSON-escaped, the digests, the pretty-printing); a manifest is never larger than that.
+  static final long MANIFEST_BASE = 1L << 20;
+  static final long MANIFEST_PER_ENTRY = 1L << 10;
   private static final long MAX_MANIFEST = 256L << 20;
+  private static final long SPACE_CHECK_EVERY = 64L << 20;
 
   private final int level;
   private final int workers;
@@ -86,6 +92,34 @@ final class BackupArchive {
 
   /** The outcome of {@link #read}: the archive's own manifest and the digest of what was read. */
   record Read(Manifest manifest, Manifest.ArchiveDigest digest, int extracted) {}
+
+  /** Who owns extracted entries: the container user, never the ids a tar header carries. */
+  record Owner(int uid, int gid) {
+    /** {@code UID} or {@code UID:GID}. */
+    static Owner parse(String user) {
+      String[] ug = user.split(":");
+      int uid = Integer.parseInt(ug[0]);
+      return new Owner(uid, ug.length > 1 ? Integer.parseInt(ug[1]) : uid);
+    }
+  }
+
+  /** Checked while extracting; throws (a {@link BackupException}) to stop. */
+  @FunctionalInterface
+  interface SpaceGuard {
+    void check(long extractedBytes);
+  }
+
+  /**
+   * How an extraction is bounded.
+   *
+   * @param owner who owns every extracted entry, or null to leave the extracting user
+   * @param maxBytes the most file content written; an entry going past it is refused before a byte
+   *     of it is written
+   * @param space asked every 64 MiB written whether the disk still has room
+   */
+  record Extraction(Owner owner, long maxBytes, SpaceGuard space) {
+    static final Extraction UNBOUNDED = new Extraction(null, Long.MAX_VALUE, n -> {});
+  }
 
   // ------------------------------------------------------------------ writing
 
@@ -134,7 +168,7 @@ final class BackupArchive {
         } else if (f.attrs.isSymbolicLink()) {
           String target = Files.readSymbolicLink(p).toString();
           if (!linkStaysInside(f.rel, target)) {
-            continue;
+            continue; // a restore would refuse it: the backup leaves it out
           }
           TarArchiveEntry e = new TarArchiveEntry(f.rel, TarConstants.LF_SYMLINK);
           e.setLinkName(target);
@@ -291,7 +325,20 @@ final class BackupArchive {
    * mismatching archive; the caller removes the target folder then.
    */
   Read read(InputStream in, Path target, Predicate<String> selected) throws IOException {
+    return read(in, target, selected, Extraction.UNBOUNDED);
+  }
+
+  /**
+   * As {@link #read(InputStream, Path, Predicate)}, extracting within {@code bounds}: every entry
+   * is given to the bound's owner, and file content past {@code maxBytes} is refused ({@code
+   * UNSAFE}) before it is written.
+   */
+  Read read(InputStream in, Path target, Predicate<String> selected, Extraction bounds)
+      throws IOException {
     DigestingInput raw = new DigestingInput(in);
+    long manifestLimit = MANIFEST_BASE;
+    long written = 0;
+    long nextSpaceCheck = SPACE_CHECK_EVERY;
     Map<String, Manifest.Entry> seen = new LinkedHashMap<>();
     Map<Path, Integer> dirModes = new HashMap<>();
     Manifest manifest = null;
@@ -309,8 +356,19 @@ final class BackupArchive {
           throw unsafe("the archive holds " + name + " twice");
         }
         if (name.equals(MANIFEST_ENTRY)) {
-          if (!e.isFile() || e.getSize() > MAX_MANIFEST) {
-            throw corrupt("the manifest entry is not a plain file of sensible size");
+          long limit = Math.min(manifestLimit, MAX_MANIFEST);
+          if (!e.isFile()) {
+            throw corrupt("the manifest entry is not a plain file");
+          }
+          if (e.getSize() > limit) {
+            throw unsafe(
+                "the manifest is "
+                    + e.getSize()
+                    + " bytes, more than the "
+                    + limit
+                    + " bytes a manifest of "
+                    + seen.size()
+                    + " entries may have");
           }
           try {
             manifest = Manifest.parse(readAll(tar));
@@ -318,6 +376,10 @@ final class BackupArchive {
             throw corrupt(bad.getMessage());
           }
           continue;
+        }
+        manifestLimit += MANIFEST_PER_ENTRY + 6L * name.length();
+        if (e.isSymbolicLink() && e.getLinkName() != null) {
+          manifestLimit += 6L * e.getLinkName().length();
         }
         if (name.equals(RESERVED) || name.startsWith(RESERVED + "/")) {
           throw unsafe("unexpected reserved entry " + name);
@@ -332,9 +394,8 @@ final class BackupArchive {
           seen.put(name, new Manifest.Entry(name, Manifest.Type.DIR, 0, mode, mtime, null, null));
           if (take) {
             Path p = FileTrees.resolveInside(target, name);
-            Files.createDirectories(p);
+            makeDirs(target, p, bounds.owner());
             dirModes.put(p, mode);
-            chown(p, e);
           }
         } else if (e.isSymbolicLink()) {
           String link = e.getLinkName();
@@ -345,8 +406,9 @@ final class BackupArchive {
               name, new Manifest.Entry(name, Manifest.Type.SYMLINK, 0, 0777, mtime, null, link));
           if (take) {
             Path p = inside(target, name);
-            Files.createDirectories(p.getParent());
+            makeDirs(target, p.getParent(), bounds.owner());
             Files.createSymbolicLink(p, Path.of(link));
+            chown(p, bounds.owner());
             extracted++;
           }
         } else if (e.isLink()) {
@@ -360,7 +422,7 @@ final class BackupArchive {
           if (take) {
             Path p = inside(target, name);
             Path from = inside(target, link);
-            Files.createDirectories(p.getParent());
+            makeDirs(target, p.getParent(), bounds.owner());
             if (Files.isRegularFile(from, LinkOption.NOFOLLOW_LINKS)) {
               Files.createLink(p, from);
               extracted++;
@@ -370,8 +432,17 @@ final class BackupArchive {
           MessageDigest md = sha256();
           long size = 0;
           if (take) {
+            if (e.getSize() > bounds.maxBytes() - written) {
+              throw unsafe(
+                  "the entry "
+                      + name
+                      + " would take the restore past "
+                      + bounds.maxBytes()
+                      + " bytes, the size its manifest declares or the space the disk can spare;"
+                      + " nothing of it was written");
+            }
             Path p = inside(target, name);
-            Files.createDirectories(p.getParent());
+            makeDirs(target, p.getParent(), bounds.owner());
             try (FileChannel out =
                 FileChannel.open(
                     p,
@@ -386,12 +457,17 @@ final class BackupArchive {
                   out.write(bb);
                 }
                 size += n;
+                written += n;
+                if (written >= nextSpaceCheck) {
+                  nextSpaceCheck = written + SPACE_CHECK_EVERY;
+                  bounds.space().check(written);
+                }
               }
               out.force(false);
             }
             Files.setPosixFilePermissions(p, perms(mode));
             Files.setLastModifiedTime(p, FileTime.fromMillis(mtime));
-            chown(p, e);
+            chown(p, bounds.owner());
             extracted++;
           } else {
             int n;
@@ -532,27 +608,56 @@ final class BackupArchive {
     return String.join("/", parts);
   }
 
-  /** A relative link target that, resolved from the link's folder, stays inside the root. */
+  /**
+   * A relative link target that, resolved from the link's folder, stays inside the root, whatever
+   * the links it passes through. Its {@code ..} segments must all come first ({@code ../../a/b},
+   * not {@code a/../b}): a name followed by {@code ..} could be a symlink, and {@code L/..} is then
+   * not the folder holding {@code L} (a lexical check would be fooled by {@code p/q/L -> ../..} and
+   * {@code data -> p/q/L/../../outside}). With the {@code ..} first, the link climbs only through
+   * the real folders holding it (extraction never creates anything through a symlink) and then
+   * descends by names, each of which is a real folder or a link checked by this same rule.
+   */
   static boolean linkStaysInside(String linkPath, String target) {
     if (target == null || target.isEmpty() || target.startsWith("/") || target.indexOf('\0') >= 0) {
       return false;
     }
-    List<String> stack = new ArrayList<>(List.of(linkPath.split("/")));
-    stack.remove(stack.size() - 1);
+    int depth = linkPath.split("/").length - 1;
+    boolean named = false;
     for (String s : target.split("/")) {
       if (s.isEmpty() || s.equals(".")) {
         continue;
       }
       if (s.equals("..")) {
-        if (stack.isEmpty()) {
+        if (named || depth == 0) {
           return false;
         }
-        stack.remove(stack.size() - 1);
+        depth--;
       } else {
-        stack.add(s);
+        named = true;
       }
     }
     return true;
+  }
+
+  /**
+   * Creates {@code dir} and its missing parents under {@code root} (never through a symlink), each
+   * owned by {@code owner}.
+   */
+  static void makeDirs(Path root, Path dir, Owner owner) throws IOException {
+    if (dir.equals(root) || Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Path cur = root;
+    for (Path part : root.relativize(dir)) {
+      cur = cur.resolve(part);
+      if (Files.isSymbolicLink(cur)) {
+        throw unsafe("the path " + rel(root, cur) + " goes through a symlink");
+      }
+      if (!Files.isDirectory(cur, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(cur);
+        chown(cur, owner);
+      }
+    }
   }
 
   private static String printable(String s) {
@@ -560,10 +665,17 @@ final class BackupArchive {
     return t.replaceAll("[\\p{Cntrl}]", "?");
   }
 
-  private static void chown(Path p, TarArchiveEntry e) {
+  /**
+   * Gives an extracted entry (a symlink itself, never its target) to {@code owner}. The ids in a
+   * tar header are never used: an uploaded archive could otherwise plant root-owned files.
+   */
+  static void chown(Path p, Owner owner) {
+    if (owner == null) {
+      return;
+    }
     try {
-      Files.setAttribute(p, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
-      Files.setAttribute(p, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(p, "unix:uid", owner.uid(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(p, "unix:gid", owner.gid(), LinkOption.NOFOLLOW_LINKS);
     } catch (IOException | UnsupportedOperationException | SecurityException ex) {
       // not root: files stay ours
     }

@@ -42,4 +42,12 @@ public interface BackupDestination {
 
   /** Bytes still free, or {@link Long#MAX_VALUE} when unknown. */
   long usableSpace();
+
+  /** The size of the storage, or {@link Long#MAX_VALUE} when unknown. */
+  default long totalSpace() {
+    return Long.MAX_VALUE;
+  }
+
+  /** Makes every archive and manifest readable by the orchestrator's user only (at start-up). */
+  default void restrictAccess() throws IOException {}
 }

@@ -14,6 +14,8 @@ public final class BackupException extends RuntimeException {
     CORRUPT,
     /** The archive holds entries that would leave the server folder, or of a refused type. */
     UNSAFE,
+    /** The caller lacks a permission this restore needs (the definition: server.settings). */
+    FORBIDDEN,
     /** The backup is locked (delete refused). */
     LOCKED,
     /** The destination ran out of space. */

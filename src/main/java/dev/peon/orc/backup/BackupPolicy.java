@@ -1,12 +1,8 @@
 package dev.peon.orc.backup;
 
-import java.nio.file.FileSystems;
-import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * A server's backup settings.
@@ -69,26 +65,29 @@ public record BackupPolicy(Consistency mode, List<String> excludes, Retention re
       }
     }
     try {
-      FileSystems.getDefault().getPathMatcher("glob:" + s);
-    } catch (PatternSyntaxException e) {
-      return "is not a valid glob pattern";
+      Glob.compile(s);
+    } catch (IllegalArgumentException e) {
+      return "is not a valid glob pattern: " + e.getMessage();
     }
     return null;
   }
 
-  /** A predicate over folder-relative paths that accepts what the patterns exclude. */
+  /**
+   * A predicate over folder-relative paths that accepts what the patterns exclude; invalid patterns
+   * (say, from an uploaded manifest) are left out. Matching is linear ({@link Glob}), so no pattern
+   * can stall a backup, a dry run or a restore.
+   */
   static Predicate<String> matcher(List<String> patterns) {
-    List<PathMatcher> ms = new ArrayList<>();
+    List<Glob> ms = new ArrayList<>();
     for (String s : patterns) {
       if (excludeProblem(s) == null) {
         String p = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
-        ms.add(FileSystems.getDefault().getPathMatcher("glob:" + p));
+        ms.add(Glob.compile(p));
       }
     }
     return rel -> {
-      Path p = Path.of(rel);
-      for (PathMatcher m : ms) {
-        if (m.matches(p)) {
+      for (Glob m : ms) {
+        if (m.matches(rel)) {
           return true;
         }
       }

@@ -2,6 +2,7 @@ package dev.peon.orc.backup;
 
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.JsonInput;
+import dev.peon.orc.http.Permissions;
 import dev.peon.orc.http.Problem;
 import dev.peon.orc.http.Problem.ProblemException;
 import dev.peon.orc.http.Routes;
@@ -31,7 +32,7 @@ import java.util.Map;
  * POST   /api/v2/servers/{id}/backups/{bid}/unlock         200
  * GET    /api/v2/servers/{id}/backups/{bid}/download       the archive (application/zstd)
  * GET    /api/v2/servers/{id}/backups/{bid}/manifest       the manifest (JSON)
- * POST   /api/v2/servers/{id}/backups/{bid}/restore        {"paths"?, "dryRun"?} -> 202 (200 dry run)
+ * POST   /api/v2/servers/{id}/backups/{bid}/restore        {"paths"?, "dryRun"?, "definition"?} -> 202 (200 dry run)
  * GET    /api/v2/servers/{id}/backup-policy                mode, excludes, retention
  * PUT    /api/v2/servers/{id}/backup-policy                replace it
  * </pre>
@@ -124,7 +125,7 @@ public final class BackupRoutes implements Routes {
     }
     BackupRecord r;
     try (InputStream in = ctx.req().getInputStream()) {
-      r = backups.upload(id, in, maxUpload);
+      r = backups.upload(id, in, maxUpload, declared);
     }
     ctx.status(201);
     ctx.header("Location", "/api/v2/servers/" + id.uid() + "/backups/" + r.id().value());
@@ -137,10 +138,15 @@ public final class BackupRoutes implements Routes {
     JsonInput in = JsonInput.parse(ctx.body());
     List<String> paths = in.stringList("paths", 1000, 4096).orElse(List.of());
     boolean dryRun = in.bool("dryRun").orElse(false);
+    boolean definition = in.bool("definition").orElse(false);
     in.finish();
+    Permissions may = HttpServer.permissions(ctx);
+    BackupService.RestoreOptions options =
+        new BackupService.RestoreOptions(
+            definition, may.may("server.secrets", id.uid()), may.may("server.settings", id.uid()));
     if (dryRun) {
       List<Map<String, Object>> changes = new ArrayList<>();
-      for (BackupService.Change c : backups.dryRun(id, bid, paths)) {
+      for (BackupService.Change c : backups.dryRun(id, bid, paths, options)) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", c.path());
         m.put("change", c.change());
@@ -149,7 +155,7 @@ public final class BackupRoutes implements Routes {
       ctx.json(Map.of("backup", bid.value(), "dryRun", true, "changes", changes));
       return;
     }
-    accepted(ctx, backups.submitRestore(id, bid, paths));
+    accepted(ctx, backups.submitRestore(id, bid, paths, options));
   }
 
   private void getPolicy(Context ctx) {
@@ -233,6 +239,7 @@ public final class BackupRoutes implements Routes {
       case INVALID -> Problem.of("invalid-request", 400, e.getMessage());
       case NOT_FOUND -> Problem.of("not-found", 404, e.getMessage());
       case CORRUPT, UNSAFE -> Problem.of("invalid-archive", 422, e.getMessage());
+      case FORBIDDEN -> Problem.of("forbidden", 403, e.getMessage());
       case LOCKED -> Problem.of("conflict", 409, e.getMessage());
       case NO_SPACE -> Problem.of("insufficient-storage", 507, e.getMessage());
       case FAILED -> Problem.of("internal", 500, e.getMessage());

@@ -46,6 +46,17 @@ public final class BackupService {
   private static final Logger LOG = LoggerFactory.getLogger(BackupService.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long LOW_SPACE = 4L << 20;
+  private static final long SPACE_CHECK_EVERY = 64L << 20;
+
+  /**
+   * The server's definition: what a restore keeps from the live folder, so that restoring a backup
+   * (an upload above all) cannot change a server's image, ports, mounts, files or environment. A
+   * caller holding {@code server.settings} may ask ({@code definition}) for the settings saved in
+   * the backup's config.json, taken as a settings change would take them: values of the server's
+   * existing settings and the description, nothing else.
+   */
+  static final java.util.Set<String> DEFINITION =
+      java.util.Set.of("config.json", "plan.json", "docker-compose.yml");
 
   /** Largest accepted upload. */
   public static final long MAX_UPLOAD = 64L << 30;
@@ -58,6 +69,8 @@ public final class BackupService {
   private final BackupArchive archive;
   private final Clock clock;
   private final String version;
+  private final BackupSettings settings;
+  private final DiskSpace disk;
   private final SecureRandom random = new SecureRandom();
 
   public BackupService(
@@ -67,7 +80,8 @@ public final class BackupService {
       Database db,
       BackupDestination destination,
       Clock clock,
-      String version) {
+      String version,
+      BackupSettings settings) {
     this(
         servers,
         operations,
@@ -78,7 +92,9 @@ public final class BackupService {
         version,
         // level 1: on the 2-core reference machine the CPU is the limit, and on world-like data
         // (already compressed) and text installs level 3 bought under 1 % of size
-        new BackupArchive(1, Math.max(2, Runtime.getRuntime().availableProcessors())));
+        new BackupArchive(1, Math.max(2, Runtime.getRuntime().availableProcessors())),
+        settings,
+        DiskSpace.REAL);
   }
 
   BackupService(
@@ -89,7 +105,11 @@ public final class BackupService {
       BackupDestination destination,
       Clock clock,
       String version,
-      BackupArchive archive) {
+      BackupArchive archive,
+      BackupSettings settings,
+      DiskSpace disk) {
+    this.settings = settings;
+    this.disk = disk;
     this.servers = servers;
     this.operations = operations;
     this.events = events;
@@ -132,6 +152,7 @@ public final class BackupService {
     servers.get(id);
     BackupPolicy policy = repository.policy(id);
     Consistency mode = policy.effectiveMode();
+    requireDestinationSpace(estimate(id), "a backup of [" + id + "]");
     Quiescing q =
         switch (mode) {
           case STOP -> Quiescing.STOP;
@@ -139,6 +160,7 @@ public final class BackupService {
           case LIVE -> Quiescing.NONE;
         };
     BackupRecord rec = begin(id, mode, origin);
+    BackupRecord done;
     try {
       long[] quiescedNanos = new long[1];
       Pending written =
@@ -157,7 +179,7 @@ public final class BackupService {
                 return p;
               });
       long v0 = System.nanoTime();
-      BackupRecord done = finish(rec, written, progress);
+      done = finish(rec, written, progress);
       long verifyMs = (System.nanoTime() - v0) / 1_000_000;
       LOG.atInfo()
           .addKeyValue("serverId", id)
@@ -167,13 +189,130 @@ public final class BackupService {
           .addKeyValue("archiveMs", quiescedNanos[0] / 1_000_000)
           .addKeyValue("verifyMs", verifyMs)
           .log("backup created");
-      events.publish("backup.created", id.uid(), event(done));
-      prune(id);
-      return done;
     } catch (RuntimeException e) {
       abandon(rec);
       throw e;
     }
+    // committed: from here on nothing may abandon it
+    events.publish("backup.created", id.uid(), event(done));
+    pruneQuietly(id);
+    return done;
+  }
+
+  /**
+   * Prunes after a backup is committed: a failure there (an old archive that cannot be deleted) is
+   * logged and never touches the backup just made.
+   */
+  private void pruneQuietly(ServerId id) {
+    try {
+      prune(id);
+    } catch (RuntimeException e) {
+      LOG.atWarn()
+          .addKeyValue("serverId", id)
+          .addKeyValue("reason", e.getMessage())
+          .log("pruning after a backup failed; the new backup is kept");
+    }
+  }
+
+  /** The expected size of the next archive: the last one's, else the folder's content. */
+  private long estimate(ServerId id) {
+    List<BackupRecord> done = repository.complete(id);
+    if (!done.isEmpty()) {
+      return done.stream()
+          .max(java.util.Comparator.comparing(BackupRecord::createdAt))
+          .get()
+          .size();
+    }
+    long[] total = {0};
+    try {
+      Files.walkFileTree(
+          servers.layout().dir(id),
+          new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(
+                Path f, java.nio.file.attribute.BasicFileAttributes a) {
+              total[0] += a.isRegularFile() ? a.size() : 0;
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException e) {
+      return 0;
+    }
+    return total[0];
+  }
+
+  /** The destination's reserve: what a backup or upload always leaves free. */
+  private long destinationReserve() {
+    return settings.reserve(destination.totalSpace());
+  }
+
+  /** Refuses ({@code NO_SPACE}) unless the destination holds {@code bytes} plus the reserve. */
+  private void requireDestinationSpace(long bytes, String what) {
+    long usable = destination.usableSpace();
+    long reserve = destinationReserve();
+    if (usable == Long.MAX_VALUE) {
+      return;
+    }
+    if (usable - reserve < bytes) {
+      throw new BackupException(
+          BackupException.Kind.NO_SPACE,
+          "The backup destination is too full for "
+              + what
+              + ": "
+              + mib(usable)
+              + " MiB free, about "
+              + mib(bytes)
+              + " MiB needed plus a reserve of "
+              + mib(reserve)
+              + " MiB (backup.reserve); nothing was changed.");
+    }
+  }
+
+  private static long mib(long bytes) {
+    return (bytes + (1 << 20) - 1) >> 20;
+  }
+
+  /**
+   * Passes bytes to the destination, asking whether it still keeps its reserve: at the first write,
+   * then each time half the margin left at the last check (at most 64 MiB) has been written, so a
+   * backup or upload stops before the disk is full, not when the game's own saves fail.
+   */
+  private OutputStream watched(OutputStream out) {
+    return new java.io.FilterOutputStream(out) {
+      private long untilCheck;
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+        untilCheck -= len;
+        if (untilCheck <= 0) {
+          long usable = destination.usableSpace();
+          if (usable == Long.MAX_VALUE) {
+            untilCheck = SPACE_CHECK_EVERY;
+            return;
+          }
+          long reserve = destinationReserve();
+          if (usable < reserve) {
+            throw new BackupException(
+                BackupException.Kind.NO_SPACE,
+                "The backup destination is full down to its reserve ("
+                    + mib(reserve)
+                    + " MiB, backup.reserve); the archive was discarded and nothing else changed.");
+          }
+          untilCheck = Math.clamp((usable - reserve) / 2, 64L << 10, SPACE_CHECK_EVERY);
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        out.close();
+      }
+    };
   }
 
   private BackupRecord begin(ServerId id, Consistency mode, BackupRecord.Origin origin) {
@@ -217,7 +356,7 @@ public final class BackupService {
               readConfig(dir));
       int[] last = {-1};
       BackupArchive.Written w;
-      try (OutputStream out = pending.out()) {
+      try (OutputStream out = watched(pending.out())) {
         w =
             archive.write(
                 dir,
@@ -345,16 +484,17 @@ public final class BackupService {
     events.publish("backup.deleted", id.uid(), Map.of("server", id.uid(), "backup", bid.value()));
   }
 
+  /** Deletes the files first, then the record: a failure leaves the backup listed, not leaked. */
   private void remove(BackupRecord r) {
-    repository.delete(r.id());
     try {
       destination.delete(r.server(), r.id());
     } catch (IOException e) {
       throw new BackupException(
           BackupException.Kind.FAILED,
-          "The files of backup [" + r.id() + "] could not be deleted.",
+          "The files of backup [" + r.id() + "] could not be deleted; it stays listed.",
           e);
     }
+    repository.delete(r.id());
   }
 
   public BackupRecord setLocked(ServerId id, BackupId bid, boolean locked) {
@@ -415,19 +555,36 @@ public final class BackupService {
     return policy;
   }
 
-  /** Applies retention now; each deletion is published as a {@code backup.pruned} event. */
+  /**
+   * Applies retention now; each deletion is published as a {@code backup.pruned} event. A {@code
+   * pre-restore} backup younger than {@code backup.pre-restore.keep.days} is exempt: it neither
+   * counts towards the rules nor is removed by them. A backup whose files cannot be deleted stays
+   * listed (logged) and the others are still pruned.
+   */
   public List<BackupId> prune(ServerId id) {
     Retention retention = repository.policy(id).retention();
     List<BackupRecord> all = repository.complete(id);
     Map<BackupId, BackupRecord> byId = new HashMap<>();
     List<Retention.Candidate> candidates = new ArrayList<>();
+    Instant protectedSince = clock.instant().minus(settings.preRestoreKeep());
     for (BackupRecord r : all) {
       byId.put(r.id(), r);
-      candidates.add(new Retention.Candidate(r.id(), r.createdAt(), r.size(), r.locked()));
+      boolean exempt =
+          r.origin() == BackupRecord.Origin.PRE_RESTORE && r.createdAt().isAfter(protectedSince);
+      candidates.add(new Retention.Candidate(r.id(), r.createdAt(), r.size(), r.locked(), exempt));
     }
     List<BackupId> pruned = new ArrayList<>();
     for (Retention.Pruned p : retention.prune(candidates, ZoneOffset.UTC)) {
-      remove(byId.get(p.id()));
+      try {
+        remove(byId.get(p.id()));
+      } catch (BackupException e) {
+        LOG.atWarn()
+            .addKeyValue("serverId", id)
+            .addKeyValue("backup", p.id())
+            .addKeyValue("reason", e.getMessage())
+            .log("a backup to prune could not be deleted; it stays listed");
+        continue;
+      }
       pruned.add(p.id());
       LOG.atInfo()
           .addKeyValue("serverId", id)
@@ -449,11 +606,21 @@ public final class BackupService {
    * maxBytes}, unsafe or not matching its own manifest, listed only when whole.
    */
   public BackupRecord upload(ServerId id, InputStream body, long maxBytes) {
+    return upload(id, body, maxBytes, -1);
+  }
+
+  /**
+   * As {@link #upload(ServerId, InputStream, long)} with the size the client declared ({@code -1}
+   * unknown): refused ({@code NO_SPACE}) before a byte is stored unless the destination holds it
+   * plus the reserve, and stopped when writing eats into the reserve.
+   */
+  public BackupRecord upload(ServerId id, InputStream body, long maxBytes, long declared) {
     servers.get(id);
+    requireDestinationSpace(Math.max(0, declared), "this upload");
     Instant now = clock.instant();
     BackupId bid = BackupId.generate(now, random);
     try (BackupDestination.Pending pending = destination.begin(id, bid)) {
-      try (OutputStream out = pending.out()) {
+      try (OutputStream out = watched(pending.out())) {
         byte[] buf = new byte[1 << 20];
         long total = 0;
         int n;
@@ -514,48 +681,174 @@ public final class BackupService {
   public record Change(String path, String change) {}
 
   /**
-   * What a restore would change, without changing anything: {@code added} (in the backup only),
-   * {@code removed} (in the folder only), {@code modified}. Paths the backup excluded are ignored.
+   * What a restore or dry run may touch, from the caller's permissions on the server.
+   *
+   * @param definition restore the settings saved in the backup's config.json too (the values of the
+   *     server's existing settings and the description; image, ports, mounts and files stay); needs
+   *     {@code server.settings}. Without it the definition ({@link #DEFINITION}: config.json,
+   *     plan.json, docker-compose.yml) stays as it is live, in a full restore as in a partial one
+   * @param maySeeSecrets the caller holds {@code server.secrets}: a dry run compares the contents
+   *     of secret files (config.json, docker-compose.yml, config/); without it they are reported
+   *     {@code unchecked} when present on both sides, so a dry run is no oracle for their contents
+   * @param mayChangeSettings the caller holds {@code server.settings}
    */
-  public List<Change> dryRun(ServerId id, BackupId bid, List<String> paths) {
+  public record RestoreOptions(
+      boolean definition, boolean maySeeSecrets, boolean mayChangeSettings) {}
+
+  /**
+   * What a restore would change, without changing anything: {@code added} (in the backup only),
+   * {@code removed} (in the folder only), {@code modified}, and {@code unchecked} (a secret file on
+   * both sides whose contents the caller may not compare). Paths the backup excluded are ignored,
+   * and so is the definition unless {@code options.definition()}.
+   */
+  public List<Change> dryRun(
+      ServerId id, BackupId bid, List<String> paths, RestoreOptions options) {
     servers.get(id);
     Manifest m = sidecar(id, bid);
     List<String> chosen = chosen(m, paths);
+    boolean definition = wantsDefinition(chosen, options);
     Predicate<String> in = selector(chosen);
-    return DryRun.changes(servers.layout().dir(id), m, in);
+    Predicate<String> restored = in.and(p -> restorable(p, definition));
+    Predicate<String> compared = options.maySeeSecrets() ? p -> true : p -> !isSecret(p);
+    return DryRun.changes(servers.layout().dir(id), m, restored, compared);
   }
 
   /**
-   * Starts a restore as an exclusive {@code backup.restore} operation: validates the paths first
-   * (400 for a path the backup does not hold).
+   * Whether a restore takes {@code path} from the backup: anything but the definition, and its
+   * config.json (whose settings are then merged into the live one) when asked for.
    */
-  public Operation submitRestore(ServerId id, BackupId bid, List<String> paths) {
+  private static boolean restorable(String path, boolean definition) {
+    return !inDefinition(path) || (definition && path.equals("config.json"));
+  }
+
+  /** A definition file, or anything below an entry of that name. */
+  static boolean inDefinition(String path) {
+    int slash = path.indexOf('/');
+    return DEFINITION.contains(slash < 0 ? path : path.substring(0, slash));
+  }
+
+  /** Files that hold secret values: the definition's environment and the game's config/. */
+  static boolean isSecret(String path) {
+    return path.equals("config.json")
+        || path.equals("docker-compose.yml")
+        || path.equals("config")
+        || path.startsWith("config/");
+  }
+
+  /**
+   * True when the restore replaces the definition: asked for, or named in {@code paths}; refused
+   * ({@code FORBIDDEN}) without {@code server.settings}.
+   */
+  private static boolean wantsDefinition(List<String> chosen, RestoreOptions options) {
+    for (String p : chosen) {
+      if (inDefinition(p) && !p.equals("config.json")) {
+        throw new BackupException(
+            BackupException.Kind.INVALID,
+            "paths: '"
+                + p
+                + "' is never restored: plan.json and docker-compose.yml follow the plan and"
+                + " config.json.");
+      }
+    }
+    boolean named = chosen.contains("config.json");
+    boolean wanted = options.definition() || named;
+    if (wanted && !options.mayChangeSettings()) {
+      throw new BackupException(
+          BackupException.Kind.FORBIDDEN,
+          "Restoring the server's definition (config.json, plan.json, docker-compose.yml) needs"
+              + " the server.settings permission; without it a restore keeps them as they are.");
+    }
+    return wanted;
+  }
+
+  /**
+   * Starts a restore as an exclusive {@code backup.restore} operation: validates the paths and the
+   * permissions first (400 for a path the backup does not hold, 403 for the definition without
+   * {@code server.settings}, 507 when the server's disk cannot hold what it extracts).
+   */
+  public Operation submitRestore(
+      ServerId id, BackupId bid, List<String> paths, RestoreOptions options) {
     servers.get(id);
-    chosen(sidecar(id, bid), paths);
+    Manifest m = sidecar(id, bid);
+    List<String> chosen = chosen(m, paths);
+    wantsDefinition(chosen, options);
+    requireServerSpace(id, m, chosen);
+    requireDestinationSpace(estimate(id), "the pre-restore backup of [" + id + "]");
     return operations.submit(
-        "backup.restore", id.uid(), true, progress -> restore(id, bid, paths, progress::report));
+        "backup.restore",
+        id.uid(),
+        true,
+        progress -> restore(id, bid, paths, options, progress::report));
+  }
+
+  /** The file bytes a restore of {@code chosen} extracts, as the manifest declares them. */
+  private static long declaredBytes(Manifest m, List<String> chosen) {
+    Predicate<String> in = selector(chosen);
+    return m.entries().stream()
+        .filter(e -> e.type() == Manifest.Type.FILE && in.test(e.path()))
+        .mapToLong(Manifest.Entry::size)
+        .sum();
+  }
+
+  /** The server disk's reserve: what a restore always leaves free. */
+  private long serverReserve(ServerId id) {
+    return settings.reserve(disk.orUnknown(servers.layout().dir(id)).total());
+  }
+
+  /**
+   * Refuses ({@code NO_SPACE}) unless the server's disk holds what the restore extracts beside the
+   * live folder plus the reserve.
+   */
+  private void requireServerSpace(ServerId id, Manifest m, List<String> chosen) {
+    DiskSpace.Space space = disk.orUnknown(servers.layout().dir(id));
+    long need = declaredBytes(m, chosen);
+    long reserve = settings.reserve(space.total());
+    if (space.usable() != Long.MAX_VALUE && space.usable() - reserve < need) {
+      throw new BackupException(
+          BackupException.Kind.NO_SPACE,
+          "The server's disk is too full for this restore: "
+              + mib(space.usable())
+              + " MiB free, "
+              + mib(need)
+              + " MiB to extract plus a reserve of "
+              + mib(reserve)
+              + " MiB (backup.reserve); nothing was changed.");
+    }
   }
 
   /**
    * Restores a backup into the server atomically; with {@code paths}, only those (each a file or
    * folder of the backup, replaced as a whole). The server is stopped; the current state is kept as
    * a {@code pre-restore} backup; the archive is verified while extracted beside the live folder,
-   * then swapped in; the server runs again afterwards if it ran before.
+   * then swapped in; the server runs again afterwards if it ran before. The definition stays as it
+   * is live unless {@code options.definition()}; extracted entries belong to the container user;
+   * the extraction never writes more than the manifest declares nor eats into the disk's reserve.
    */
   public Map<String, Object> restore(
-      ServerId id, BackupId bid, List<String> paths, Progress progress) {
+      ServerId id, BackupId bid, List<String> paths, RestoreOptions options, Progress progress) {
     BackupRecord rec = get(id, bid);
     Manifest m = sidecar(id, bid);
     List<String> chosen = chosen(m, paths);
+    boolean definition = wantsDefinition(chosen, options);
+    requireServerSpace(id, m, chosen);
+    // checked again once stopped, but a restore that cannot save the current state should not
+    // stop the server first
+    requireDestinationSpace(estimate(id), "the pre-restore backup of [" + id + "]");
     Path dir = servers.layout().dir(id);
+    // a full restore carries over what the backup excluded; an uploaded archive's own excludes
+    // are not trusted for that: the live policy's are used instead
+    List<String> carried =
+        rec.origin() == BackupRecord.Origin.UPLOAD
+            ? excludes(dir, repository.policy(id))
+            : m.excludes();
+    long declared = declaredBytes(m, chosen);
     RestoreJournal[] journal = new RestoreJournal[1];
     return servers.runQuiesced(
         id,
         Quiescing.STOP,
         running -> {
           journal[0] =
-              new RestoreJournal(
-                  id, bid, RestoreJournal.Phase.PREPARING, running, chosen, m.excludes());
+              new RestoreJournal(id, bid, RestoreJournal.Phase.PREPARING, running, chosen, carried);
           journal[0].write(dir);
         },
         running -> {
@@ -568,9 +861,28 @@ public final class BackupService {
             progress.report(40, "extracting and verifying");
             FileTrees.deleteTree(extracted);
             Files.createDirectories(extracted);
+            BackupArchive.Owner owner = settings.owner();
+            BackupArchive.chown(extracted, owner);
+            Files.setPosixFilePermissions(
+                extracted, Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS));
+            long reserve = serverReserve(id);
+            BackupArchive.Extraction bounds =
+                new BackupArchive.Extraction(
+                    owner,
+                    declared,
+                    written -> {
+                      long usable = disk.orUnknown(dir).usable();
+                      if (usable != Long.MAX_VALUE && usable < reserve) {
+                        throw new BackupException(
+                            BackupException.Kind.NO_SPACE,
+                            "The server's disk is full down to its reserve; the restore was"
+                                + " stopped and nothing was changed.");
+                      }
+                    });
+            Predicate<String> take = selector(chosen).and(p -> restorable(p, definition));
             BackupArchive.Read read;
             try (InputStream in = destination.open(id, bid)) {
-              read = archive.read(in, extracted, selector(chosen));
+              read = archive.read(in, extracted, take, bounds);
             }
             if (!read.digest().sha256().equals(rec.sha256())) {
               throw new BackupException(
@@ -581,6 +893,18 @@ public final class BackupService {
               if (!Files.exists(extracted.resolve(p), LinkOption.NOFOLLOW_LINKS)) {
                 throw new BackupException(
                     BackupException.Kind.CORRUPT, "The archive lacks " + p + ".");
+              }
+            }
+            if (definition) {
+              restoreSettings(dir, extracted);
+            }
+            if (chosen.isEmpty()) {
+              keepLiveDefinition(dir, extracted, definition);
+              String why =
+                  RestoreFolders.carryProblem(dir, extracted, BackupPolicy.matcher(carried));
+              if (why != null) {
+                throw new BackupException(
+                    BackupException.Kind.UNSAFE, "Refused archive: " + why + ".");
               }
             }
             long t2 = System.nanoTime();
@@ -595,6 +919,7 @@ public final class BackupService {
                 .addKeyValue("serverId", id)
                 .addKeyValue("backup", bid)
                 .addKeyValue("paths", chosen)
+                .addKeyValue("definition", definition)
                 .log("backup restored");
             events.publish(
                 "backup.restored",
@@ -611,6 +936,7 @@ public final class BackupService {
             result.put("preRestoreBackup", before.id().value());
             result.put("entries", read.extracted());
             result.put("paths", chosen);
+            result.put("definition", definition);
             result.put(
                 "timings",
                 Map.of(
@@ -639,8 +965,104 @@ public final class BackupService {
         });
   }
 
+  /**
+   * Puts the live definition files into the extracted copy (which left them out), so that a full
+   * restore keeps the server's image, ports, mounts and environment as they are.
+   */
+  private static void keepLiveDefinition(Path live, Path extracted, boolean settingsRestored)
+      throws IOException {
+    for (String name : DEFINITION) {
+      if (settingsRestored && name.equals("config.json")) {
+        continue; // already the live one with the backup's settings
+      }
+      Path from = live.resolve(name);
+      Path to = extracted.resolve(name);
+      if (Files.isSymbolicLink(to)) {
+        Files.delete(to);
+      }
+      if (Files.isRegularFile(from, LinkOption.NOFOLLOW_LINKS)) {
+        Files.copy(
+            from,
+            to,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
+            LinkOption.NOFOLLOW_LINKS);
+        copyOwner(from, to);
+      }
+    }
+  }
+
+  /**
+   * Replaces the extracted config.json by the live one carrying the backup's settings: the values
+   * of settings the live server has (but {@code STEAM_ID}) and the description, as a settings
+   * change would set them; image, ports, mounts, files and limits stay as they are live.
+   */
+  private static void restoreSettings(Path live, Path extracted) throws IOException {
+    Path saved = extracted.resolve("config.json");
+    Path current = live.resolve("config.json");
+    JsonNode backup;
+    try {
+      if (!Files.isRegularFile(saved, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException("not a file");
+      }
+      backup = JSON.readTree(saved.toFile());
+    } catch (IOException e) {
+      throw new BackupException(
+          BackupException.Kind.CORRUPT,
+          "The backup's config.json is missing or unreadable; its settings cannot be restored.");
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode cfg =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(current.toFile());
+    if (cfg.get("environment") instanceof com.fasterxml.jackson.databind.node.ObjectNode env) {
+      List<String> names = new ArrayList<>();
+      env.fieldNames().forEachRemaining(names::add);
+      for (String k : names) {
+        JsonNode v = backup.path("environment").get(k);
+        if (!k.equals("STEAM_ID") && v != null && v.isTextual()) {
+          env.put(k, v.asText());
+        }
+      }
+    }
+    JsonNode description = backup.path("metadata").get("description");
+    if (description != null
+        && description.isTextual()
+        && cfg.get("metadata") instanceof com.fasterxml.jackson.databind.node.ObjectNode meta) {
+      meta.put("description", description.asText());
+    }
+    Files.delete(saved);
+    Files.copy(
+        current,
+        saved,
+        java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
+        LinkOption.NOFOLLOW_LINKS);
+    Files.write(
+        saved,
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg),
+        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+        LinkOption.NOFOLLOW_LINKS);
+    copyOwner(current, saved);
+  }
+
+  private static void copyOwner(Path from, Path to) {
+    try {
+      Files.setAttribute(
+          to,
+          "unix:uid",
+          Files.getAttribute(from, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+          LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(
+          to,
+          "unix:gid",
+          Files.getAttribute(from, "unix:gid", LinkOption.NOFOLLOW_LINKS),
+          LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      // not root: the copy is ours
+    }
+  }
+
   private BackupRecord preRestoreBackup(ServerId id, Progress progress) {
     BackupPolicy policy = repository.policy(id);
+    requireDestinationSpace(estimate(id), "the pre-restore backup of [" + id + "]");
     BackupRecord rec = begin(id, Consistency.STOP, BackupRecord.Origin.PRE_RESTORE);
     try {
       Pending p = write(id, rec, policy, (pct, msg) -> progress.report(5 + pct / 3, msg));
@@ -747,6 +1169,11 @@ public final class BackupService {
           startQuietly(r.server());
         }
       }
+    }
+    try {
+      destination.restrictAccess();
+    } catch (IOException e) {
+      LOG.atWarn().log("could not make the backups owner-only: " + e.getMessage());
     }
     try {
       int n = destination.removePartials();

@@ -19,8 +19,12 @@ import java.util.function.Predicate;
 final class DryRun {
   private DryRun() {}
 
-  /** Changes within the entries {@code in} accepts; paths the backup excluded are ignored. */
-  static List<BackupService.Change> changes(Path dir, Manifest m, Predicate<String> in) {
+  /**
+   * Changes within the entries {@code in} accepts; paths the backup excluded are ignored. Files
+   * {@code compared} refuses are never read: present on both sides, they are {@code unchecked}.
+   */
+  static List<BackupService.Change> changes(
+      Path dir, Manifest m, Predicate<String> in, Predicate<String> compared) {
     Map<String, Manifest.Entry> backup = new LinkedHashMap<>();
     for (Manifest.Entry e : m.entries()) {
       if (in.test(e.path())) {
@@ -66,6 +70,11 @@ final class DryRun {
       BasicFileAttributes a = live.remove(e.path());
       if (a == null) {
         out.add(new BackupService.Change(e.path(), "added"));
+      } else if (!compared.test(e.path())
+          && (e.type() == Manifest.Type.FILE || e.type() == Manifest.Type.HARDLINK)
+          && a.isRegularFile()) {
+        // neither size nor digest: either would tell a guess from the real value
+        out.add(new BackupService.Change(e.path(), "unchecked"));
       } else if (differs(dir.resolve(e.path()), a, e)) {
         out.add(new BackupService.Change(e.path(), "modified"));
       }

@@ -15,6 +15,9 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Archives in a local folder ({@code backup.dir}): {@code <dir>/<game>/<name>/<id>.tar.zst} with
  * {@code <id>.manifest.json} beside it. Written as {@code <id>.tar.zst.partial}, fsynced, then
- * renamed; the folder is fsynced after the rename.
+ * renamed; the folder is fsynced after the rename. Archives, manifests and partials are {@code
+ * 0600} and the folders {@code 0700}: a backup holds the server's secrets (config.json, config/).
  */
 public final class LocalFolderDestination implements BackupDestination {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFolderDestination.class);
@@ -30,10 +34,21 @@ public final class LocalFolderDestination implements BackupDestination {
   static final String MANIFEST = ".manifest.json";
   static final String PARTIAL = ".partial";
 
+  private static final Set<PosixFilePermission> FILE_MODE =
+      PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> DIR_MODE =
+      PosixFilePermissions.fromString("rwx------");
+
   private final Path root;
+  private final DiskSpace disk;
 
   public LocalFolderDestination(Path root) {
+    this(root, DiskSpace.REAL);
+  }
+
+  LocalFolderDestination(Path root, DiskSpace disk) {
     this.root = root.toAbsolutePath().normalize();
+    this.disk = disk;
   }
 
   public Path root() {
@@ -55,14 +70,14 @@ public final class LocalFolderDestination implements BackupDestination {
   @Override
   public Pending begin(ServerId server, BackupId id) throws IOException {
     Path dir = folder(server);
-    Files.createDirectories(dir);
+    ownerOnlyDirs(dir);
     Path partial = dir.resolve(id.value() + ARCHIVE + PARTIAL);
     FileChannel ch =
         FileChannel.open(
             partial,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE,
-            LinkOption.NOFOLLOW_LINKS);
+            Set.of(
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+            PosixFilePermissions.asFileAttribute(FILE_MODE));
     return new Pending() {
       // closing the stream only flushes: the channel stays open to be synced by commit()
       private final OutputStream out =
@@ -120,6 +135,46 @@ public final class LocalFolderDestination implements BackupDestination {
     };
   }
 
+  /** Creates the backup root and {@code dir} below it, each folder owner-only. */
+  private void ownerOnlyDirs(Path dir) throws IOException {
+    Files.createDirectories(root);
+    Files.setPosixFilePermissions(root, DIR_MODE);
+    Path cur = root;
+    for (Path part : root.relativize(dir)) {
+      cur = cur.resolve(part);
+      if (!Files.isDirectory(cur, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(cur, PosixFilePermissions.asFileAttribute(DIR_MODE));
+      }
+      Files.setPosixFilePermissions(cur, DIR_MODE);
+    }
+  }
+
+  @Override
+  public void restrictAccess() throws IOException {
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
+              throws IOException {
+            Files.setPosixFilePermissions(d, DIR_MODE);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            if (attrs.isRegularFile()) {
+              Files.setPosixFilePermissions(file, FILE_MODE);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+
   private static void syncFolder(Path dir) {
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
@@ -175,11 +230,20 @@ public final class LocalFolderDestination implements BackupDestination {
 
   @Override
   public long usableSpace() {
+    return space().usable();
+  }
+
+  @Override
+  public long totalSpace() {
+    return space().total();
+  }
+
+  private DiskSpace.Space space() {
     try {
       Files.createDirectories(root);
-      return Files.getFileStore(root).getUsableSpace();
     } catch (IOException e) {
-      return Long.MAX_VALUE;
+      return DiskSpace.Space.UNKNOWN;
     }
+    return disk.orUnknown(root);
   }
 }

@@ -55,7 +55,8 @@ final class RestoreFolders {
           FileTrees.deleteTree(old);
           Files.move(live, old, StandardCopyOption.ATOMIC_MOVE);
         }
-        Files.createDirectories(live.getParent());
+        // missing folders on the way belong to whoever owns the server folder (the container user)
+        BackupArchive.makeDirs(dir, live.getParent(), ownerOf(dir));
         Files.move(from, live, StandardCopyOption.ATOMIC_MOVE);
       }
     }
@@ -63,9 +64,64 @@ final class RestoreFolders {
     FileTrees.deleteTree(extracted);
   }
 
-  /** Moves what the backup excluded (a game install) from the live folder into the new one. */
+  private static BackupArchive.Owner ownerOf(Path p) {
+    try {
+      return new BackupArchive.Owner(
+          (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS),
+          (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Moves what the backup excluded (a game install) from the live folder into the new one. Each
+   * destination is resolved without following a symlink of the new folder (whose links come from
+   * the archive); {@link #carryProblem} checked that before the swap began, so a refusal here means
+   * the folder changed since, and the swap stops with the live folder still in place.
+   */
   private static void carryExcluded(Path live, Path into, Predicate<String> excluded)
       throws IOException {
+    for (String rel : toCarry(live, excluded)) {
+      Path to = destination(into, rel);
+      if (to == null) {
+        throw new BackupException(
+            BackupException.Kind.UNSAFE,
+            "Refused archive: the excluded path " + rel + " would be carried through a symlink.");
+      }
+      if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      BackupArchive.makeDirs(into, to.getParent(), null);
+      Files.move(live.resolve(rel), to, StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
+  /**
+   * Why the live paths {@code excluded} accepts cannot be carried into {@code into} (a symlink of
+   * the new folder on the way), or null when they can.
+   */
+  static String carryProblem(Path live, Path into, Predicate<String> excluded) throws IOException {
+    for (String rel : toCarry(live, excluded)) {
+      if (destination(into, rel) == null) {
+        return "the excluded path " + rel + " would be carried through a symlink of the backup";
+      }
+    }
+    return null;
+  }
+
+  /** {@code into/rel} when no folder on the way is a symlink (the last part may be), else null. */
+  private static Path destination(Path into, String rel) {
+    int slash = rel.lastIndexOf('/');
+    try {
+      Path parent = slash < 0 ? into : FileTrees.resolveInside(into, rel.substring(0, slash));
+      return parent.resolve(rel.substring(slash + 1));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static List<String> toCarry(Path live, Predicate<String> excluded) throws IOException {
     List<String> move = new ArrayList<>();
     Files.walkFileTree(
         live,
@@ -92,14 +148,7 @@ final class RestoreFolders {
             return FileVisitResult.CONTINUE;
           }
         });
-    for (String rel : move) {
-      Path to = into.resolve(rel);
-      if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
-      Files.createDirectories(to.getParent());
-      Files.move(live.resolve(rel), to, StandardCopyOption.ATOMIC_MOVE);
-    }
+    return move;
   }
 
   static void undoPreparing(Path dir, RestoreJournal j) {

@@ -15,8 +15,9 @@ import java.util.function.Function;
  * Which backups to keep. Each rule keeps some; a backup kept by any rule stays: the last {@code
  * keepLast}; the newest of each of the last {@code keepDaily} days (weeks, months) that have
  * backups. {@code maxTotalBytes} then removes the oldest kept ones until the rest fits, never the
- * newest. Locked backups are never pruned. A null rule is off; with every rule off nothing is
- * pruned.
+ * newest. Locked backups are never pruned. Exempt backups (recent pre-restore backups) are set
+ * aside: they are kept, take no place in the count rules, and count towards {@code maxTotalBytes}
+ * without being removed by it. A null rule is off; with every rule off nothing is pruned.
  */
 public record Retention(
     Integer keepLast,
@@ -27,7 +28,11 @@ public record Retention(
   public static final Retention KEEP_ALL = new Retention(null, null, null, null, null);
 
   /** A backup as retention sees it. */
-  record Candidate(BackupId id, Instant createdAt, long size, boolean locked) {}
+  record Candidate(BackupId id, Instant createdAt, long size, boolean locked, boolean exempt) {
+    Candidate(BackupId id, Instant createdAt, long size, boolean locked) {
+      this(id, createdAt, size, locked, false);
+    }
+  }
 
   /** A backup to delete and why ({@code retention} or {@code size}). */
   record Pruned(BackupId id, String reason) {}
@@ -45,8 +50,15 @@ public record Retention(
     if (keepsAll() || all.isEmpty()) {
       return out;
     }
+    long exemptBytes = all.stream().filter(Candidate::exempt).mapToLong(Candidate::size).sum();
     List<Candidate> newest =
-        all.stream().sorted(Comparator.comparing(Candidate::createdAt).reversed()).toList();
+        all.stream()
+            .filter(c -> !c.exempt())
+            .sorted(Comparator.comparing(Candidate::createdAt).reversed())
+            .toList();
+    if (newest.isEmpty()) {
+      return out;
+    }
     Set<BackupId> keep = new HashSet<>();
     boolean countRules =
         keepLast != null || keepDaily != null || keepWeekly != null || keepMonthly != null;
@@ -73,7 +85,7 @@ public record Retention(
       }
     }
     if (maxTotalBytes != null) {
-      long total = kept.stream().mapToLong(Candidate::size).sum();
+      long total = exemptBytes + kept.stream().mapToLong(Candidate::size).sum();
       for (int i = kept.size() - 1; i > 0 && total > maxTotalBytes; i--) {
         Candidate c = kept.get(i);
         if (!c.locked()) {

@@ -239,7 +239,7 @@ public final class BackupsCommand implements Runnable {
           long written = 0;
           try (InputStream raw = d.body();
               DigestInputStream in = new DigestInputStream(raw, sha256());
-              OutputStream out = Files.newOutputStream(part)) {
+              OutputStream out = Files.newOutputStream(ownerOnly(part))) {
             byte[] buf = new byte[1 << 16];
             int n;
             long shown = -1;
@@ -331,6 +331,13 @@ public final class BackupsCommand implements Runnable {
           List<String> paths,
       @Option(names = "--dry-run", description = "Show what would change; change nothing.")
           boolean dryRun,
+      @Option(
+              names = "--definition",
+              description =
+                  "Also restore the settings saved in the backup's config.json (values of"
+                      + " existing settings, description; never image, ports or mounts); needs"
+                      + " server.settings. Without it the definition stays as it is.")
+          boolean definition,
       @Option(names = "--yes", description = "Do not ask.") boolean yes,
       @Option(names = "--no-wait", description = "Print the operation id and return.")
           boolean noWait,
@@ -343,6 +350,9 @@ public final class BackupsCommand implements Runnable {
           Map<String, Object> body = new LinkedHashMap<>();
           if (paths != null && !paths.isEmpty()) {
             body.put("paths", paths);
+          }
+          if (definition) {
+            body.put("definition", true);
           }
           String restorePath = path(server) + "/" + bid + "/restore";
           if (dryRun) {
@@ -358,6 +368,7 @@ public final class BackupsCommand implements Runnable {
                   switch (c.path("change").asText()) {
                     case "added" -> "+";
                     case "removed" -> "-";
+                    case "unchecked" -> "?";
                     default -> "~";
                   };
               s.out().println(sign + " " + c.path("path").asText());
@@ -638,6 +649,23 @@ public final class BackupsCommand implements Runnable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Creates {@code p} afresh, readable by the user only where the file system has POSIX modes: an
+   * archive holds the server's secrets.
+   */
+  private static Path ownerOnly(Path p) throws IOException {
+    Files.deleteIfExists(p);
+    try {
+      Files.createFile(
+          p,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(p);
+    }
+    return p;
   }
 
   private static void deleteQuietly(Path p) {

@@ -71,6 +71,9 @@ public final class ConfigLoader {
     d.put("docker.pull.stall.timeout", "5m");
     d.put("docker.log.max.size", "20m");
     d.put("docker.log.max.files", "3");
+    d.put("backup.reserve", "1g");
+    d.put("backup.reserve.percent", "5");
+    d.put("backup.pre-restore.keep.days", "7");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -257,6 +260,9 @@ public final class ConfigLoader {
               + "' must be a size such as 512k, 20m or 1g");
     }
     int logMaxFiles = intIn(v, "docker.log.max.files", 1, 100, problems);
+    long backupReserve = size(v, "backup.reserve", problems);
+    int backupReservePercent = intIn(v, "backup.reserve.percent", 0, 50, problems);
+    int preRestoreKeepDays = intIn(v, "backup.pre-restore.keep.days", 0, 3650, problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -293,7 +299,28 @@ public final class ConfigLoader {
         streamConnections,
         pullStall,
         logMaxSize,
-        logMaxFiles);
+        logMaxFiles,
+        backupReserve,
+        backupReservePercent,
+        preRestoreKeepDays);
+  }
+
+  /** A size such as {@code 0}, {@code 512m} or {@code 1g}, in bytes. */
+  private static long size(Map<String, String> v, String k, List<String> p) {
+    var m = SIZE.matcher(v.get(k).trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      p.add(k + ": '" + v.get(k) + "' must be a size such as 0, 512m or 1g");
+      return 0;
+    }
+    int shift =
+        switch (m.group(2) == null ? "" : m.group(2)) {
+          case "k" -> 10;
+          case "m" -> 20;
+          case "g" -> 30;
+          case "t" -> 40;
+          default -> 0;
+        };
+    return Long.parseLong(m.group(1)) << shift;
   }
 
   private static ContainerPolicy containerPolicy(Map<String, String> v, List<String> problems) {

@@ -29,6 +29,9 @@ import java.util.List;
  * @param dockerPullStallTimeout a pull without progress for this long is cancelled
  * @param dockerLogMaxSize size of a container's log file before rotation ({@code 20m})
  * @param dockerLogMaxFiles log files kept per container
+ * @param backupReserveBytes the least free space a backup, upload or restore leaves on its disk
+ * @param backupReservePercent the same as a share of the disk; the larger of the two applies
+ * @param backupPreRestoreKeepDays how long pre-restore backups are exempt from retention
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -60,7 +63,10 @@ public record OrchestratorConfig(
     int dockerStreamConnections,
     Duration dockerPullStallTimeout,
     String dockerLogMaxSize,
-    int dockerLogMaxFiles) {
+    int dockerLogMaxFiles,
+    long backupReserveBytes,
+    int backupReservePercent,
+    int backupPreRestoreKeepDays) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);

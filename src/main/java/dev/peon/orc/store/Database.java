@@ -4,11 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   private static final int MIGRATION_GAP = 5;
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
 
@@ -30,10 +36,19 @@ public final class Database implements AutoCloseable {
     this.connection = connection;
   }
 
-  /** Opens (creating if needed) the database file and applies pending migrations. */
+  /**
+   * Opens (creating if needed) the database file and applies pending migrations. The file and its
+   * {@code -wal} and {@code -shm} companions are readable by the orchestrator's user only: they
+   * hold idempotency replays, sessions and audit entries.
+   */
   public static Database open(Path file) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
+      if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+        // SQLite gives the -wal and -shm files the mode of the database file
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      }
+      restrictAccess(file);
       Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA journal_mode=WAL");
@@ -43,9 +58,20 @@ public final class Database implements AutoCloseable {
       }
       Database db = new Database(c);
       db.migrate();
+      restrictAccess(file);
       return db;
     } catch (SQLException | IOException e) {
       throw new StoreException("cannot open database", e);
+    }
+  }
+
+  /** Makes the database file and its companions owner-only (older installs made them 0644). */
+  private static void restrictAccess(Path file) throws IOException {
+    for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+      Path p = file.resolveSibling(file.getFileName() + suffix);
+      if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        Files.setPosixFilePermissions(p, OWNER_ONLY);
+      }
     }
   }
 

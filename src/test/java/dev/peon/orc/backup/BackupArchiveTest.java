@@ -240,6 +240,100 @@ class BackupArchiveTest {
   }
 
   @Test
+  void aSymlinkChainThatIsLexicallyInsideButPhysicallyOutsideIsRefused() throws IOException {
+    // p/q/r/s/L is the folder itself; data -> p/q/r/s/L/../../../../outside climbs above it
+    Path root = Files.createDirectories(tmp.resolve("h/servers/game/one"));
+    byte[] chain =
+        new CraftedArchive()
+            .symlink("p/q/r/s/L", "../../../..")
+            .symlink("data", "p/q/r/s/L/../../../../outside")
+            .finish();
+    assertThatThrownBy(() -> archive.read(new ByteArrayInputStream(chain), null, p -> false))
+        .isInstanceOfSatisfying(
+            BackupException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(BackupException.Kind.UNSAFE);
+              assertThat(e.getMessage()).contains("data");
+            });
+    // the link to the folder itself is fine on its own, climbing after a name is not
+    assertThat(BackupArchive.linkStaysInside("p/q/r/s/L", "../../../..")).isTrue();
+    assertThat(BackupArchive.linkStaysInside("data", "p/q/r/s/L/../../../../outside")).isFalse();
+    assertThat(BackupArchive.linkStaysInside("a/b", "x/../c")).isFalse();
+    assertThat(BackupArchive.linkStaysInside("a/b", "../c/d")).isTrue();
+    assertThat(BackupArchive.linkStaysInside("a/b", "../../c")).isFalse();
+    assertThat(root.getParent().resolve("outside")).doesNotExist();
+  }
+
+  @Test
+  void extractedEntriesBelongToTheContainerUserWhateverTheTarHeaderSays() throws IOException {
+    Path target = Files.createDirectories(tmp.resolve("owned"));
+    byte[] bytes =
+        new CraftedArchive()
+            .owner(0, 0)
+            .file("data/deep/pwn-sec.txt", "* * * * * root echo owned\n")
+            .symlink("data/link", "deep/pwn-sec.txt")
+            .withManifest()
+            .finish();
+    archive.read(
+        new ByteArrayInputStream(bytes),
+        target,
+        p -> true,
+        new BackupArchive.Extraction(new BackupArchive.Owner(4321, 4322), Long.MAX_VALUE, n -> {}));
+    try (var all = Files.walk(target)) {
+      for (Path p : all.filter(p -> !p.equals(target)).toList()) {
+        assertThat(Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+            .as("owner of %s", target.relativize(p))
+            .isEqualTo(4321);
+        assertThat(Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS))
+            .as("group of %s", target.relativize(p))
+            .isEqualTo(4322);
+      }
+    }
+    assertThat(target.resolve("data/deep/pwn-sec.txt")).exists();
+  }
+
+  @Test
+  void aManifestLargerThanItsEntriesCanNeedIsRefusedBeforeItIsRead() throws IOException {
+    byte[] bytes =
+        new CraftedArchive().file("data/x", "x").withManifest(3 << 20).finish(); // 3 MiB pad
+    assertThatThrownBy(() -> archive.read(new ByteArrayInputStream(bytes), null, p -> false))
+        .isInstanceOfSatisfying(
+            BackupException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(BackupException.Kind.UNSAFE);
+              assertThat(e.getMessage()).contains("manifest").contains("1 entries");
+            });
+    byte[] fine = new CraftedArchive().file("data/x", "x").withManifest(100_000).finish();
+    assertThat(archive.read(new ByteArrayInputStream(fine), null, p -> false).manifest().entries())
+        .hasSize(1);
+  }
+
+  @Test
+  void extractionPastItsBoundIsRefusedBeforeTheEntryIsWritten() throws IOException {
+    Path target = Files.createDirectories(tmp.resolve("bounded"));
+    byte[] bytes =
+        new CraftedArchive()
+            .file("data/small", "12345")
+            .file("data/bomb", "x".repeat(10_000))
+            .withManifest()
+            .finish();
+    assertThatThrownBy(
+            () ->
+                archive.read(
+                    new ByteArrayInputStream(bytes),
+                    target,
+                    p -> true,
+                    new BackupArchive.Extraction(null, 5_000, n -> {})))
+        .isInstanceOfSatisfying(
+            BackupException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(BackupException.Kind.UNSAFE);
+              assertThat(e.getMessage()).contains("data/bomb").contains("5000");
+            });
+    assertThat(target.resolve("data/bomb")).doesNotExist();
+  }
+
+  @Test
   void hardLinkOutsideIsRefused() throws IOException {
     assertRefused(new CraftedArchive().hardlink("h", "/etc/passwd").finish());
     assertRefused(new CraftedArchive().hardlink("h", "../outside").finish());

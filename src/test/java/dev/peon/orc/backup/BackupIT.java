@@ -53,6 +53,7 @@ class BackupIT {
   static final String SERVER = GAME + ".world1";
   static final int CHUNK_LINES = 200;
   private static final String KEY = "backup-key-" + Long.toHexString(System.nanoTime());
+  private static final String OWNER_PASSWORD = "owner-pw-" + Long.toHexString(System.nanoTime());
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpClient http = HttpClient.newHttpClient();
   private Path root;
@@ -125,7 +126,7 @@ class BackupIT {
                 .load(
                     null,
                     Map.of(),
-                    Map.of(
+                    flags(
                         "listen.host",
                         "127.0.0.1",
                         "listen.port",
@@ -143,7 +144,14 @@ class BackupIT {
                         "network.subnet.pool",
                         "10.221.0.0/22",
                         "docker.host",
-                        TestDocker.host())),
+                        TestDocker.host(),
+                        "owner.password",
+                        OWNER_PASSWORD,
+                        // the backup folder is a 64 MiB tmpfs: a small reserve
+                        "backup.reserve",
+                        "1m",
+                        "backup.reserve.percent",
+                        "0")),
             Clock.systemUTC());
     base = "http://127.0.0.1:" + app.port();
     serverDir = data.resolve("servers").resolve(GAME).resolve("world1");
@@ -375,8 +383,10 @@ class BackupIT {
             "{\"mode\": \"stop\", \"excludes\": [\"data/install\"], \"retention\": {\"keepLast\": 2}}");
     assertThat(policy.status()).as(policy.json().toString()).isEqualTo(200);
     JsonNode items = get("/api/v2/servers/" + SERVER + "/backups").json().get("items");
-    assertThat(items.size()).isEqualTo(3);
+    // the two newest, the locked one, and the two recent pre-restore backups (exempt)
+    assertThat(items.size()).isEqualTo(5);
     assertThat(items.findValuesAsText("id")).contains(id);
+    assertThat(items.findValuesAsText("origin").stream().filter("pre-restore"::equals)).hasSize(2);
     Res bad =
         call(
             "PUT",
@@ -445,6 +455,121 @@ class BackupIT {
     assertThat(state()).isEqualTo(ContainerState.RUNNING);
     long i = index(serverDir);
     await("the world to be written after the failed backup", () -> index(serverDir) > i + 5);
+  }
+
+  @Test
+  @Order(11)
+  void anOperatorCanNeitherPlantALinkChainNorRewriteTheDefinitionNorProbeSecrets()
+      throws Exception {
+    Files.deleteIfExists(serverDir.resolve("data/install/blob.bin"));
+    String op = operatorKey();
+    String restore = "/api/v2/servers/" + SERVER + "/backups/%s/restore";
+    // C1: the chain through a symlink is refused at upload
+    byte[] chain =
+        new CraftedArchive()
+            .excludes("data/pwn-sec.txt")
+            .dir("p")
+            .dir("p/q")
+            .dir("p/q/r")
+            .dir("p/q/r/s")
+            .symlink("p/q/r/s/L", "../../../..")
+            .symlink("data", "p/q/r/s/L/../../../../outside")
+            .withManifest()
+            .finish();
+    Res refused = upload(chain, op);
+    assertThat(refused.status()).as(refused.json().toString()).isEqualTo(422);
+    assertThat(refused.json().get("detail").asText()).contains("Refused archive", "data");
+    // H1: an uploaded config.json is not restored for a caller without server.settings
+    byte[] live = Files.readAllBytes(serverDir.resolve("config.json"));
+    com.fasterxml.jackson.databind.node.ObjectNode cfg =
+        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(live);
+    cfg.putObject("environment").put("SERVER_NAME", "world").put("OPERATOR_ADDED", "1");
+    Res up =
+        upload(
+            new CraftedArchive()
+                .file("config.json", JSON.writeValueAsString(cfg))
+                .withManifest()
+                .finish(),
+            op);
+    assertThat(up.status()).as(up.json().toString()).isEqualTo(201);
+    String uid = up.json().get("id").asText();
+    Map<String, String> asOperator = Map.of("X-Api-Key", op);
+    for (String body : List.of("{\"paths\": [\"config.json\"]}", "{\"definition\": true}")) {
+      Res r = call("POST", restore.formatted(uid), body, asOperator);
+      assertThat(r.status()).as(body + " " + r.json()).isEqualTo(403);
+      assertThat(r.json().get("type").asText()).endsWith("/forbidden");
+    }
+    Res dry = call("POST", restore.formatted(uid), "{\"dryRun\": true}", asOperator);
+    assertThat(dry.status()).as(dry.json().toString()).isEqualTo(200);
+    assertThat(dry.json().get("changes").findValuesAsText("path")).doesNotContain("config.json");
+    assertThat(Files.readAllBytes(serverDir.resolve("config.json"))).isEqualTo(live);
+    // M7: a dry run tells an operator nothing about a secret file's contents
+    Files.writeString(serverDir.resolve("config/marker"), "kept");
+    Map<String, List<String>> seen = new java.util.LinkedHashMap<>();
+    for (String guess : List.of("wrong", "kept")) {
+      Res g =
+          upload(
+              new CraftedArchive()
+                  .dir("config")
+                  .file("config/marker", guess)
+                  .withManifest()
+                  .finish(),
+              op);
+      assertThat(g.status()).isEqualTo(201);
+      String gid = g.json().get("id").asText();
+      String body = "{\"dryRun\": true, \"paths\": [\"config/marker\"]}";
+      seen.put(
+          "operator " + guess,
+          call("POST", restore.formatted(gid), body, asOperator)
+              .json()
+              .get("changes")
+              .findValuesAsText("change"));
+      seen.put(
+          "admin " + guess,
+          call("POST", restore.formatted(gid), body)
+              .json()
+              .get("changes")
+              .findValuesAsText("change"));
+    }
+    assertThat(seen.get("operator wrong")).containsExactly("unchecked");
+    assertThat(seen.get("operator kept")).containsExactly("unchecked");
+    assertThat(seen.get("admin wrong")).containsExactly("modified");
+    assertThat(seen.get("admin kept")).isEmpty();
+  }
+
+  /** An operator user granted backup.read, .create and .restore on the server; its key. */
+  private String operatorKey() {
+    Res login =
+        call(
+            "POST",
+            "/api/v2/login",
+            "{\"name\": \"owner\", \"password\": \"" + OWNER_PASSWORD + "\"}",
+            Map.of());
+    assertThat(login.status()).as(login.json().toString()).isEqualTo(200);
+    String setCookie = login.raw().headers().firstValue("Set-Cookie").orElseThrow();
+    Map<String, String> owner =
+        Map.of(
+            "Cookie",
+            setCookie.substring(0, setCookie.indexOf(';')),
+            dev.peon.orc.auth.AuthGuard.CSRF_HEADER,
+            login.json().get("csrfToken").asText());
+    Res user =
+        call(
+            "POST",
+            "/api/v2/users",
+            "{\"name\": \"ops\", \"password\": \"ops-password-1\", \"role\": \"operator\"}",
+            owner);
+    assertThat(user.status()).as(user.json().toString()).isEqualTo(201);
+    Res grant =
+        call(
+            "PUT",
+            "/api/v2/users/" + user.json().get("id").asLong() + "/grants/" + SERVER,
+            "{\"permissions\": [\"backup.read\", \"backup.create\", \"backup.restore\"]}",
+            owner);
+    assertThat(grant.status()).as(grant.json().toString()).isEqualTo(200);
+    Res key = call("POST", "/api/v2/keys", "{\"name\": \"ops\", \"user\": \"ops\"}", owner);
+    assertThat(key.status()).as(key.json().toString()).isEqualTo(201);
+    return key.json().get("secret").asText();
   }
 
   // ------------------------------------------------------------------ checks
@@ -541,12 +666,16 @@ class BackupIT {
   }
 
   private Res upload(byte[] body) {
+    return upload(body, KEY);
+  }
+
+  private Res upload(byte[] body, String key) {
     try {
       HttpResponse<String> r =
           http.send(
               HttpRequest.newBuilder(
                       URI.create(base + "/api/v2/servers/" + SERVER + "/backups/upload"))
-                  .header("X-Api-Key", KEY)
+                  .header("X-Api-Key", key)
                   .header("Content-Type", "application/zstd")
                   .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                   .build(),
@@ -579,11 +708,15 @@ class BackupIT {
   }
 
   private Res call(String method, String path, String body) {
+    return call(method, path, body, Map.of("X-Api-Key", KEY));
+  }
+
+  private Res call(String method, String path, String body, Map<String, String> headers) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path))
             .timeout(Duration.ofSeconds(60))
-            .header("X-Api-Key", KEY)
             .header("Content-Type", "application/json");
+    headers.forEach(b::header);
     b.method(
         method,
         body == null
@@ -614,6 +747,14 @@ class BackupIT {
         throw new AssertionError(e);
       }
     }
+  }
+
+  static Map<String, String> flags(String... keysAndValues) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 
   static void run(String... command) throws IOException {

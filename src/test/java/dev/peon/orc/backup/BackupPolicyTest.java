@@ -24,7 +24,7 @@ class BackupPolicyTest {
         .containsExactly(
             "excludes[1] must not contain '..'",
             "excludes[2] must be relative to the server folder",
-            "excludes[3] is not a valid glob pattern",
+            "excludes[3] is not a valid glob pattern: a class [.. is not closed",
             "excludes[4] must be a pattern of 1-256 characters",
             "retention.keepLast must be between 1 and 10000",
             "retention.keepWeekly must be between 1 and 10000",

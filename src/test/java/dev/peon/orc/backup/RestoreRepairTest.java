@@ -91,4 +91,18 @@ class RestoreRepairTest {
     assertThat(dir.resolve("user/other")).hasContent("untouched");
     assertThat(siblings()).containsExactly(".restore-one.json", "one");
   }
+
+  @Test
+  void excludedPathsAreNeverCarriedThroughASymlinkOfTheExtractedCopy() throws IOException {
+    // the extracted copy's data is a link out of the server folder; data/install is excluded
+    Path outside = Files.createDirectories(tmp.resolve("outside"));
+    Files.createSymbolicLink(extracted.resolve("data"), outside);
+    journal(RestoreJournal.Phase.SWAPPING, List.of());
+    BackupService.repairInterruptedRestores(layout);
+    try (Stream<Path> s = Files.list(outside)) {
+      assertThat(s).isEmpty();
+    }
+    assertThat(dir.resolve("data/install/game")).hasContent("install");
+    assertThat(dir.resolve("user/world")).hasContent("live");
+  }
 }

@@ -32,6 +32,20 @@ class RetentionTest {
   }
 
   @Test
+  void exemptBackupsAreKeptAndTakeNoPlaceInTheCountRules() {
+    List<Retention.Candidate> all = new ArrayList<>(backups(4, Duration.ofHours(1), 10));
+    Retention.Candidate pre =
+        new Retention.Candidate(
+            BackupId.generate(clock.instant(), random), clock.instant(), 10, false, true);
+    all.add(pre); // the newest, a recent pre-restore backup
+    List<BackupId> gone = pruned(new Retention(2, null, null, null, null), all);
+    assertThat(gone).doesNotContain(pre.id()).containsExactly(all.get(1).id(), all.get(0).id());
+    // it counts towards the total size but is never removed for it
+    List<BackupId> bySize = pruned(new Retention(null, null, null, null, 25L), all);
+    assertThat(bySize).doesNotContain(pre.id()).contains(all.get(0).id(), all.get(1).id());
+  }
+
+  @Test
   void keepsEverythingWhenNoRuleIsSet() {
     assertThat(pruned(Retention.KEEP_ALL, backups(50, Duration.ofHours(1), 10))).isEmpty();
   }

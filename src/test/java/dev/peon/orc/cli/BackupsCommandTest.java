@@ -200,6 +200,11 @@ class BackupsCommandTest {
     assertThat(Files.readAllBytes(file)).isEqualTo(archive);
     assertThat(r.out()).contains("sha256 " + sha);
     assertThat(dir.resolve("a.tar.zst.part")).doesNotExist();
+    // the archive holds the server's secrets: readable by the user only
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
   }
 
   @Test
@@ -246,6 +251,21 @@ class BackupsCommandTest {
     assertThat(r.err()).contains("3 changes");
     assertThat(api.requests.get(0).body())
         .isEqualTo("{\"paths\":[\"user\",\"x\"],\"dryRun\":true}");
+  }
+
+  @Test
+  void restoreDryRunWithTheDefinitionSendsItAndMarksUncheckedSecrets() {
+    api.on(
+        "POST " + BASE + "/" + B1 + "/restore",
+        200,
+        "{\"backup\":\""
+            + B1
+            + "\",\"dryRun\":true,\"changes\":[{\"path\":\"config/password\","
+            + "\"change\":\"unchecked\"}]}");
+    CliRun r = run("backups", "restore", "fakegame.one", B1, "--definition", "--dry-run");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out()).isEqualTo("? config/password\n");
+    assertThat(api.requests.get(0).body()).isEqualTo("{\"definition\":true,\"dryRun\":true}");
   }
 
   @Test

@@ -71,6 +71,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void backupReserveAndPreRestoreKeepHaveDefaultsAndAreValidated() {
+    OrchestratorConfig d = loader.load(null, Map.of(), Map.of());
+    assertThat(d.backupReserveBytes()).isEqualTo(1L << 30);
+    assertThat(d.backupReservePercent()).isEqualTo(5);
+    assertThat(d.backupPreRestoreKeepDays()).isEqualTo(7);
+    OrchestratorConfig c =
+        loader.load(
+            null,
+            Map.of("PEON_BACKUP_RESERVE", "512m"),
+            Map.of("backup.reserve.percent", "0", "backup.pre-restore.keep.days", "30"));
+    assertThat(c.backupReserveBytes()).isEqualTo(512L << 20);
+    assertThat(c.backupReservePercent()).isZero();
+    assertThat(c.backupPreRestoreKeepDays()).isEqualTo(30);
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                loader.load(
+                    null,
+                    Map.of(),
+                    Map.of(
+                        "backup.reserve", "lots",
+                        "backup.reserve.percent", "90",
+                        "backup.pre-restore.keep.days", "-1")));
+    assertThat(e.getMessage())
+        .contains("backup.reserve:")
+        .contains("backup.reserve.percent")
+        .contains("backup.pre-restore.keep.days");
+  }
+
+  @Test
   void namesEnvironmentVariablesAfterKeys() {
     assertThat(ConfigLoader.envName("listen.port")).isEqualTo("PEON_LISTEN_PORT");
     assertThat(ConfigLoader.envName("network.subnet.pool")).isEqualTo("PEON_NETWORK_SUBNET_POOL");
