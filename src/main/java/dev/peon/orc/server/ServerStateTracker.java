@@ -10,11 +10,17 @@ import dev.peon.orc.runtime.RuntimeEvent;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.runtime.StatsSample;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -484,26 +491,67 @@ final class ServerStateTracker implements AutoCloseable {
   /** Each regular, non-hidden file of {@code config/} -> its trimmed text. */
   Map<String, String> readConfigFolder(ServerId id) {
     Map<String, String> out = new TreeMap<>();
-    Path dir = layout.dir(id).resolve("config");
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return out;
-    }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path f : ds) {
-        String name = f.getFileName().toString();
-        if (name.startsWith(".") || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-          continue;
-        }
-        if (Files.size(f) > 64 * 1024) {
-          continue;
-        }
-        String text = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).trim();
-        out.put(name, text);
+    // The game writes config/ and may race us: swap a file for a symlink between a check and an
+    // open. So everything is opened relative to an open folder and never through a link
+    // (openat with O_NOFOLLOW): no check-then-read window (security review H3).
+    try (DirectoryStream<Path> top = Files.newDirectoryStream(layout.dir(id))) {
+      if (!(top instanceof SecureDirectoryStream<Path> server)) {
+        LOG.atWarn().log("this platform cannot read config/ without following links; not shown");
+        return Map.of();
       }
-    } catch (IOException ex) {
+      try (SecureDirectoryStream<Path> config =
+          server.newDirectoryStream(Path.of("config"), LinkOption.NOFOLLOW_LINKS)) {
+        for (Path f : config) {
+          Path name = f.getFileName();
+          if (name.toString().startsWith(".")) {
+            continue;
+          }
+          String text = readSmallFile(config, name);
+          if (text != null) {
+            out.put(name.toString(), text);
+          }
+        }
+      }
+    } catch (IOException | SecurityException ex) {
       LOG.atDebug().addKeyValue("serverId", id).log("config folder unreadable");
     }
     return Map.copyOf(out);
+  }
+
+  private static final int CONFIG_VALUE_MAX = 64 * 1024;
+
+  /** A regular file's trimmed text, or null (a link, a folder, a device, too large). */
+  private static String readSmallFile(SecureDirectoryStream<Path> dir, Path name) {
+    try {
+      // a first look before opening: opening a FIFO would wait for a writer
+      if (!dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .readAttributes()
+          .isRegularFile()) {
+        return null;
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    try (SeekableByteChannel ch =
+        dir.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+      // checked on the open file itself: what was opened is what is read
+      BasicFileAttributes a =
+          dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+              .readAttributes();
+      if (!a.isRegularFile() || ch.size() > CONFIG_VALUE_MAX) {
+        return null;
+      }
+      ByteBuffer buf = ByteBuffer.allocate(CONFIG_VALUE_MAX + 1);
+      while (buf.hasRemaining() && ch.read(buf) > 0) {
+        // fill up to the cap
+      }
+      if (buf.position() > CONFIG_VALUE_MAX) {
+        return null;
+      }
+      return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      return null; // a link (ELOOP), gone meanwhile, unreadable: not shown
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peon.orc.event.Event;
 import dev.peon.orc.event.EventBus;
+import dev.peon.orc.fs.FileTrees;
 import dev.peon.orc.runtime.ContainerSpec;
 import dev.peon.orc.runtime.ContainerState;
 import dev.peon.orc.runtime.FakeContainerRuntime;
@@ -11,6 +12,7 @@ import dev.peon.orc.runtime.FakeContainerRuntime.Operation;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.CapturedLogs;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,6 +95,52 @@ class ServerStateTrackerTest {
 
   private long listCalls() {
     return runtime.calls().stream().filter(c -> c.equals("list")).count();
+  }
+
+  @Test
+  void configValuesAreNeverReadThroughALinkTheGameSwapsIn() throws Exception {
+    start(Duration.ofMinutes(10));
+    Path config =
+        Files.createDirectories(
+                data.resolve("servers").resolve(ID.game().value()).resolve(ID.name()))
+            .resolve("config");
+    Files.createDirectories(config);
+    Path secret = Files.writeString(data.resolveSibling("host-secret"), "root:TOPSECRET");
+    Path value = config.resolve("password");
+    Path staged = config.resolve(".staged");
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    // a game flipping config/password between a plain file and a link to a host file
+    Thread game =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    while (!stop.get()) {
+                      Files.writeString(staged, "plain");
+                      Files.move(staged, value, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                      Files.deleteIfExists(staged);
+                      Files.createSymbolicLink(staged, secret);
+                      Files.move(staged, value, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                  }
+                });
+    try {
+      for (int i = 0; i < 5000; i++) {
+        assertThat(tracker.readConfigFolder(ID).values()).noneMatch(v -> v.contains("TOPSECRET"));
+      }
+    } finally {
+      stop.set(true);
+      game.join();
+    }
+    // a config folder that is itself a link is not read either
+    FileTrees.deleteTree(config);
+    Path elsewhere = Files.createDirectories(data.resolveSibling("elsewhere"));
+    Files.writeString(elsewhere.resolve("password"), "TOPSECRET");
+    Files.createSymbolicLink(config, elsewhere);
+    assertThat(tracker.readConfigFolder(ID)).isEmpty();
   }
 
   @Test
