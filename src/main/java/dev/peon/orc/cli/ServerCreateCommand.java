@@ -62,6 +62,8 @@ final class ServerCreateCommand implements Callable<Integer> {
       description = "Start again at orchestrator start if it should run (default true).")
   Boolean autostart;
 
+  @Mixin LimitOptions limits = new LimitOptions();
+
   @Override
   public Integer call() {
     return client.run(
@@ -83,6 +85,9 @@ final class ServerCreateCommand implements Callable<Integer> {
           }
           if (autostart != null) {
             body.put("autostart", autostart);
+          }
+          if (limits.any()) {
+            body.put("limits", limits.body());
           }
           ApiClient.Response created = s.api().post("/api/v2/servers", body);
           String id = created.json().path("id").asText();

@@ -11,11 +11,16 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code peon servers set <id> [--restart-policy P] [--autostart true|false]}. */
+/**
+ * {@code peon servers set <id> [--restart-policy P] [--autostart true|false] [--memory SIZE]
+ * [--cpus N] [--pids N]}.
+ */
 @Command(
     name = "set",
     mixinStandardHelpOptions = true,
-    description = "Change how a server is supervised: restart policy and autostart.")
+    description =
+        "Change how a server is supervised (restart policy, autostart) and its resource limits"
+            + " (applied at its next start).")
 final class ServerSetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ClientOptions client;
@@ -36,11 +41,14 @@ final class ServerSetCommand implements Callable<Integer> {
       description = "Start again at orchestrator start if it should run.")
   Boolean autostart;
 
+  @Mixin LimitOptions limits = new LimitOptions();
+
   @Override
   public Integer call() {
-    if (restartPolicy == null && autostart == null) {
+    if (restartPolicy == null && autostart == null && !limits.any()) {
       throw new ParameterException(
-          spec.commandLine(), "Nothing to change: give --restart-policy and/or --autostart");
+          spec.commandLine(),
+          "Nothing to change: give --restart-policy, --autostart, --memory, --cpus or --pids");
     }
     return client.run(
         s -> {
@@ -50,6 +58,9 @@ final class ServerSetCommand implements Callable<Integer> {
           }
           if (autostart != null) {
             body.put("autostart", autostart);
+          }
+          if (limits.any()) {
+            body.put("limits", limits.body());
           }
           ApiClient.Response r = s.api().patch("/api/v2/servers/" + ApiClient.segment(id), body);
           if (s.json()) {

@@ -59,10 +59,34 @@ final class ServerShowCommand implements Callable<Integer> {
           .row("next restart", srv.path("nextRestartAt").asText(null))
           .row("last crash", lastCrash(srv.path("lastCrash")));
     }
+    if (srv.path("limits").isObject()) {
+      t.row("limits", limits(srv.path("limits")));
+    }
     for (Map.Entry<String, JsonNode> e : srv.path("settings").properties()) {
       t.row("setting " + e.getKey(), e.getValue().asText());
     }
     t.print(out);
+  }
+
+  /** {@code memory 4.0 GiB (own), cpus 2, pids 2048}; {@code none} for an unset limit. */
+  static String limits(JsonNode l) {
+    java.util.List<String> own = new java.util.ArrayList<>();
+    l.path("serverOwn").forEach(n -> own.add(n.asText()));
+    StringBuilder b = new StringBuilder();
+    for (String k : java.util.List.of("memory", "cpus", "pids")) {
+      JsonNode v = l.path(k);
+      String text =
+          v.isNull() || v.isMissingNode()
+              ? "none"
+              : k.equals("memory")
+                  ? String.format(java.util.Locale.ROOT, "%.1f GiB", v.asLong() / 1073741824.0)
+                  : v.asText();
+      if (b.length() > 0) {
+        b.append(", ");
+      }
+      b.append(k).append(' ').append(text).append(own.contains(k) ? " (own)" : "");
+    }
+    return b.toString();
   }
 
   /** {@code 2026-11-26T20:00:00Z exit 137 (OOM-killed)}, or null. */

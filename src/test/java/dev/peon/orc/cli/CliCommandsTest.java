@@ -274,6 +274,32 @@ class CliCommandsTest {
   }
 
   @Test
+  void setsAndShowsLimitsWithDefaultAsAReset() {
+    String limited =
+        SERVER.replace(
+            "\"nextSchedule\":null",
+            "\"nextSchedule\":null,\"limits\":{\"memory\":2147483648,\"cpus\":1.5,"
+                + "\"pids\":2048,\"serverOwn\":[\"memory\",\"cpus\"]}");
+    api.on("PATCH /api/v2/servers/fakegame.one", 200, limited);
+    CliRun r =
+        run(
+            "servers",
+            "set",
+            "fakegame.one",
+            "--memory",
+            "2g",
+            "--cpus",
+            "1.5",
+            "--pids",
+            "default");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(api.requests.get(0).body())
+        .isEqualTo("{\"limits\":{\"memory\":\"2g\",\"cpus\":1.5,\"pids\":null}}");
+    assertThat(r.out())
+        .containsPattern("limits +memory 2.0 GiB \\(own\\), cpus 1.5 \\(own\\), pids 2048");
+  }
+
+  @Test
   void refusesASetWithNothingToChange() {
     CliRun r = run("servers", "set", "fakegame.one");
     assertThat(r.code()).isEqualTo(2);
