@@ -163,6 +163,7 @@ public final class Application implements AutoCloseable {
     OwnerBootstrap.ensureOwner(
         identities, config.ownerName(), config.ownerPassword(), config.dataDir());
     AuditLog audit = new AuditLog(db, clock, config.dataDir().resolve("audit-head"));
+    audit.repairLaggingHead(); // entries committed just before a crash, recorded as such
     AuthThrottle throttle = new AuthThrottle(clock);
     AuthGuard guard =
         new AuthGuard(identities, key, Role.fromWire(config.v1KeyRole()), throttle, audit);
