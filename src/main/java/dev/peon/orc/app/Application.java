@@ -77,6 +77,7 @@ public final class Application implements AutoCloseable {
   private final Metrics metrics;
   private final int port;
   private ConsoleService console;
+  private dev.peon.orc.auth.FailureTally authFailures;
 
   private Application(
       Database db,
@@ -166,7 +167,7 @@ public final class Application implements AutoCloseable {
     audit.repairLaggingHead(); // entries committed just before a crash, recorded as such
     AuthThrottle throttle = new AuthThrottle(clock);
     AuthGuard guard =
-        new AuthGuard(identities, key, Role.fromWire(config.v1KeyRole()), throttle, audit);
+        new AuthGuard(identities, key, Role.fromWire(config.v1KeyRole()), throttle, audit, clock);
     events.subscribe(0, e -> auditSignificant(audit, e));
     EventRoutes eventRoutes = new EventRoutes(events);
     Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
@@ -204,7 +205,7 @@ public final class Application implements AutoCloseable {
             tickets,
             List.of(
                 new DocsRoutes(),
-                new AuthRoutes(identities, throttle, audit, clock),
+                new AuthRoutes(identities, throttle, audit, clock, guard.failures()),
                 new AuditRoutes(audit),
                 new MetricsRoutes(metrics),
                 new PeonV1ConsoleRoutes(console), // before PeonV1Routes: it owns /server/logs/
@@ -240,6 +241,7 @@ public final class Application implements AutoCloseable {
     Application app =
         new Application(db, runtime, servers, scheduler, operations, eventRoutes, metrics, http);
     app.console = console;
+    app.authFailures = guard.failures();
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
         .addKeyValue("dataDir", config.dataDir())
@@ -343,6 +345,9 @@ public final class Application implements AutoCloseable {
     }
     eventRoutes.close();
     http.close();
+    if (authFailures != null) {
+      authFailures.flushAll(); // refusals not yet written out, while the database is open
+    }
     metrics.close();
     scheduler.close();
     operations.close();

@@ -506,6 +506,11 @@ public final class AuditLog {
     }
   }
 
+  /** {@code value} with every secret-looking field replaced, recursively (as stored). */
+  public static Object redacted(Object value) {
+    return redact(value);
+  }
+
   private static Object redact(Object v) {
     if (v instanceof Map<?, ?> m) {
       Map<String, Object> out = new TreeMap<>();

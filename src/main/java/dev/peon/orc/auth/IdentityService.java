@@ -379,6 +379,12 @@ public final class IdentityService {
     LOG.atInfo().addKeyValue("keyId", id).log("API key revoked");
   }
 
+  /** The public id of a presented key of our form {@code peon_<id>_<secret>}, else null. */
+  public static String publicKeyId(String presented) {
+    var m = KEY.matcher(presented);
+    return m.matches() ? m.group(1) : null;
+  }
+
   /**
    * Resolves a presented key: the principal when it exists, is not revoked or expired, and its user
    * is enabled. The secret is compared in constant time whether or not the id exists.

@@ -59,6 +59,7 @@ public final class ConfigLoader {
     d.put("container.hardening", "true");
     d.put("container.capabilities", ContainerPolicy.DEFAULT_CAPABILITIES);
     d.put("instance.id", "");
+    d.put("http.trusted.proxies", "");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -203,6 +204,19 @@ public final class ConfigLoader {
       backupDir = path(v, "backup.dir", problems);
     }
     ContainerPolicy containers = containerPolicy(v, problems);
+    List<AddressRange> trustedProxies = new java.util.ArrayList<>();
+    for (String p : v.get("http.trusted.proxies").split(",")) {
+      if (!p.isBlank()) {
+        try {
+          trustedProxies.add(AddressRange.parse(p));
+        } catch (IllegalArgumentException e) {
+          problems.add(
+              "http.trusted.proxies: "
+                  + e.getMessage()
+                  + "; use addresses or CIDRs, comma-separated");
+        }
+      }
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -228,7 +242,8 @@ public final class ConfigLoader {
         ownerName,
         ownerPassword,
         backupDir.toAbsolutePath().normalize(),
-        containers);
+        containers,
+        trustedProxies);
   }
 
   private static ContainerPolicy containerPolicy(Map<String, String> v, List<String> problems) {

@@ -16,6 +16,8 @@ import java.util.List;
  * @param ownerPassword the first owner's password, or null to generate one at first start
  * @param backupDir where local backups are kept ({@code <data>/backups} unless configured)
  * @param containers limits, hardening and the instance label of game containers
+ * @param trustedProxies reverse proxies whose {@code X-Forwarded-For} names the client (empty: the
+ *     socket address is the client)
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -36,10 +38,12 @@ public record OrchestratorConfig(
     String ownerName,
     Secret ownerPassword,
     Path backupDir,
-    ContainerPolicy containers) {
+    ContainerPolicy containers,
+    List<AddressRange> trustedProxies) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);
+    trustedProxies = List.copyOf(trustedProxies);
   }
 
   /** The data folder path to use as a bind-mount source. */

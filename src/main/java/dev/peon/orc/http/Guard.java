@@ -26,8 +26,16 @@ public interface Guard {
       Function<String, String> header,
       Function<String, String> cookie) {}
 
-  /** Who is calling; {@code principal} is set when ALLOWED. */
-  record Authentication(Outcome outcome, Object principal, String detail) {}
+  /**
+   * Who is calling; {@code principal} is set when ALLOWED; {@code retryAfter} is how long a
+   * THROTTLED caller stays refused.
+   */
+  record Authentication(
+      Outcome outcome, Object principal, String detail, java.time.Duration retryAfter) {
+    public Authentication(Outcome outcome, Object principal, String detail) {
+      this(outcome, principal, detail, java.time.Duration.ZERO);
+    }
+  }
 
   /** A finished request: for the audit log. */
   record Completed(
