@@ -86,7 +86,8 @@ public final class AuthGuard implements Guard {
       key = authz.substring("Bearer ".length()).trim();
     }
     String keyId = key == null ? null : IdentityService.publicKeyId(key);
-    String credential = key == null ? null : "key:" + (keyId == null ? "other" : keyId);
+    // only our own keys name themselves; the v1 key and garbage count against the address alone
+    String credential = keyId == null ? null : "key:" + keyId;
     Optional<Principal> p = Optional.empty();
     if (key != null) {
       if (v1Key != null && v1Key.matches(key)) {
