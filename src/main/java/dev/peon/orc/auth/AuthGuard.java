@@ -229,6 +229,11 @@ public final class AuthGuard implements Guard {
   }
 
   @Override
+  public boolean stillValid(Object principal) {
+    return principal instanceof Principal p && identities.stillValid(p);
+  }
+
+  @Override
   public Permissions permissions(Object principal) {
     if (!(principal instanceof Principal p)) {
       return (perm, server) -> false;

@@ -447,6 +447,27 @@ public final class IdentityService {
     return Optional.of(principal(u.get(), id, scope));
   }
 
+  /**
+   * Whether a principal resolved earlier still stands: the v1 key always; a user's only while the
+   * user exists and is enabled, and, through a key, while that key is neither revoked nor expired.
+   */
+  public boolean stillValid(Principal p) {
+    if (p.userId() == null) {
+      return true;
+    }
+    if (user(p.userId()).filter(User::enabled).isEmpty()) {
+      return false;
+    }
+    if (p.keyId() == null) {
+      return true;
+    }
+    Instant now = clock.instant();
+    return key(p.keyId())
+        .filter(k -> k.revokedAt() == null)
+        .filter(k -> k.expiresAt() == null || now.isBefore(k.expiresAt()))
+        .isPresent();
+  }
+
   /** The principal of a user (optionally through a key with a narrower scope). */
   public Principal principal(User u, String keyId, Set<Permission> scope) {
     Set<Permission> perms = EnumSet.noneOf(Permission.class);

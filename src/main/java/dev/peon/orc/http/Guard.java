@@ -57,6 +57,14 @@ public interface Guard {
   /** Called once for every changing request, and for every refused one. */
   void completed(Completed request);
 
+  /**
+   * Whether a principal authenticated earlier still stands: its key not revoked or expired, its
+   * user not disabled or deleted. Long-lived connections and tickets ask again before acting.
+   */
+  default boolean stillValid(Object principal) {
+    return true;
+  }
+
   /** A guard that lets everything through (for tests of single features). */
   static Guard open() {
     return new Guard() {

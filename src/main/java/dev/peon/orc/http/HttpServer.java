@@ -359,6 +359,7 @@ public final class HttpServer implements AutoCloseable {
       principal =
           tickets
               .redeem(ticket, ctx.path())
+              .filter(guard::stillValid) // issued to a key or user that may be gone since
               .orElseThrow(
                   () -> new UpgradeRefused(401, "The ticket is invalid, expired or already used."));
     } else if (!keyPresented) {
@@ -389,6 +390,19 @@ public final class HttpServer implements AutoCloseable {
       throw new UpgradeRefused(403, "You do not have the permission for this console.");
     }
     ctx.attribute(PRINCIPAL, principal);
+    Object p = principal;
+    ctx.attribute(PRINCIPAL_CHECK, (java.util.function.BooleanSupplier) () -> guard.stillValid(p));
+  }
+
+  private static final String PRINCIPAL_CHECK = "principalCheck";
+
+  /**
+   * Whether the principal that opened this WebSocket still stands (key not revoked, user not
+   * disabled); true for sockets opened without a guard's check.
+   */
+  public static boolean principalStillValid(io.javalin.websocket.WsContext ctx) {
+    java.util.function.BooleanSupplier check = ctx.attribute(PRINCIPAL_CHECK);
+    return check == null || check.getAsBoolean();
   }
 
   private static void refuseUpgrade(Context ctx, UpgradeRefused e) {
