@@ -151,7 +151,10 @@ public final class ConsoleRoutes implements Routes {
               v.actor(a.actor());
             }
             viewers.put(ctx.sessionId(), v);
-            open.add(ctx);
+            open.add(
+                ctx.sessionId(),
+                () -> HttpServer.principalStillValid(ctx),
+                () -> ctx.closeSession(Viewer.POLICY, REVOKED));
           } catch (ConsoleException | IllegalArgumentException e) {
             ctx.closeSession(Viewer.POLICY, "no such server");
           }
@@ -172,7 +175,7 @@ public final class ConsoleRoutes implements Routes {
     ws.onBinaryMessage(ctx -> ctx.closeSession(1003, "binary frames are not accepted"));
     ws.onClose(
         ctx -> {
-          open.remove(ctx);
+          open.remove(ctx.sessionId());
           Viewer v = viewers.remove(ctx.sessionId());
           if (v != null) {
             v.detach();
@@ -180,7 +183,7 @@ public final class ConsoleRoutes implements Routes {
         });
     ws.onError(
         ctx -> {
-          open.remove(ctx);
+          open.remove(ctx.sessionId());
           LOG.atDebug().log("console socket error: " + ctx.error());
           Viewer v = viewers.remove(ctx.sessionId());
           if (v != null) {
@@ -197,23 +200,26 @@ public final class ConsoleRoutes implements Routes {
    * checking thread runs only while sockets are open.
    */
   private static final class Revalidation {
+    private record Watched(java.util.function.BooleanSupplier valid, Runnable close) {}
+
     private final Duration every;
-    private final Map<String, WsContext> sockets = new ConcurrentHashMap<>();
+    private final Map<String, Watched> sockets = new ConcurrentHashMap<>();
     private Thread checker;
 
     Revalidation(Duration every) {
       this.every = every;
     }
 
-    synchronized void add(WsContext ctx) {
-      sockets.put(ctx.sessionId(), ctx);
+    synchronized void add(
+        String session, java.util.function.BooleanSupplier valid, Runnable close) {
+      sockets.put(session, new Watched(valid, close));
       if (checker == null) {
         checker = Thread.ofVirtual().name("console-revalidation").start(this::run);
       }
     }
 
-    void remove(WsContext ctx) {
-      sockets.remove(ctx.sessionId());
+    void remove(String session) {
+      sockets.remove(session);
     }
 
     private void run() {
@@ -230,14 +236,14 @@ public final class ConsoleRoutes implements Routes {
           Thread.currentThread().interrupt();
           return;
         }
-        for (WsContext ctx : sockets.values()) {
+        for (var e : sockets.entrySet()) {
           try {
-            if (!HttpServer.principalStillValid(ctx)) {
-              sockets.remove(ctx.sessionId());
-              ctx.closeSession(Viewer.POLICY, REVOKED);
+            if (!e.getValue().valid().getAsBoolean()) {
+              sockets.remove(e.getKey());
+              e.getValue().close().run();
             }
-          } catch (RuntimeException e) {
-            LOG.atDebug().log("console revalidation: " + e);
+          } catch (RuntimeException ex) {
+            LOG.atDebug().log("console revalidation: " + ex);
           }
         }
       }
