@@ -271,4 +271,15 @@ class AuditLogTest {
             });
     assertThat(synchronous).as("2 = FULL").isEqualTo(2);
   }
+
+  @Test
+  void theReaderCannotWrite() throws Exception {
+    try (java.sql.Connection c = db.openReader();
+        Statement st = c.createStatement()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> st.executeUpdate("DELETE FROM audit_log"))
+          .isInstanceOf(java.sql.SQLException.class);
+    }
+    assertThat(log.verify().entries()).isEqualTo(5);
+  }
 }
