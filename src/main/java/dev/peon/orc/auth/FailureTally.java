@@ -24,6 +24,9 @@ import java.util.Set;
 public final class FailureTally {
   static final int MAX_LISTED = 10;
 
+  /** The source of the episode that gathers addresses evicted to bound memory. */
+  static final String MANY = "(many addresses)";
+
   private final AuditLog audit;
   private final Clock clock;
   private final Duration quiet;
@@ -61,6 +64,7 @@ public final class FailureTally {
     int missing;
     int throttled;
     int lockouts;
+    int addresses;
     final Set<String> keyIds = new LinkedHashSet<>();
     final Set<String> paths = new LinkedHashSet<>();
     final Set<String> names = new LinkedHashSet<>();
@@ -69,6 +73,23 @@ public final class FailureTally {
       this.address = address;
       this.first = first;
       this.last = first;
+      this.addresses = address.equals(MANY) ? 0 : 1;
+    }
+
+    void absorb(Episode other) {
+      last = other.last.isAfter(last) ? other.last : last;
+      if (other.lockedUntil != null
+          && (lockedUntil == null || other.lockedUntil.isAfter(lockedUntil))) {
+        lockedUntil = other.lockedUntil;
+      }
+      wrong += other.wrong;
+      missing += other.missing;
+      throttled += other.throttled;
+      lockouts += other.lockouts;
+      addresses += other.addresses;
+      other.keyIds.forEach(k -> addLimited(keyIds, k));
+      other.paths.forEach(k -> addLimited(paths, k));
+      other.names.forEach(k -> addLimited(names, k));
     }
 
     Instant endsAt(Duration quiet) {
@@ -101,8 +122,17 @@ public final class FailureTally {
       }
       if (e == null) {
         if (episodes.size() >= maxTracked) {
-          String oldest = episodes.keySet().iterator().next();
-          out.add(summary(episodes.remove(oldest)));
+          // folded into one episode of many addresses, so that fresh addresses (an IPv6 range)
+          // cannot buy an entry each
+          episodes.keySet().stream()
+              .filter(a -> !a.equals(MANY))
+              .findFirst()
+              .map(episodes::remove)
+              .ifPresent(
+                  evicted ->
+                      episodes
+                          .computeIfAbsent(MANY, a -> new Episode(MANY, evicted.first))
+                          .absorb(evicted));
         }
         e = new Episode(address, now);
         episodes.put(address, e);
@@ -209,6 +239,9 @@ public final class FailureTally {
     p.put("unidentified", e.missing);
     p.put("throttled", e.throttled);
     p.put("lockouts", e.lockouts);
+    if (e.address.equals(MANY)) {
+      p.put("addresses", e.addresses);
+    }
     p.put("first", e.first.toString());
     p.put("last", e.last.toString());
     if (!e.keyIds.isEmpty()) {

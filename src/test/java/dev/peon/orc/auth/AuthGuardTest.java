@@ -190,4 +190,21 @@ class AuthGuardTest {
     assertThat(guard.auditedBody("server.settings", "{not json"))
         .isEqualTo(Map.of("notJson", true, "length", 9));
   }
+
+  @Test
+  void freshAddressesBeyondWhatIsTrackedShareOneEntry() {
+    FailureTally tally = new FailureTally(audit, clock, Duration.ofMinutes(1), 3);
+    for (int i = 0; i < 100; i++) {
+      tally.refused(FailureTally.Kind.WRONG_CREDENTIAL, "2001:db8::" + i, null, "/api/v2/x", null);
+    }
+    assertThat(tally.open()).as("the tracked ones and the shared one").isEqualTo(4);
+    assertThat(entries("*")).isEmpty();
+    clock.advance(Duration.ofMinutes(2));
+    tally.flushDue();
+    List<AuditEntry> failed = entries("auth.failed");
+    assertThat(failed).hasSize(4);
+    AuditEntry many =
+        failed.stream().filter(e -> e.source().equals(FailureTally.MANY)).findFirst().orElseThrow();
+    assertThat(many.params()).contains("\"addresses\":97").contains("\"wrong\":97");
+  }
 }
