@@ -78,6 +78,7 @@ public final class Application implements AutoCloseable {
   private final int port;
   private ConsoleService console;
   private dev.peon.orc.auth.FailureTally authFailures;
+  private Thread authFailureFlusher;
 
   private Application(
       Database db,
@@ -242,6 +243,7 @@ public final class Application implements AutoCloseable {
         new Application(db, runtime, servers, scheduler, operations, eventRoutes, metrics, http);
     app.console = console;
     app.authFailures = guard.failures();
+    app.authFailureFlusher = flushPeriodically(guard.failures());
     LOG.atInfo()
         .addKeyValue("address", config.listenHost() + ":" + app.port)
         .addKeyValue("dataDir", config.dataDir())
@@ -257,6 +259,30 @@ public final class Application implements AutoCloseable {
   /** Every registered route as {@code METHOD /path} (for the permission matrix test). */
   public List<String> routes() {
     return http.routes();
+  }
+
+  /**
+   * Writes ended episodes of refused authentication every 30 s, so that their summaries reach the
+   * audit log even when no request comes after them (requests write them too).
+   */
+  private static Thread flushPeriodically(dev.peon.orc.auth.FailureTally failures) {
+    return Thread.ofVirtual()
+        .name("auth-failure-flush")
+        .start(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                try {
+                  Thread.sleep(java.time.Duration.ofSeconds(30)); // a period, not a wait
+                  failures.flushDue();
+                } catch (InterruptedException e) {
+                  return;
+                } catch (RuntimeException e) {
+                  LOG.atWarn()
+                      .setCause(e)
+                      .log("writing refused authentication to the audit failed");
+                }
+              }
+            });
   }
 
   /** Waits for an operation started by a schedule, so the schedule records its real result. */
@@ -345,6 +371,14 @@ public final class Application implements AutoCloseable {
     }
     eventRoutes.close();
     http.close();
+    if (authFailureFlusher != null) {
+      authFailureFlusher.interrupt();
+      try {
+        authFailureFlusher.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (authFailures != null) {
       authFailures.flushAll(); // refusals not yet written out, while the database is open
     }
