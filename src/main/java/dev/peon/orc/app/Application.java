@@ -83,6 +83,8 @@ public final class Application implements AutoCloseable {
   private ConsoleService console;
   private Supervisor supervisor;
   private EventBus.AsyncSubscription auditEvents;
+  private dev.peon.orc.auth.FailureTally authFailures;
+  private Thread authFailureFlusher;
 
   private Application(
       Database db,
@@ -186,9 +188,10 @@ public final class Application implements AutoCloseable {
     OwnerBootstrap.ensureOwner(
         identities, config.ownerName(), config.ownerPassword(), config.dataDir());
     AuditLog audit = new AuditLog(db, clock, config.dataDir().resolve("audit-head"));
+    audit.repairLaggingHead(); // entries committed just before a crash, recorded as such
     AuthThrottle throttle = new AuthThrottle(clock);
     AuthGuard guard =
-        new AuthGuard(identities, key, Role.fromWire(config.v1KeyRole()), throttle, audit);
+        new AuthGuard(identities, key, Role.fromWire(config.v1KeyRole()), throttle, audit, clock);
     // audit writes hit the database and sync a file: never inside the bus lock
     EventBus.AsyncSubscription auditEvents =
         events.subscribeAsync("audit", 10_000, e -> auditSignificant(audit, e));
@@ -228,7 +231,7 @@ public final class Application implements AutoCloseable {
             tickets,
             List.of(
                 new DocsRoutes(),
-                new AuthRoutes(identities, throttle, audit, clock),
+                new AuthRoutes(identities, throttle, audit, clock, guard.failures()),
                 new AuditRoutes(audit),
                 new MetricsRoutes(metrics),
                 new PeonV1ConsoleRoutes(console), // before PeonV1Routes: it owns /server/logs/
@@ -267,6 +270,8 @@ public final class Application implements AutoCloseable {
     app.console = console;
     app.supervisor = supervisor;
     app.auditEvents = auditEvents;
+    app.authFailures = guard.failures();
+    app.authFailureFlusher = flushPeriodically(guard.failures());
     // last: missed runs fire and servers autostart only once auditing is wired and the API is
     // listening (review M11)
     supervisor.autostart(); // in the background, a few at a time
@@ -286,6 +291,30 @@ public final class Application implements AutoCloseable {
   /** Every registered route as {@code METHOD /path} (for the permission matrix test). */
   public List<String> routes() {
     return http.routes();
+  }
+
+  /**
+   * Writes ended episodes of refused authentication every 30 s, so that their summaries reach the
+   * audit log even when no request comes after them (requests write them too).
+   */
+  private static Thread flushPeriodically(dev.peon.orc.auth.FailureTally failures) {
+    return Thread.ofVirtual()
+        .name("auth-failure-flush")
+        .start(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                try {
+                  Thread.sleep(java.time.Duration.ofSeconds(30)); // a period, not a wait
+                  failures.flushDue();
+                } catch (InterruptedException e) {
+                  return;
+                } catch (RuntimeException e) {
+                  LOG.atWarn()
+                      .setCause(e)
+                      .log("writing refused authentication to the audit failed");
+                }
+              }
+            });
   }
 
   /** Waits for an operation started by a schedule, so the schedule records its real result. */
@@ -382,6 +411,17 @@ public final class Application implements AutoCloseable {
     }
     eventRoutes.close();
     http.close();
+    if (authFailureFlusher != null) {
+      authFailureFlusher.interrupt();
+      try {
+        authFailureFlusher.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (authFailures != null) {
+      authFailures.flushAll(); // refusals not yet written out, while the database is open
+    }
     metrics.close();
     scheduler.close();
     operations.close();

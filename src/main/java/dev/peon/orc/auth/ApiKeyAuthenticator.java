@@ -28,17 +28,17 @@ public final class ApiKeyAuthenticator {
   }
 
   /**
-   * Checks {@code presentedKey} (null when the header is missing) from {@code sourceAddress}. A
-   * locked-out address is refused even with the right key.
+   * Checks {@code presentedKey} (null when the header is missing) from {@code sourceAddress}. The
+   * right key is always let through; a wrong one from a locked-out address is refused unread.
    */
   public Result check(String sourceAddress, String presentedKey) {
     Objects.requireNonNull(sourceAddress, "sourceAddress");
-    if (throttle.isBlocked(sourceAddress)) {
-      return Result.THROTTLED;
-    }
     if (key.matches(presentedKey)) {
       throttle.recordSuccess(sourceAddress);
       return Result.ALLOWED;
+    }
+    if (throttle.isBlocked(sourceAddress)) {
+      return Result.THROTTLED;
     }
     throttle.recordFailure(sourceAddress);
     LOG.atWarn()

@@ -6,6 +6,8 @@ import dev.peon.orc.audit.AuditLog;
 import dev.peon.orc.config.Secret;
 import dev.peon.orc.http.Guard;
 import dev.peon.orc.http.Permissions;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -14,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The edge guard: who is calling (PEON v1 key, personal API key, or browser session with CSRF
- * token), whether the route's permission is held, and one audit entry per changing or refused
- * request. Failures are throttled per source address.
+ * token), whether the route's permission is held, and one audit entry per changing request or
+ * refused permission. Authentication failures are throttled per client address and per key id, and
+ * audited in aggregate.
  */
 public final class AuthGuard implements Guard {
   private static final Logger LOG = LoggerFactory.getLogger(AuthGuard.class);
@@ -28,6 +31,8 @@ public final class AuthGuard implements Guard {
   private final AuthThrottle throttle;
   private final AuditLog audit;
   private final RoutePolicy policy = new RoutePolicy();
+  private final FailureTally failures;
+  private final Clock clock;
   private final ObjectMapper mapper = new ObjectMapper();
 
   public AuthGuard(
@@ -36,11 +41,23 @@ public final class AuthGuard implements Guard {
       Role v1Role,
       AuthThrottle throttle,
       AuditLog audit) {
+    this(identities, v1Key, v1Role, throttle, audit, Clock.systemUTC());
+  }
+
+  public AuthGuard(
+      IdentityService identities,
+      Secret v1Key,
+      Role v1Role,
+      AuthThrottle throttle,
+      AuditLog audit,
+      Clock clock) {
     this.identities = identities;
     this.v1Key = v1Key;
     this.v1Role = v1Role;
     this.throttle = throttle;
     this.audit = audit;
+    this.clock = clock;
+    this.failures = new FailureTally(audit, clock);
   }
 
   public RoutePolicy policy() {
@@ -51,17 +68,26 @@ public final class AuthGuard implements Guard {
     return throttle;
   }
 
+  /**
+   * Who is calling. A key or session that verifies is let through even while its address or its key
+   * id is locked out (one bad client behind a shared proxy must not lock out the rest); a failure
+   * during a lock-out is refused with 429 unread and uncounted, any other failure counts against
+   * the address and the key id and is slowed down. Refusals are audited in aggregate ({@link
+   * FailureTally}).
+   */
   @Override
   public Authentication authenticate(Caller caller) {
-    if (throttle.isBlocked(caller.address())) {
-      return new Authentication(Outcome.THROTTLED, null, null);
-    }
+    failures.flushDue();
+    String address = caller.address();
     String key = caller.header().apply("X-Api-Key");
     String authz = caller.header().apply("Authorization");
     boolean v2 = caller.path().startsWith("/api/v2/");
     if (key == null && v2 && authz != null && authz.startsWith("Bearer ")) {
       key = authz.substring("Bearer ".length()).trim();
     }
+    String keyId = key == null ? null : IdentityService.publicKeyId(key);
+    // only our own keys name themselves; the v1 key and garbage count against the address alone
+    String credential = keyId == null ? null : "key:" + keyId;
     Optional<Principal> p = Optional.empty();
     if (key != null) {
       if (v1Key != null && v1Key.matches(key)) {
@@ -87,21 +113,96 @@ public final class AuthGuard implements Guard {
                 .map(u -> identities.principal(u, null, null));
       }
     }
-    if (p.isEmpty()) {
-      boolean presentedSomething = key != null || caller.cookie().apply(SESSION_COOKIE) != null;
-      if (presentedSomething) {
-        // only wrong credentials count towards a lock-out, not a page asking before login
-        throttle.recordFailure(caller.address());
-        throttle.slowDown(caller.address());
+    if (p.isPresent()) {
+      throttle.recordSuccess(address);
+      if (credential != null) {
+        throttle.recordSuccess(credential);
       }
-      LOG.atWarn()
-          .addKeyValue("address", caller.address())
-          .addKeyValue("keyPresent", key != null)
-          .log("authentication failed");
-      return new Authentication(Outcome.DENIED, null, null);
+      return new Authentication(Outcome.ALLOWED, p.get(), null);
     }
-    throttle.recordSuccess(caller.address());
-    return new Authentication(Outcome.ALLOWED, p.get(), null);
+    boolean presentedSomething = key != null || caller.cookie().apply(SESSION_COOKIE) != null;
+    Duration locked = throttle.retryAfter(address);
+    if (credential != null) {
+      Duration c = throttle.retryAfter(credential);
+      locked = c.compareTo(locked) > 0 ? c : locked;
+    }
+    String path = caller.path();
+    if (locked.isPositive()) {
+      failures.refused(
+          FailureTally.Kind.THROTTLED, address, keyId, path, clock.instant().plus(locked));
+      return new Authentication(Outcome.THROTTLED, null, null, locked);
+    }
+    if (presentedSomething) {
+      // only wrong credentials count towards a lock-out, not a page asking before login
+      failures.refused(FailureTally.Kind.WRONG_CREDENTIAL, address, keyId, path, null);
+      if (throttle.recordFailure(address)) {
+        failures.lockedOut(address, address, throttle.lockout(), keyId);
+      }
+      if (credential != null && throttle.recordFailure(credential)) {
+        failures.lockedOut(address, credential, throttle.lockout(), keyId);
+      }
+      if (credential != null) {
+        throttle.slowDown(address, credential);
+      } else {
+        throttle.slowDown(address);
+      }
+    } else {
+      failures.refused(FailureTally.Kind.NO_CREDENTIAL, address, null, path, null);
+    }
+    LOG.atWarn()
+        .addKeyValue("address", address)
+        .addKeyValue("keyPresent", key != null)
+        .addKeyValue("keyId", keyId)
+        .log("authentication failed");
+    return new Authentication(Outcome.DENIED, null, null);
+  }
+
+  /** Refused authentication, audited in aggregate. */
+  public FailureTally failures() {
+    return failures;
+  }
+
+  /** Bodies up to this size (as redacted JSON) are kept whole; larger ones are cut. */
+  static final int MAX_BODY_CHARS = 16_384;
+
+  /** What the audit log keeps of a size cut body: its start, as redacted JSON text. */
+  static final int TRUNCATED_CHARS = 4_096;
+
+  /**
+   * The body as the audit log keeps it: the parsed object (never the raw text, so padding cannot
+   * push it out), redacted, and when its redacted JSON is over {@value #MAX_BODY_CHARS} characters
+   * the start of that text with {@code "truncated": true}.
+   */
+  Object auditedBody(String action, String raw) {
+    JsonNode n;
+    try {
+      n = mapper.readTree(raw);
+    } catch (java.io.IOException e) {
+      return Map.of("notJson", true, "length", raw.length());
+    }
+    if (n == null || !n.isObject()) {
+      return "(not an object)";
+    }
+    if (action.equals("server.command") && n.path("text").isTextual()) {
+      // a typed line may carry a password: keep only its first word and length
+      String text = n.path("text").asText();
+      return Map.of("verb", text.strip().split("\\s+", 2)[0], "length", text.length());
+    }
+    Object body = AuditLog.redacted(mapper.convertValue(n, Map.class));
+    String json;
+    try {
+      json = mapper.writeValueAsString(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return "(not JSON)";
+    }
+    if (json.length() <= MAX_BODY_CHARS) {
+      return body;
+    }
+    Map<String, Object> cut = new LinkedHashMap<>();
+    cut.put("truncated", true);
+    cut.put("length", json.length());
+    cut.put("start", json.substring(0, TRUNCATED_CHARS));
+    return cut;
   }
 
   static boolean changing(String method) {
@@ -128,6 +229,11 @@ public final class AuthGuard implements Guard {
   }
 
   @Override
+  public boolean stillValid(Object principal) {
+    return principal instanceof Principal p && identities.stillValid(p);
+  }
+
+  @Override
   public Permissions permissions(Object principal) {
     if (!(principal instanceof Principal p)) {
       return (perm, server) -> false;
@@ -144,6 +250,9 @@ public final class AuthGuard implements Guard {
   @Override
   public void completed(Completed c) {
     Principal p = c.principal() instanceof Principal pr ? pr : null;
+    if (p == null && (c.status() == 401 || c.status() == 429)) {
+      return; // refused at authentication: counted by the failure tally, not one entry each
+    }
     Optional<RoutePolicy.Rule> rule = policy.rule(c.caller().method(), c.route());
     String action =
         rule.map(r -> RoutePolicy.action(r, c.pathParams()))
@@ -163,18 +272,7 @@ public final class AuthGuard implements Guard {
     params.put("path", c.caller().path());
     params.put("status", c.status());
     if (c.body() != null && !c.body().isBlank()) {
-      try {
-        JsonNode n = mapper.readTree(c.body());
-        Object body = n.isObject() ? mapper.convertValue(n, Map.class) : "(not an object)";
-        if (action.equals("server.command") && n.path("text").isTextual()) {
-          // a typed line may carry a password: keep only its first word and length
-          String text = n.path("text").asText();
-          body = Map.of("verb", text.strip().split("\\s+", 2)[0], "length", text.length());
-        }
-        params.put("body", body);
-      } catch (java.io.IOException e) {
-        params.put("body", "(not JSON)");
-      }
+      params.put("body", auditedBody(action, c.body()));
     }
     audit.append(
         new AuditLog.Record(

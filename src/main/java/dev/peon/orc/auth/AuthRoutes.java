@@ -11,6 +11,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
@@ -46,12 +47,27 @@ public final class AuthRoutes implements Routes {
   private final Clock clock;
 
   private final AuditLog audit;
+  private final FailureTally failures;
 
   public AuthRoutes(IdentityService ids, AuthThrottle throttle, AuditLog audit, Clock clock) {
+    this(ids, throttle, audit, clock, new FailureTally(audit, clock));
+  }
+
+  /**
+   * @param failures where logins refused during a lock-out are counted (the guard's, so that an
+   *     address has one tally)
+   */
+  public AuthRoutes(
+      IdentityService ids,
+      AuthThrottle throttle,
+      AuditLog audit,
+      Clock clock,
+      FailureTally failures) {
     this.ids = ids;
     this.throttle = throttle;
     this.audit = audit;
     this.clock = clock;
+    this.failures = failures;
   }
 
   /** Logins are public routes, so they are audited here rather than by the guard. */
@@ -60,7 +76,7 @@ public final class AuthRoutes implements Routes {
         new AuditLog.Record(
             outcome.equals("success") ? "user:" + name : "anonymous",
             null,
-            ctx.ip(),
+            HttpServer.clientAddress(ctx),
             ctx.attribute(HttpServer.REQUEST_ID),
             "login",
             name != null && name.matches("[a-z0-9][a-z0-9_.-]{0,31}") ? "user:" + name : null,
@@ -115,18 +131,34 @@ public final class AuthRoutes implements Routes {
     String password = in.requiredString("password", 256, null, null);
     in.finish();
     String account = "account:" + name;
-    if (throttle.isBlocked(ctx.ip()) || throttle.isBlocked(account)) {
-      auditLogin(ctx, name, "denied");
-      ctx.header("Retry-After", "300");
+    String address = HttpServer.clientAddress(ctx);
+    Duration locked = throttle.retryAfter(address);
+    Duration accountLocked = throttle.retryAfter(account);
+    locked = accountLocked.compareTo(locked) > 0 ? accountLocked : locked;
+    if (locked.isPositive()) {
+      // passwords can be guessed: a lock-out refuses even the right one; counted, not one entry
+      // each
+      failures.refused(
+          FailureTally.Kind.THROTTLED,
+          address,
+          null,
+          ctx.path(),
+          IdentityService.NAME.matcher(name).matches() ? "user:" + name : null,
+          clock.instant().plus(locked));
+      ctx.header("Retry-After", HttpServer.retryAfterSeconds(locked));
       throw new AuthException(
           AuthException.Kind.LOCKED, "Too many failed logins; try again later.");
     }
     var user = ids.checkPassword(name, password.toCharArray());
     if (user.isEmpty()) {
-      throttle.recordFailure(ctx.ip());
-      throttle.recordFailure(account);
+      if (throttle.recordFailure(address)) {
+        failures.lockedOut(address, address, throttle.lockout(), null);
+      }
+      if (throttle.recordFailure(account)) {
+        failures.lockedOut(address, account, throttle.lockout(), null);
+      }
       auditLogin(ctx, name, "failure");
-      throttle.slowDown(ctx.ip(), account);
+      throttle.slowDown(address, account);
       throw new AuthException(AuthException.Kind.UNAUTHORIZED, "Wrong name or password.");
     }
     throttle.recordSuccess(account);

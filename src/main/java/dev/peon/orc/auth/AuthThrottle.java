@@ -11,11 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Throttles repeated authentication failures per source address: after {@code maxFailures} failures
- * within {@code window}, the address is refused for {@code lockout}, even with the right key. A
- * success clears the failure count, but never ends a lock-out early. At most {@code maxTracked}
- * addresses are remembered; the least recently seen is forgotten first. Before the lock-out,
- * answers to further failures are slowed down ({@link #delay}). Thread-safe.
+ * Throttles repeated authentication failures per key: a client address, a credential ({@code
+ * key:<id>}) or an account ({@code account:<name>}). After {@code maxFailures} failures within
+ * {@code window}, the key is locked out for {@code lockout}: callers refuse its further failures
+ * with 429 unread, and logins refuse even the right password; a key or session that verifies is
+ * never refused (see {@code AuthGuard}). A success clears the failure count, but never ends a
+ * lock-out early. At most {@code maxTracked} addresses are remembered; the least recently seen is
+ * forgotten first. Before the lock-out, answers to further failures are slowed down ({@link
+ * #delay}). Thread-safe.
  */
 public final class AuthThrottle {
   private static final Logger LOG = LoggerFactory.getLogger(AuthThrottle.class);
@@ -68,11 +71,15 @@ public final class AuthThrottle {
     return until == null ? Duration.ZERO : Duration.between(clock.instant(), until);
   }
 
-  /** Counts a failure; the one that reaches the limit starts the lock-out. */
-  public synchronized void recordFailure(String address) {
+  /**
+   * Counts a failure; the one that reaches the limit starts the lock-out.
+   *
+   * @return true when this failure started a lock-out
+   */
+  public synchronized boolean recordFailure(String address) {
     Objects.requireNonNull(address, "address");
     if (lockedUntil(address) != null) {
-      return;
+      return false;
     }
     Instant now = clock.instant();
     Attempts attempts = byAddress.computeIfAbsent(address, a -> new Attempts());
@@ -84,8 +91,14 @@ public final class AuthThrottle {
       LOG.atWarn()
           .addKeyValue("address", address)
           .addKeyValue("lockout", lockout)
-          .log("too many authentication failures; address locked out");
+          .log("too many authentication failures; locked out");
+      return true;
     }
+    return false;
+  }
+
+  public Duration lockout() {
+    return lockout;
   }
 
   /**

@@ -390,6 +390,12 @@ public final class IdentityService {
     LOG.atInfo().addKeyValue("keyId", id).log("API key revoked");
   }
 
+  /** The public id of a presented key of our form {@code peon_<id>_<secret>}, else null. */
+  public static String publicKeyId(String presented) {
+    var m = KEY.matcher(presented);
+    return m.matches() ? m.group(1) : null;
+  }
+
   /**
    * Resolves a presented key: the principal when it exists, is not revoked or expired, and its user
    * is enabled. The secret is compared in constant time whether or not the id exists.
@@ -450,6 +456,27 @@ public final class IdentityService {
     }
     Set<Permission> scope = parseScope(row.scope());
     return Optional.of(principal(u.get(), id, scope));
+  }
+
+  /**
+   * Whether a principal resolved earlier still stands: the v1 key always; a user's only while the
+   * user exists and is enabled, and, through a key, while that key is neither revoked nor expired.
+   */
+  public boolean stillValid(Principal p) {
+    if (p.userId() == null) {
+      return true;
+    }
+    if (user(p.userId()).filter(User::enabled).isEmpty()) {
+      return false;
+    }
+    if (p.keyId() == null) {
+      return true;
+    }
+    Instant now = clock.instant();
+    return key(p.keyId())
+        .filter(k -> k.revokedAt() == null)
+        .filter(k -> k.expiresAt() == null || now.isBefore(k.expiresAt()))
+        .isPresent();
   }
 
   /** The principal of a user (optionally through a key with a narrower scope). */

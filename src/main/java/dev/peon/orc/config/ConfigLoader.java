@@ -74,6 +74,7 @@ public final class ConfigLoader {
     d.put("backup.reserve", "1g");
     d.put("backup.reserve.percent", "5");
     d.put("backup.pre-restore.keep.days", "7");
+    d.put("http.trusted.proxies", "");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -263,6 +264,19 @@ public final class ConfigLoader {
     long backupReserve = size(v, "backup.reserve", problems);
     int backupReservePercent = intIn(v, "backup.reserve.percent", 0, 50, problems);
     int preRestoreKeepDays = intIn(v, "backup.pre-restore.keep.days", 0, 3650, problems);
+    List<AddressRange> trustedProxies = new java.util.ArrayList<>();
+    for (String p : v.get("http.trusted.proxies").split(",")) {
+      if (!p.isBlank()) {
+        try {
+          trustedProxies.add(AddressRange.parse(p));
+        } catch (IllegalArgumentException e) {
+          problems.add(
+              "http.trusted.proxies: "
+                  + e.getMessage()
+                  + "; use addresses or CIDRs, comma-separated");
+        }
+      }
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -302,7 +316,8 @@ public final class ConfigLoader {
         logMaxFiles,
         backupReserve,
         backupReservePercent,
-        preRestoreKeepDays);
+        preRestoreKeepDays,
+        trustedProxies);
   }
 
   /** A size such as {@code 0}, {@code 512m} or {@code 1g}, in bytes. */

@@ -32,6 +32,8 @@ import java.util.List;
  * @param backupReserveBytes the least free space a backup, upload or restore leaves on its disk
  * @param backupReservePercent the same as a share of the disk; the larger of the two applies
  * @param backupPreRestoreKeepDays how long pre-restore backups are exempt from retention
+ * @param trustedProxies reverse proxies whose {@code X-Forwarded-For} names the client (empty: the
+ *     socket address is the client)
  */
 public record OrchestratorConfig(
     String listenHost,
@@ -66,10 +68,12 @@ public record OrchestratorConfig(
     int dockerLogMaxFiles,
     long backupReserveBytes,
     int backupReservePercent,
-    int backupPreRestoreKeepDays) {
+    int backupPreRestoreKeepDays,
+    List<AddressRange> trustedProxies) {
 
   public OrchestratorConfig {
     corsOrigins = List.copyOf(corsOrigins);
+    trustedProxies = List.copyOf(trustedProxies);
   }
 
   /** The data folder path to use as a bind-mount source. */

@@ -59,20 +59,46 @@ public final class ConsoleRoutes implements Routes {
   /** Idle WebSockets are closed after this; stats messages keep a watched running server alive. */
   static final Duration IDLE = Duration.ofMinutes(30);
 
+  /** How often open sockets check that their principal still stands, between commands. */
+  static final Duration REVALIDATE = Duration.ofSeconds(15);
+
   private final ConsoleService console;
   private final ConsoleTickets tickets;
   private final Clock clock;
+  private final ConsoleSettings settings;
+  private final Duration revalidate;
+
+  /** REST command buckets per (server, caller), least recently used forgotten first. */
+  private final Map<String, TokenBucket> commandBuckets =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, TokenBucket> eldest) {
+          return size() > 10_000;
+        }
+      };
 
   public ConsoleRoutes(ConsoleService console, ConsoleTickets tickets, Clock clock) {
+    this(console, tickets, clock, ConsoleSettings.defaults(), REVALIDATE);
+  }
+
+  ConsoleRoutes(
+      ConsoleService console,
+      ConsoleTickets tickets,
+      Clock clock,
+      ConsoleSettings settings,
+      Duration revalidate) {
     this.console = console;
     this.tickets = tickets;
     this.clock = clock;
+    this.settings = settings;
+    this.revalidate = revalidate;
   }
 
   @Override
   public void register(Javalin app) {
     app.ws(
-        ConsolePaths.V2, ws -> socket(ws, console, Viewer.Format.V2, ctx -> ctx.pathParam("id")));
+        ConsolePaths.V2,
+        ws -> socket(ws, console, Viewer.Format.V2, ctx -> ctx.pathParam("id"), revalidate));
     app.get("/api/v2/servers/{id}/logs", this::logs);
     app.get("/api/v2/servers/{id}/logs/download", this::download);
     app.post("/api/v2/servers/{id}/command", this::command);
@@ -89,7 +115,17 @@ public final class ConsoleRoutes implements Routes {
       ConsoleService console,
       Viewer.Format format,
       Function<WsContext, String> serverParam) {
+    socket(ws, console, format, serverParam, REVALIDATE);
+  }
+
+  static void socket(
+      WsConfig ws,
+      ConsoleService console,
+      Viewer.Format format,
+      Function<WsContext, String> serverParam,
+      Duration revalidate) {
     Map<String, Viewer> viewers = new ConcurrentHashMap<>();
+    Revalidation open = new Revalidation(revalidate);
     ws.onConnect(
         ctx -> {
           ctx.session.setMaxTextMessageSize(ConsoleSettings.MAX_FRAME_BYTES);
@@ -118,6 +154,10 @@ public final class ConsoleRoutes implements Routes {
               v.actor(a.actor());
             }
             viewers.put(ctx.sessionId(), v);
+            open.add(
+                ctx.sessionId(),
+                () -> HttpServer.principalStillValid(ctx),
+                () -> ctx.closeSession(Viewer.POLICY, REVOKED));
           } catch (ConsoleException | IllegalArgumentException e) {
             ctx.closeSession(Viewer.POLICY, "no such server");
           }
@@ -125,13 +165,20 @@ public final class ConsoleRoutes implements Routes {
     ws.onMessage(
         ctx -> {
           Viewer v = viewers.get(ctx.sessionId());
-          if (v != null) {
-            v.receive(ctx.message());
+          if (v == null) {
+            return;
           }
+          if (!HttpServer.principalStillValid(ctx)) {
+            // a revoked key or disabled user types nothing more on a socket opened before
+            ctx.closeSession(Viewer.POLICY, REVOKED);
+            return;
+          }
+          v.receive(ctx.message());
         });
     ws.onBinaryMessage(ctx -> ctx.closeSession(1003, "binary frames are not accepted"));
     ws.onClose(
         ctx -> {
+          open.remove(ctx.sessionId());
           Viewer v = viewers.remove(ctx.sessionId());
           if (v != null) {
             v.detach();
@@ -139,12 +186,71 @@ public final class ConsoleRoutes implements Routes {
         });
     ws.onError(
         ctx -> {
+          open.remove(ctx.sessionId());
           LOG.atDebug().log("console socket error: " + ctx.error());
           Viewer v = viewers.remove(ctx.sessionId());
           if (v != null) {
             v.detach();
           }
         });
+  }
+
+  static final String REVOKED = "the credentials of this console were revoked";
+
+  /**
+   * Closes open sockets whose principal no longer stands, every {@code every}, so a watcher whose
+   * key was revoked or whose user was disabled stops seeing the console even if it never types. The
+   * checking thread runs only while sockets are open.
+   */
+  private static final class Revalidation {
+    private record Watched(java.util.function.BooleanSupplier valid, Runnable close) {}
+
+    private final Duration every;
+    private final Map<String, Watched> sockets = new ConcurrentHashMap<>();
+    private Thread checker;
+
+    Revalidation(Duration every) {
+      this.every = every;
+    }
+
+    synchronized void add(
+        String session, java.util.function.BooleanSupplier valid, Runnable close) {
+      sockets.put(session, new Watched(valid, close));
+      if (checker == null) {
+        checker = Thread.ofVirtual().name("console-revalidation").start(this::run);
+      }
+    }
+
+    void remove(String session) {
+      sockets.remove(session);
+    }
+
+    private void run() {
+      while (true) {
+        synchronized (this) {
+          if (sockets.isEmpty()) {
+            checker = null;
+            return;
+          }
+        }
+        try {
+          Thread.sleep(every); // a period, not a wait for something that has an event
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        for (var e : sockets.entrySet()) {
+          try {
+            if (!e.getValue().valid().getAsBoolean()) {
+              sockets.remove(e.getKey());
+              e.getValue().close().run();
+            }
+          } catch (RuntimeException ex) {
+            LOG.atDebug().log("console revalidation: " + ex);
+          }
+        }
+      }
+    }
   }
 
   // ------------------------------------------------------------ REST
@@ -204,12 +310,34 @@ public final class ConsoleRoutes implements Routes {
     JsonInput in = JsonInput.parse(ctx.body());
     String text = in.requiredString("text", ConsoleSettings.MAX_COMMAND_CHARS, null, null);
     in.finish();
+    Object principal = ctx.attribute(HttpServer.PRINCIPAL);
+    String caller =
+        principal instanceof Actor a ? a.actor() : "address:" + HttpServer.clientAddress(ctx);
+    if (!takeCommandToken(id.uid() + " " + caller)) {
+      ctx.header("Retry-After", "1");
+      throw new ConsoleException(
+          ConsoleException.Kind.RATE_LIMITED,
+          "Too many commands: at most "
+              + Math.round(settings.commandsPerSecond())
+              + " per second per server and caller.");
+    }
     console.command(id, text);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("server", id.uid());
     m.put("text", text);
     m.put("sentAt", clock.instant().toString());
     ctx.status(202).json(m);
+  }
+
+  /** The same rate as a WebSocket viewer's: {@code commandsPerSecond}, as many at once. */
+  private synchronized boolean takeCommandToken(String serverAndCaller) {
+    return commandBuckets
+        .computeIfAbsent(
+            serverAndCaller,
+            k ->
+                new TokenBucket(
+                    clock, settings.commandsPerSecond(), Math.max(1, settings.commandsPerSecond())))
+        .tryTake();
   }
 
   private void ticket(Context ctx) {

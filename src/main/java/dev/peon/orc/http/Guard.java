@@ -26,8 +26,16 @@ public interface Guard {
       Function<String, String> header,
       Function<String, String> cookie) {}
 
-  /** Who is calling; {@code principal} is set when ALLOWED. */
-  record Authentication(Outcome outcome, Object principal, String detail) {}
+  /**
+   * Who is calling; {@code principal} is set when ALLOWED; {@code retryAfter} is how long a
+   * THROTTLED caller stays refused.
+   */
+  record Authentication(
+      Outcome outcome, Object principal, String detail, java.time.Duration retryAfter) {
+    public Authentication(Outcome outcome, Object principal, String detail) {
+      this(outcome, principal, detail, java.time.Duration.ZERO);
+    }
+  }
 
   /** A finished request: for the audit log. */
   record Completed(
@@ -48,6 +56,14 @@ public interface Guard {
 
   /** Called once for every changing request, and for every refused one. */
   void completed(Completed request);
+
+  /**
+   * Whether a principal authenticated earlier still stands: its key not revoked or expired, its
+   * user not disabled or deleted. Long-lived connections and tickets ask again before acting.
+   */
+  default boolean stillValid(Object principal) {
+    return true;
+  }
 
   /** A guard that lets everything through (for tests of single features). */
   static Guard open() {

@@ -36,6 +36,8 @@ public final class HttpServer implements AutoCloseable {
 
   private final Javalin app;
   private final OrchestratorConfig config;
+  private final ClientAddress clients;
+  private static final String CLIENT = "clientAddress";
 
   public static final String PRINCIPAL = "principal";
   private static final String PERMISSIONS = "permissions";
@@ -63,6 +65,7 @@ public final class HttpServer implements AutoCloseable {
       UpgradeTickets tickets,
       List<Routes> routes) {
     this.config = config;
+    this.clients = new ClientAddress(config.trustedProxies());
     ObjectMapper mapper = new ObjectMapper();
     this.app =
         Javalin.create(
@@ -86,6 +89,7 @@ public final class HttpServer implements AutoCloseable {
           ctx.attribute(REQUEST_ID, rid);
           MDC.put(REQUEST_ID, rid);
           ctx.header("X-Request-Id", rid);
+          ctx.attribute(CLIENT, clients.resolve(ctx.ip(), forwardedFor(ctx)));
           cors(ctx);
           if (ctx.method() == HandlerType.OPTIONS) {
             ctx.status(204);
@@ -116,7 +120,7 @@ public final class HttpServer implements AutoCloseable {
                 ctx.skipRemainingHandlers();
               }
               case THROTTLED -> {
-                ctx.header("Retry-After", "300");
+                ctx.header("Retry-After", retryAfterSeconds(a.retryAfter()));
                 String m = "Too many failed authentication attempts; try again later.";
                 if (isV2(ctx)) {
                   renderProblem(ctx, Problem.of("rate-limited", 429, m));
@@ -130,13 +134,24 @@ public final class HttpServer implements AutoCloseable {
         });
     app.beforeMatched(
         ctx -> {
-          if (ctx.attribute(AUTHENTICATED) == null || ctx.method() == HandlerType.OPTIONS) {
-            return; // public path
+          if (ctx.method() == HandlerType.OPTIONS) {
+            return;
           }
           String route = route(ctx);
-          if (!guard.permits(
-              ctx.attribute(PRINCIPAL), ctx.method().name(), route, ctx.pathParamMap())) {
+          if (ctx.attribute(AUTHENTICATED) != null
+              && !guard.permits(
+                  ctx.attribute(PRINCIPAL), ctx.method().name(), route, ctx.pathParamMap())) {
             forbidden(ctx, "You do not have the permission for this action.");
+            ctx.skipRemainingHandlers();
+            return;
+          }
+          if (ctx.path().startsWith("/api/") && !acceptableBody(ctx, route)) {
+            String m = "This endpoint takes JSON: send Content-Type: application/json.";
+            if (isV2(ctx)) {
+              renderProblem(ctx, Problem.of("unsupported-media-type", 415, m));
+            } else {
+              ctx.status(415).json(errorBody(ctx, m));
+            }
             ctx.skipRemainingHandlers();
           }
         });
@@ -177,6 +192,34 @@ public final class HttpServer implements AutoCloseable {
         });
   }
 
+  /** Routes whose body is not JSON (uploads); every other body must be JSON. */
+  private static final Set<String> RAW_BODY_ROUTES =
+      Set.of("POST /api/v2/servers/{id}/backups/upload");
+
+  /**
+   * Whether a request's body may reach its handler: none, or JSON ({@code application/json} or
+   * {@code +json}), or a raw body on an upload route. PEON v1 clients may leave out the
+   * Content-Type (the original accepted any), so v1 accepts a missing one, never a wrong one.
+   */
+  private static boolean acceptableBody(Context ctx, String route) {
+    boolean hasBody =
+        ctx.req().getContentLengthLong() > 0 || ctx.header("Transfer-Encoding") != null;
+    if (!hasBody || RAW_BODY_ROUTES.contains(ctx.method().name() + " " + route)) {
+      return true;
+    }
+    String ct = ctx.header("Content-Type");
+    if (ct == null || ct.isBlank()) {
+      return !isV2(ctx);
+    }
+    return isJson(ct);
+  }
+
+  static boolean isJson(String contentType) {
+    String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    return type.equals("application/json")
+        || (type.startsWith("application/") && type.endsWith("+json"));
+  }
+
   private static boolean isPublic(String path) {
     String p =
         path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
@@ -193,9 +236,28 @@ public final class HttpServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The client's address: the socket peer, or what a trusted proxy forwarded ({@code
+   * http.trusted.proxies}).
+   */
+  public static String clientAddress(Context ctx) {
+    String a = ctx.attribute(CLIENT);
+    return a == null ? ctx.ip() : a;
+  }
+
+  private static List<String> forwardedFor(Context ctx) {
+    return java.util.Collections.list(ctx.req().getHeaders("X-Forwarded-For"));
+  }
+
+  /** Whole seconds, rounded up, at least 1: the value of a {@code Retry-After} header. */
+  public static String retryAfterSeconds(java.time.Duration d) {
+    long s = (d.toMillis() + 999) / 1000;
+    return Long.toString(Math.max(1, s));
+  }
+
   private static Guard.Caller caller(Context ctx) {
     return new Guard.Caller(
-        ctx.ip(),
+        clientAddress(ctx),
         ctx.method().name(),
         ctx.path(),
         ctx.attribute(REQUEST_ID),
@@ -250,14 +312,19 @@ public final class HttpServer implements AutoCloseable {
     }
   }
 
+  /** Bodies read for the audit log at most; the guard keeps a redacted, truncated copy. */
+  static final int MAX_AUDITED_READ = 1 << 20;
+
   private static String bodyOf(Context ctx) {
     try {
-      String ct = ctx.contentType();
-      if (ct != null && !ct.startsWith("application/json")) {
-        return null; // uploads and the like are not copied into the audit log
+      String ct = ctx.header("Content-Type");
+      if (ct != null && !ct.isBlank() && !isJson(ct)) {
+        return null; // uploads (the only non-JSON bodies accepted) are not copied into the log
       }
-      String b = ctx.body();
-      return b.length() > 16_384 ? null : b;
+      if (ctx.req().getContentLengthLong() > MAX_AUDITED_READ) {
+        return null;
+      }
+      return ctx.body();
     } catch (RuntimeException e) {
       return null;
     }
@@ -278,6 +345,7 @@ public final class HttpServer implements AutoCloseable {
   private void checkUpgrade(Context ctx, Guard guard, UpgradeTickets tickets) {
     String rid = UUID.randomUUID().toString();
     ctx.attribute(REQUEST_ID, rid);
+    ctx.attribute(CLIENT, clients.resolve(ctx.ip(), forwardedFor(ctx)));
     String origin = ctx.header("Origin");
     List<String> allowed = config.corsOrigins();
     if (origin != null && !allowed.contains("*") && !allowed.contains(origin)) {
@@ -291,6 +359,7 @@ public final class HttpServer implements AutoCloseable {
       principal =
           tickets
               .redeem(ticket, ctx.path())
+              .filter(guard::stillValid) // issued to a key or user that may be gone since
               .orElseThrow(
                   () -> new UpgradeRefused(401, "The ticket is invalid, expired or already used."));
     } else if (!keyPresented) {
@@ -302,7 +371,10 @@ public final class HttpServer implements AutoCloseable {
       Guard.Authentication a = guard.authenticate(caller(ctx));
       switch (a.outcome()) {
         case ALLOWED -> {}
-        case THROTTLED -> throw new UpgradeRefused(429, "Too many failed authentication attempts.");
+        case THROTTLED -> {
+          ctx.header("Retry-After", retryAfterSeconds(a.retryAfter()));
+          throw new UpgradeRefused(429, "Too many failed authentication attempts.");
+        }
         default -> throw new UpgradeRefused(401, "A valid API key is required.");
       }
       principal = a.principal();
@@ -318,6 +390,19 @@ public final class HttpServer implements AutoCloseable {
       throw new UpgradeRefused(403, "You do not have the permission for this console.");
     }
     ctx.attribute(PRINCIPAL, principal);
+    Object p = principal;
+    ctx.attribute(PRINCIPAL_CHECK, (java.util.function.BooleanSupplier) () -> guard.stillValid(p));
+  }
+
+  private static final String PRINCIPAL_CHECK = "principalCheck";
+
+  /**
+   * Whether the principal that opened this WebSocket still stands (key not revoked, user not
+   * disabled); true for sockets opened without a guard's check.
+   */
+  public static boolean principalStillValid(io.javalin.websocket.WsContext ctx) {
+    java.util.function.BooleanSupplier check = ctx.attribute(PRINCIPAL_CHECK);
+    return check == null || check.getAsBoolean();
   }
 
   private static void refuseUpgrade(Context ctx, UpgradeRefused e) {

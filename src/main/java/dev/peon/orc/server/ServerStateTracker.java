@@ -170,6 +170,7 @@ final class ServerStateTracker implements AutoCloseable {
 
   private void onDropped(long of, Throwable cause) {
     if (!closed.get() && generation.get() == of) {
+      streamDown = true; // at once: an exit read from now on may have had no event
       lastFailure = cause;
       dropped.release();
     }

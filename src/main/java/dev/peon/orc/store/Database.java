@@ -18,11 +18,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SQLite database: WAL, {@code synchronous=NORMAL}, foreign keys on, one writer. Migrations are
+ * The SQLite database: WAL, {@code synchronous=FULL}, foreign keys on, one writer. Migrations are
  * numbered SQL files {@code db/migration/V<n>.sql} on the classpath, applied in order at open.
  *
  * <p>SQLite serializes writers anyway; we keep one connection behind a lock so that a transaction
- * is never interleaved with another, which is plenty for an orchestrator's write rate.
+ * is never interleaved with another, which is plenty for an orchestrator's write rate. Long reads
+ * (audit verify and export) use their own read-only connection ({@link #openReader()}) instead, so
+ * that they never hold that lock: WAL lets readers and the writer go on side by side.
+ *
+ * <p>{@code synchronous=FULL} makes every commit durable before it returns: the write rate is tiny,
+ * and files written after a commit (the audit head, a server's folder) must never be newer than the
+ * database after a power loss.
  */
 public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
@@ -30,10 +36,12 @@ public final class Database implements AutoCloseable {
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
   private final Connection connection;
+  private final Path file;
   private final ReentrantLock lock = new ReentrantLock();
 
-  private Database(Connection connection) {
+  private Database(Connection connection, Path file) {
     this.connection = connection;
+    this.file = file;
   }
 
   /**
@@ -52,11 +60,11 @@ public final class Database implements AutoCloseable {
       Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
       try (Statement s = c.createStatement()) {
         s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=NORMAL");
+        s.execute("PRAGMA synchronous=FULL");
         s.execute("PRAGMA foreign_keys=ON");
         s.execute("PRAGMA busy_timeout=5000");
       }
-      Database db = new Database(c);
+      Database db = new Database(c, file.toAbsolutePath());
       db.migrate();
       restrictAccess(file);
       return db;
@@ -156,6 +164,21 @@ public final class Database implements AutoCloseable {
       throw new StoreException("database operation failed", e);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * A new read-only connection in auto-commit mode, for long reads that must not hold the writer's
+   * lock; each statement sees a consistent snapshot. The caller closes it.
+   */
+  public Connection openReader() {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("open_mode", "1"); // SQLITE_OPEN_READONLY
+    p.setProperty("busy_timeout", "5000");
+    try {
+      return DriverManager.getConnection("jdbc:sqlite:" + file, p);
+    } catch (SQLException e) {
+      throw new StoreException("cannot open a reader on the database", e);
     }
   }
 

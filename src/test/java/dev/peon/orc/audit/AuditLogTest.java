@@ -153,4 +153,133 @@ class AuditLogTest {
         .extracting(AuditEntry::id)
         .containsExactly(3L, 4L);
   }
+
+  private static AuditLog.Record record(String action) {
+    return new AuditLog.Record("system", null, null, null, action, null, "success", Map.of());
+  }
+
+  @Test
+  void repairsAHeadLeftBehindByACrashBetweenCommitAndHeadWriteAndSaysSo() {
+    // a crash between the commit and the head write: the rows are there, the head is not
+    AuditLog crashing = new AuditLog(db, Clock.systemUTC(), null);
+    crashing.append(record("server.power"));
+    crashing.append(record("server.power"));
+    AuditLog afterRestart = new AuditLog(db, Clock.systemUTC(), tmp.resolve("audit-head"));
+    assertThat(afterRestart.verify().ok()).as("the alarm the repair avoids").isFalse();
+
+    assertThat(afterRestart.repairLaggingHead()).isEqualTo(2);
+
+    AuditLog.Verification v = afterRestart.verify();
+    assertThat(v.ok()).as(String.valueOf(v)).isTrue();
+    assertThat(v.entries()).isEqualTo(8);
+    AuditEntry repaired =
+        afterRestart
+            .query(new AuditLog.Query(null, "audit.head.repaired", null, null, null, null, 0, 10))
+            .get(0);
+    assertThat(repaired.id()).isEqualTo(8);
+    assertThat(repaired.params()).contains("\"headWas\":5").contains("\"newest\":7");
+    assertThat(afterRestart.repairLaggingHead()).isZero();
+  }
+
+  @Test
+  void aHeadAheadOfTheTableIsNeverRepairedAway() {
+    sql("DELETE FROM audit_log WHERE id = 5");
+    AuditLog afterRestart = new AuditLog(db, Clock.systemUTC(), tmp.resolve("audit-head"));
+    assertThat(afterRestart.repairLaggingHead()).isZero();
+    AuditLog.Verification v = afterRestart.verify();
+    assertThat(v.ok()).isFalse();
+    assertThat(v.reason()).contains("newest");
+    assertThat(afterRestart.verify().entries()).isEqualTo(4);
+  }
+
+  @Test
+  void aReplacedNewestEntryIsNeitherRepairedNorMissed() {
+    sql("DELETE FROM audit_log WHERE id = 5");
+    new AuditLog(db, Clock.systemUTC(), null).append(record("forged"));
+    AuditLog afterRestart = new AuditLog(db, Clock.systemUTC(), tmp.resolve("audit-head"));
+    assertThat(afterRestart.repairLaggingHead()).isZero();
+    assertThat(afterRestart.verify().ok()).isFalse();
+  }
+
+  @Test
+  void aLagLongerThanACrashCanExplainIsReportedNotRepaired() {
+    AuditLog noHead = new AuditLog(db, Clock.systemUTC(), null);
+    for (int i = 0; i <= AuditLog.MAX_HEAD_LAG; i++) {
+      noHead.append(record("test"));
+    }
+    AuditLog afterRestart = new AuditLog(db, Clock.systemUTC(), tmp.resolve("audit-head"));
+    assertThat(afterRestart.repairLaggingHead()).isZero();
+    AuditLog.Verification v = afterRestart.verify();
+    assertThat(v.ok()).isFalse();
+    assertThat(v.brokenAt()).isEqualTo(6);
+  }
+
+  @Test
+  void verifyAndQueryNeverWaitForTheWritersConnection() throws Exception {
+    java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Thread writer =
+        Thread.ofVirtual()
+            .start(
+                () ->
+                    db.inTransaction(
+                        c -> {
+                          holding.countDown();
+                          try {
+                            release.await();
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          }
+                          return null;
+                        }));
+    try {
+      holding.await();
+      var verify =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () ->
+                  log.verify().ok()
+                      && !log.query(new AuditLog.Query(null, null, null, null, null, null, 0, 10))
+                          .isEmpty());
+      assertThat(verify.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    } finally {
+      release.countDown();
+      writer.join();
+    }
+  }
+
+  @Test
+  void verifiesAChainLongerThanOnePage() {
+    for (int i = 0; i < AuditLog.PAGE + 10; i++) {
+      log.append(record("test"));
+    }
+    AuditLog.Verification v = log.verify();
+    assertThat(v.ok()).as(String.valueOf(v)).isTrue();
+    assertThat(v.entries()).isEqualTo(AuditLog.PAGE + 15);
+    sql("UPDATE audit_log SET outcome = 'denied' WHERE id = " + (AuditLog.PAGE + 3));
+    assertThat(log.verify().brokenAt()).isEqualTo(AuditLog.PAGE + 3);
+  }
+
+  @Test
+  void commitsAreDurableBeforeTheyReturn() {
+    int synchronous =
+        db.inTransaction(
+            c -> {
+              try (var rs = c.createStatement().executeQuery("PRAGMA synchronous")) {
+                rs.next();
+                return rs.getInt(1);
+              }
+            });
+    assertThat(synchronous).as("2 = FULL").isEqualTo(2);
+  }
+
+  @Test
+  void theReaderCannotWrite() throws Exception {
+    try (java.sql.Connection c = db.openReader();
+        Statement st = c.createStatement()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> st.executeUpdate("DELETE FROM audit_log"))
+          .isInstanceOf(java.sql.SQLException.class);
+    }
+    assertThat(log.verify().entries()).isEqualTo(5);
+  }
 }

@@ -29,16 +29,17 @@ class ApiKeyAuthenticatorTest {
   }
 
   @Test
-  void throttlesAnAddressEvenWithTheRightKeyAfterRepeatedFailures() {
+  void throttlesWrongKeysFromAnAddressAfterRepeatedFailuresButNeverTheRightOne() {
     for (int i = 0; i < 3; i++) {
       assertThat(auth.check(ADDR, "guess" + i)).isEqualTo(Result.DENIED);
     }
-    assertThat(auth.check(ADDR, "right-key")).isEqualTo(Result.THROTTLED);
+    assertThat(auth.check(ADDR, "guess")).isEqualTo(Result.THROTTLED);
+    assertThat(auth.check(ADDR, "right-key")).isEqualTo(Result.ALLOWED);
     assertThat(auth.check("198.51.100.1", "right-key")).isEqualTo(Result.ALLOWED);
     assertThat(auth.throttle().retryAfter(ADDR)).isEqualTo(Duration.ofMinutes(5));
 
     clock.advance(Duration.ofMinutes(5));
-    assertThat(auth.check(ADDR, "right-key")).isEqualTo(Result.ALLOWED);
+    assertThat(auth.check(ADDR, "guess")).isEqualTo(Result.DENIED);
   }
 
   @Test

@@ -68,6 +68,29 @@ class KeySecurityTest {
   }
 
   @Test
+  void aPrincipalResolvedEarlierStopsStandingOnceItsKeyOrUserGoes() {
+    IdentityService.CreatedKey revokedKey = ids.createKey(alice.id(), "ws", null, null);
+    Instant expiry = clock.instant().plus(Duration.ofHours(1));
+    IdentityService.CreatedKey expiring = ids.createKey(alice.id(), "short", null, expiry);
+    Principal viaRevoked = ids.authenticateKey(revokedKey.secret()).orElseThrow();
+    Principal viaExpiring = ids.authenticateKey(expiring.secret()).orElseThrow();
+    Principal viaSession = ids.principal(ids.user(alice.id()).orElseThrow(), null, null);
+    assertThat(ids.stillValid(viaRevoked)).isTrue();
+    assertThat(ids.stillValid(viaSession)).isTrue();
+
+    ids.revokeKey(revokedKey.key().id());
+    clock.set(expiry);
+    assertThat(ids.stillValid(viaRevoked)).isFalse();
+    assertThat(ids.stillValid(viaExpiring)).isFalse();
+    assertThat(ids.stillValid(viaSession)).isTrue();
+
+    ids.createUser("owner", "owner password 1".toCharArray(), Role.OWNER);
+    ids.updateUser(alice.id(), null, false, null);
+    assertThat(ids.stillValid(viaSession)).isFalse();
+    assertThat(ids.stillValid(IdentityService.v1Principal(Role.ADMIN))).isTrue();
+  }
+
+  @Test
   void aDisabledUsersKeyIsRefusedOnTheNextCall() {
     IdentityService.CreatedKey k = ids.createKey(alice.id(), "ci", null, null);
     ids.createUser("owner", "owner password 1".toCharArray(), Role.OWNER);

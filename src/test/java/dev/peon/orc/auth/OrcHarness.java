@@ -49,6 +49,9 @@ final class OrcHarness implements AutoCloseable {
   String base;
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
+  /** More configuration for the next {@link #start()}. */
+  final Map<String, String> extraConfig = new HashMap<>();
+
   record Res(int status, byte[] bytes, HttpResponse<byte[]> raw) {
     String text() {
       return new String(bytes, StandardCharsets.UTF_8);
@@ -103,6 +106,7 @@ final class OrcHarness implements AutoCloseable {
     cfg.put("stop.timeout", "5s");
     cfg.put("network.subnet.pool", subnetPool);
     cfg.put("docker.host", TestDocker.host());
+    cfg.putAll(extraConfig);
     app = Application.start(new ConfigLoader().load(null, Map.of(), cfg), clock);
     base = "http://127.0.0.1:" + app.port();
   }

@@ -310,4 +310,22 @@ class ConfigLoaderTest {
       assertThat(e.problems()).as(bad).singleElement().asString().startsWith("ports.range: '");
     }
   }
+
+  @Test
+  void readsTrustedProxiesAndNamesTheBadOnes() {
+    assertThat(loader.load(null, Map.of(), Map.of()).trustedProxies()).isEmpty();
+    OrchestratorConfig c =
+        loader.load(
+            null, Map.of("PEON_HTTP_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1,fd00::/8"), Map.of());
+    assertThat(c.trustedProxies())
+        .containsExactly(
+            AddressRange.parse("10.0.0.0/8"),
+            AddressRange.parse("192.0.2.1/32"),
+            AddressRange.parse("fd00::/8"));
+    assertThatThrownBy(
+            () -> loader.load(null, Map.of(), Map.of("http.trusted.proxies", "10.0.0.1,nginx")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.trusted.proxies")
+        .hasMessageContaining("nginx");
+  }
 }
