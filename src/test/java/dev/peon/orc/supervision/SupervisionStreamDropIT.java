@@ -90,9 +90,15 @@ class SupervisionStreamDropIT {
       if (down) {
         throw new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNREACHABLE, "engine restarting");
       }
-      Consumer<RuntimeEvent> listener = (Consumer<RuntimeEvent>) args[0];
-      onError = (Consumer<Throwable>) args[1];
-      real = target.events(e -> deliverUnlessDown(listener, e), onError);
+      // events(listener, onError) or events(labels, listener, onError)
+      int at = args.length == 3 ? 1 : 0;
+      Consumer<RuntimeEvent> listener = (Consumer<RuntimeEvent>) args[at];
+      onError = (Consumer<Throwable>) args[at + 1];
+      Consumer<RuntimeEvent> filtered = e -> deliverUnlessDown(listener, e);
+      real =
+          args.length == 3
+              ? target.events((java.util.Map<String, String>) args[0], filtered, onError)
+              : target.events(filtered, onError);
       return () -> real.close();
     }
 
