@@ -66,7 +66,25 @@ final class ComposeFile {
     return y.toString();
   }
 
+  /** A YAML double-quoted scalar: line breaks and control characters escaped, never folded. */
   private static String q(String s) {
-    return "\"" + (s == null ? "" : s.replace("\\", "\\\\").replace("\"", "\\\"")) + "\"";
+    StringBuilder b = new StringBuilder("\"");
+    for (char c : (s == null ? "" : s).toCharArray()) {
+      switch (c) {
+        case '\\' -> b.append("\\\\");
+        case '"' -> b.append("\\\"");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            b.append(String.format("\\x%02x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
   }
 }

@@ -810,7 +810,7 @@ public final class ServerService {
             meta.put("description", description);
             FileTrees.writeAtomically(file, configJson.render(cfg));
             ServerDefinition def = configJson.definition(id, cfg);
-            tracker.updateDefinition(id, def, expectedHash(def));
+            definitionChanged(id, def);
           } catch (IOException e) {
             throw failure(id, "description", e);
           }
@@ -853,7 +853,7 @@ public final class ServerService {
             }
             FileTrees.writeAtomically(file, configJson.render(cfg));
             ServerDefinition def = configJson.definition(id, cfg);
-            tracker.updateDefinition(id, def, expectedHash(def));
+            definitionChanged(id, def);
           } catch (IOException e) {
             throw failure(id, "settings change", e);
           }
@@ -883,7 +883,7 @@ public final class ServerService {
             next.writeTo(cfg);
             FileTrees.writeAtomically(file, configJson.render(cfg));
             ServerDefinition def = configJson.definition(id, cfg);
-            tracker.updateDefinition(id, def, expectedHash(def));
+            definitionChanged(id, def);
             LOG.atInfo()
                 .addKeyValue("serverId", id)
                 .addKeyValue("limits", next)
@@ -1534,9 +1534,29 @@ public final class ServerService {
   }
 
   /** Re-reads config.json after its folder was replaced (a restore). */
+  /**
+   * A changed config.json: the tracker takes the new definition (a recreate is pending when the
+   * container differs) and {@code docker-compose.yml} is written again, so it never shows stale
+   * values (security review L9).
+   */
+  private void definitionChanged(ServerId id, ServerDefinition def) {
+    tracker.updateDefinition(id, def, expectedHash(def));
+    try {
+      FileTrees.writeAtomically(
+          layout.dir(id).resolve("docker-compose.yml"),
+          ComposeFile.render(containerSpec(def), tracker.subnet(id))
+              .getBytes(StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      LOG.atWarn()
+          .addKeyValue("serverId", id)
+          .addKeyValue("reason", e.getMessage())
+          .log("docker-compose.yml not rewritten");
+    }
+  }
+
   public void reloadDefinition(ServerId id) {
     ServerDefinition def = readDefinition(id);
-    tracker.updateDefinition(id, def, expectedHash(def));
+    definitionChanged(id, def);
   }
 
   /** Values of a running server's {@code config/} folder, for callers that need them unmasked. */

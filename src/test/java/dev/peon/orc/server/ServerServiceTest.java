@@ -998,6 +998,19 @@ class ServerServiceTest {
   }
 
   @Test
+  void theComposeFileFollowsASettingsChangeAndKeepsLineBreaksEscaped() throws IOException {
+    ServerService service = service();
+    service.create(startLater("camp1"));
+
+    service.changeSettings(CAMP, null, Map.of("SERVER_NAME", "New\nName: \"quoted\""));
+
+    String compose = Files.readString(serverDir(CAMP).resolve("docker-compose.yml"));
+    assertThat(compose).contains("SERVER_NAME=New\\nName: \\\"quoted\\\"");
+    assertThat(compose).doesNotContain("SERVER_NAME=My Server");
+    assertThat(compose.lines()).noneMatch(l -> l.startsWith("Name:"));
+  }
+
+  @Test
   void restartModeOnlyRestarts() throws IOException {
     ServiceAndDir s = runningServerWithUpdateFlag();
 
