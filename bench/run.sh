@@ -10,7 +10,8 @@ if [ -z "${JAVA_HOME:-}" ]; then
     if [ -x "$candidate/bin/java" ]; then export JAVA_HOME="$candidate"; break; fi
   done
 fi
-jar="$here/target/peon-orchestrator.jar"
+# BENCH_JAR: a copy of the jar elsewhere, so that a build meanwhile cannot change it under the daemon
+jar="${BENCH_JAR:-$here/target/peon-orchestrator.jar}"
 if [ ! -f "$jar" ]; then
   echo "[run.sh] building $jar" >&2
   ./mvnw -q -B -DskipTests -Dspotless.check.skip=true package

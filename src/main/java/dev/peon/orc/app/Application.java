@@ -237,7 +237,7 @@ public final class Application implements AutoCloseable {
                 new PeonV1ConsoleRoutes(console), // before PeonV1Routes: it owns /server/logs/
                 new ConsoleRoutes(console, tickets, clock),
                 new PeonV1Routes(servers, plans, scheduler, clock, version()),
-                new HealthRoutes(db, runtime),
+                new HealthRoutes(db, runtime, servers::eventsConnected, scheduler::loopAlive),
                 new ServerRoutes(
                     servers,
                     operations,

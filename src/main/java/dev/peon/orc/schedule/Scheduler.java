@@ -96,6 +96,16 @@ public final class Scheduler implements AutoCloseable {
     }
   }
 
+  /** True while the background thread runs (it catches everything, so this means it is alive). */
+  public boolean loopAlive() {
+    lock.lock();
+    try {
+      return loop != null && loop.isAlive();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /**
    * Handles the runs missed while the orchestrator was down (per misfire policy), then starts the
    * background thread. Idempotent.

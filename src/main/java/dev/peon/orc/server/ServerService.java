@@ -118,6 +118,11 @@ public final class ServerService {
         policy.hardened() ? new Hardening(true, true, policy.capabilities()) : Hardening.NONE;
   }
 
+  /** True while Docker's event stream is followed (readiness: states are current). */
+  public boolean eventsConnected() {
+    return tracker.eventsConnected();
+  }
+
   /** The id this orchestrator labels its containers and networks with. */
   public String instanceId() {
     return ownership.instance();

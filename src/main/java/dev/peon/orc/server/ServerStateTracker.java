@@ -293,6 +293,11 @@ final class ServerStateTracker implements AutoCloseable {
     }
   }
 
+  /** True while the event subscription stands (false while it reconnects). */
+  boolean eventsConnected() {
+    return subscription != null && !streamDown;
+  }
+
   void put(ServerId id, ServerDefinition def, String subnet, String expectedHash) {
     Entry e = new Entry();
     e.definition = def;
