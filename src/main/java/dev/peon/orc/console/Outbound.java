@@ -21,6 +21,15 @@ sealed interface Outbound {
 
   ObjectMapper MAPPER = new ObjectMapper();
 
+  /** Roughly what the message holds, in characters: what a viewer's outbox is budgeted by. */
+  default long weight() {
+    return switch (this) {
+      case Line l -> 64 + l.line().text().length();
+      case Notice n -> 64 + 32L * n.fields().size();
+      case History h -> 64 + h.lines().stream().mapToLong(x -> 64 + x.text().length()).sum();
+    };
+  }
+
   static Notice notice(String type, Object... keyValues) {
     Map<String, Object> m = new LinkedHashMap<>();
     for (int i = 0; i + 1 < keyValues.length; i += 2) {

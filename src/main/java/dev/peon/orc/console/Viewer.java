@@ -39,6 +39,10 @@ public final class Viewer {
   private final ViewerSink sink;
   private final Format format;
   private final ViewerQueue<Outbound> outbox;
+
+  /** About 4 MiB of text per viewer at most, whatever the length of the lines. */
+  static final long OUTBOX_CHARS = 2L * 1024 * 1024;
+
   private final TokenBucket inbound;
   private final int abuseLimit;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -62,7 +66,7 @@ public final class Viewer {
     this.server = server;
     this.sink = sink;
     this.format = format;
-    this.outbox = new ViewerQueue<>(settings.viewerQueue());
+    this.outbox = new ViewerQueue<>(settings.viewerQueue(), OUTBOX_CHARS, Outbound::weight);
     this.inbound =
         new TokenBucket(
             clock, settings.commandsPerSecond(), Math.max(1, settings.commandsPerSecond()));

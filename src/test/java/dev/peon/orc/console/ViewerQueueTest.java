@@ -22,6 +22,23 @@ class ViewerQueueTest {
   }
 
   @Test
+  void longLinesAreBoundedByWeightNotOnlyByCount() throws Exception {
+    // 4,096 slots, but lines of 64 KiB: the weight budget (1 MiB of text) decides
+    ViewerQueue<String> q = new ViewerQueue<>(4096, 1L << 20, String::length);
+    String line = "x".repeat(64 * 1024);
+    for (int i = 0; i < 100; i++) {
+      q.offer(line);
+    }
+    assertThat(q.size()).isEqualTo(16);
+    java.util.List<String> out = new java.util.ArrayList<>();
+    assertThat(q.drainTo(out, 1000, 0)).isEqualTo(84);
+    assertThat(out).hasSize(16);
+    // a single item over the whole budget is still delivered (never an empty outbox)
+    q.offer("y".repeat(2 << 20));
+    assertThat(q.size()).isEqualTo(1);
+  }
+
+  @Test
   void drainsInBatchesAndWaitsForTheFirstItem() throws Exception {
     ViewerQueue<Integer> q = new ViewerQueue<>(100);
     for (int i = 0; i < 10; i++) {
