@@ -37,6 +37,14 @@ final class DockerClients implements AutoCloseable {
   static final Duration STREAM_LEASE_TIMEOUT = Duration.ofSeconds(10);
   static final Duration STOP_MARGIN = Duration.ofSeconds(30);
   static final int CONTROL_CONNECTIONS = 32;
+
+  /**
+   * Stats calls wait for the engine's next CPU sample (about a second each): with hundreds of
+   * running servers, sampling them all through the control pool would keep every connection busy
+   * and make a start or a stop wait. They get a small pool of their own.
+   */
+  static final int STATS_CONNECTIONS = 4;
+
   private static final int STOP_CONNECTIONS = 16;
   private static final int MAX_STOP_CLIENTS = 8;
 
@@ -44,6 +52,7 @@ final class DockerClients implements AutoCloseable {
   private final DockerSettings settings;
   private final Pool control;
   private final Pool stream;
+  private final Pool stats;
   private final Map<Long, Pool> stops = new ConcurrentHashMap<>();
 
   /** A client and its lease-counting transport. */
@@ -61,6 +70,9 @@ final class DockerClients implements AutoCloseable {
             settings.callTimeout());
     this.stream =
         open("stream", dockerHost, settings.streamConnections(), null, STREAM_LEASE_TIMEOUT);
+    this.stats =
+        open(
+            "stats", dockerHost, STATS_CONNECTIONS, settings.callTimeout(), settings.callTimeout());
   }
 
   /** A plain short-call client with the default bounds (tests and tools). */
@@ -77,9 +89,19 @@ final class DockerClients implements AutoCloseable {
     return stream.client();
   }
 
+  DockerClient stats() {
+    return stats.client();
+  }
+
   /** Connections in use: {@code control} and {@code stream}. */
   Map<String, Integer> inUse() {
-    return Map.of("control", control.transport().inUse(), "stream", stream.transport().inUse());
+    return Map.of(
+        "control",
+        control.transport().inUse(),
+        "stream",
+        stream.transport().inUse(),
+        "stats",
+        stats.transport().inUse());
   }
 
   /**
@@ -138,6 +160,7 @@ final class DockerClients implements AutoCloseable {
   public void close() {
     List<DockerClient> all = new ArrayList<>();
     all.add(control.client());
+    all.add(stats.client());
     all.add(stream.client());
     stops.values().forEach(p -> all.add(p.client()));
     stops.clear();
