@@ -21,6 +21,7 @@ import os
 import selectors
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -195,6 +196,12 @@ class Scale(b.Bench):
                "v2p50": b.percentile(v2, 50), "rss": b.rss_mib(d.pid),
                "threads": b.threads(d.pid), "fds": fds(d.pid), "load": b.loadavg()}
         self.points.append(row)
+        if self.args.thread_dumps:
+            jcmd = os.path.join(os.path.dirname(self.args.java), "jcmd")
+            out = os.path.join(self.tmp, f"threads-{len(self.points):02d}-{label.replace(' ', '-').replace('/', '-')}.txt")
+            with open(out, "w") as f:
+                subprocess.run([jcmd, str(d.pid), "Thread.print"], stdout=f, stderr=subprocess.STDOUT,
+                               timeout=60)
         b.log(f"{label}: {created} servers ({running} running): v1 list p50 {row['v1p50']:.2f} ms, "
               f"v2 p50 {row['v2p50']:.2f} ms, RSS {row['rss']:.0f} MiB, {row['threads']} threads, "
               f"{row['fds']} fds, load {row['load']}")
@@ -319,8 +326,11 @@ def main():
     ap.add_argument("--created", type=int, default=500)
     ap.add_argument("--compare", type=int, default=10, help="servers in the stop/start comparison")
     ap.add_argument("--keep-tmp", action="store_true")
+    ap.add_argument("--thread-dumps", action="store_true",
+                    help="write a thread dump of the daemon at each checkpoint (implies --keep-tmp)")
     args = ap.parse_args()
     args.java_opts = args.java_opts.split()
+    args.keep_tmp = args.keep_tmp or args.thread_dumps
     if args.running > args.created:
         ap.error("--running cannot exceed --created")
     scale = Scale(args)

@@ -23,11 +23,20 @@ final class ContainerStats {
   /** The engine needs about a second to fill in the previous CPU reading of a one-off sample. */
   private static final Duration TIMEOUT = Duration.ofMillis(2500);
 
+  /**
+   * How long a caller waits for one of the stats connections. docker-java runs each stats call on a
+   * platform thread of its own: waiting here, on the caller's (virtual) thread, keeps hundreds of
+   * background samples from becoming hundreds of parked platform threads.
+   */
+  private static final Duration TURN = Duration.ofSeconds(10);
+
   private final DockerClient docker;
+  private final java.util.concurrent.Semaphore turns;
   private final ObjectMapper json = new ObjectMapper();
 
-  ContainerStats(DockerClient docker) {
+  ContainerStats(DockerClient docker, int connections) {
     this.docker = docker;
+    this.turns = new java.util.concurrent.Semaphore(connections);
   }
 
   Optional<StatsSample> sample(String name) {
@@ -51,6 +60,15 @@ final class ContainerStats {
           }
         };
     try {
+      if (!turns.tryAcquire(TURN.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new RuntimeFailure(
+            RuntimeFailure.Kind.TIMEOUT, "stats of " + name + " not taken: the engine is busy");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "stats interrupted: " + name, e);
+    }
+    try {
       docker.statsCmd(name).withNoStream(true).exec(callback);
       return Optional.of(toSample(first.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)));
     } catch (InterruptedException e) {
@@ -64,6 +82,7 @@ final class ContainerStats {
       throw Failures.classify(Failures.Operation.CALL, "stats " + name, e);
     } finally {
       DockerContainerRuntime.closeQuietly(callback);
+      turns.release();
     }
   }
 

@@ -84,7 +84,7 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     this.settings = settings;
     this.clients = new DockerClients(dockerHost, settings);
     this.docker = clients.control();
-    this.stats = new ContainerStats(clients.stats());
+    this.stats = new ContainerStats(clients.stats(), DockerClients.STATS_CONNECTIONS);
   }
 
   /**
