@@ -211,7 +211,17 @@ public final class HttpServer implements AutoCloseable {
     if (ct == null || ct.isBlank()) {
       return !isV2(ctx);
     }
-    return isJson(ct);
+    return isJson(ct) || (!isV2(ctx) && isV1Lenient(ct));
+  }
+
+  /**
+   * Content types PEON v1 clients send JSON with (curl's {@code -d} default, plain text): the
+   * Python original read the body as JSON whatever the header said, so v1 stays wire-compatible;
+   * such bodies are parsed and audited as JSON like any other.
+   */
+  static boolean isV1Lenient(String contentType) {
+    String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    return type.equals("application/x-www-form-urlencoded") || type.equals("text/plain");
   }
 
   static boolean isJson(String contentType) {
@@ -318,7 +328,7 @@ public final class HttpServer implements AutoCloseable {
   private static String bodyOf(Context ctx) {
     try {
       String ct = ctx.header("Content-Type");
-      if (ct != null && !ct.isBlank() && !isJson(ct)) {
+      if (ct != null && !ct.isBlank() && !isJson(ct) && !(!isV2(ctx) && isV1Lenient(ct))) {
         return null; // uploads (the only non-JSON bodies accepted) are not copied into the log
       }
       if (ctx.req().getContentLengthLong() > MAX_AUDITED_READ) {

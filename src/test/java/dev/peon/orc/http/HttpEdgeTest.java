@@ -147,10 +147,20 @@ class HttpEdgeTest {
                     "/api/v1/server/description/a.b",
                     "{\"description\":\"x\"}",
                     "Content-Type",
-                    "application/x-www-form-urlencoded")
+                    "application/xml")
                 .statusCode())
         .isEqualTo(415);
     assertThat(handled).hasValue(0);
+    // v1 stays wire-compatible with clients that send JSON as curl -d does (form-encoded type)
+    assertThat(
+            send(
+                    "PUT",
+                    "/api/v1/server/description/a.b",
+                    "{\"description\":\"x\"}",
+                    "Content-Type",
+                    "application/x-www-form-urlencoded")
+                .statusCode())
+        .isNotEqualTo(415);
     // the audit hears of the refused change
     assertThat(completed).extracting(Guard.Completed::status).contains(415);
   }
