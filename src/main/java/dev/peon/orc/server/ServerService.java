@@ -278,16 +278,19 @@ public final class ServerService {
    */
   private void removeOrphanNetworks() {
     java.util.Set<String> known = new java.util.HashSet<>();
-    repository.all().forEach(r -> known.add(r.id().uid()));
-    for (String network : runtime.listNetworks(Map.of(LABEL_MANAGED, "true"))) {
+    repository.all().forEach(r -> known.add(r.id().networkName()));
+    // listed by our instance label at the engine: no inspect per network, never someone else's
+    Map<String, String> ours =
+        Map.of(LABEL_MANAGED, "true", Ownership.LABEL_INSTANCE, ownership.instance());
+    for (String network : runtime.listNetworks(ours)) {
+      if (known.contains(network)) {
+        continue;
+      }
       try {
-        Map<String, String> l = runtime.networkLabels(network).orElse(Map.of());
-        if (ownership.ownsExplicitly(l) && !known.contains(l.get(LABEL_SERVER))) {
-          runtime.removeNetwork(network);
-          LOG.atWarn()
-              .addKeyValue("network", network)
-              .log("removed a network left by a failed cleanup");
-        }
+        runtime.removeNetwork(network);
+        LOG.atWarn()
+            .addKeyValue("network", network)
+            .log("removed a network left by a failed cleanup");
       } catch (RuntimeFailure e) {
         LOG.atWarn()
             .addKeyValue("network", network)
