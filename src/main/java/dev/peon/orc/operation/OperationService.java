@@ -173,6 +173,12 @@ public final class OperationService implements AutoCloseable {
       if (exclusive && running.server() != null) {
         exclusiveByServer.remove(running.server(), running.id());
       }
+      // completed only once the server is free again: whoever waits may act on it at once
+      CompletableFuture<Operation> done = completions.get(running.id());
+      Operation last = byId.get(running.id());
+      if (done != null && last != null) {
+        done.complete(last);
+      }
     }
   }
 
@@ -199,12 +205,6 @@ public final class OperationService implements AutoCloseable {
   private Operation update(Operation op) {
     byId.put(op.id(), op);
     publish(op);
-    if (op.status().finished()) {
-      CompletableFuture<Operation> done = completions.get(op.id());
-      if (done != null) {
-        done.complete(op);
-      }
-    }
     return op;
   }
 

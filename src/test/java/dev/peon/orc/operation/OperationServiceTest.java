@@ -64,6 +64,8 @@ class OperationServiceTest {
 
     assertThat(operations.completion(ok).get(10, TimeUnit.SECONDS).status())
         .isEqualTo(Operation.Status.SUCCEEDED);
+    // whoever waited may act on the server at once: it is no longer busy
+    assertThat(operations.runningOn("game.a")).isEmpty();
     Operation failed = operations.completion(bad).get(10, TimeUnit.SECONDS);
     assertThat(failed.status()).isEqualTo(Operation.Status.FAILED);
     assertThat(failed.error().detail()).isEqualTo("broken");
