@@ -157,7 +157,10 @@ public final class Application implements AutoCloseable {
             Supervisor.Limits.of(config));
     BackupService.repairInterruptedRestores(servers.layout());
     servers.reconcile();
-    OperationService operations = new OperationService(events, clock, Application::operationError);
+    // at shutdown, running operations may finish a stop (grace period) and what follows it
+    OperationService operations =
+        new OperationService(
+            events, clock, Application::operationError, config.stopTimeout().plusSeconds(15));
     BackupService backups =
         new BackupService(
             servers,

@@ -50,9 +50,23 @@ public final class OperationService implements AutoCloseable {
   private final Map<String, String> exclusiveByServer = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Operation>> completions = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
+  private final java.time.Duration drain;
 
   public OperationService(
       EventBus bus, Clock clock, Function<Throwable, Operation.OperationError> classifier) {
+    this(bus, clock, classifier, java.time.Duration.ofSeconds(5));
+  }
+
+  /**
+   * @param drain how long {@link #close()} lets running operations finish (a stop with its grace
+   *     period, an update's recreate) before interrupting them
+   */
+  public OperationService(
+      EventBus bus,
+      Clock clock,
+      Function<Throwable, Operation.OperationError> classifier,
+      java.time.Duration drain) {
+    this.drain = drain;
     this.bus = bus;
     this.clock = clock;
     this.classifier = classifier;
@@ -251,7 +265,10 @@ public final class OperationService implements AutoCloseable {
   public void close() {
     executor.shutdown();
     try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+      if (!executor.awaitTermination(drain.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.atWarn()
+            .addKeyValue("running", countRunning())
+            .log("operations still running at shutdown; interrupting them");
         executor.shutdownNow();
       }
     } catch (InterruptedException e) {

@@ -51,6 +51,33 @@ class OperationServiceTest {
   }
 
   @Test
+  void closeLetsARunningOperationFinishWithinTheDrainTime() throws Exception {
+    OperationService draining =
+        new OperationService(
+            new EventBus(clock),
+            clock,
+            e -> new Operation.OperationError("internal", "Internal", "x"),
+            java.time.Duration.ofSeconds(30));
+    CountDownLatch started = new CountDownLatch(1);
+    Operation slow =
+        draining.submit(
+            "power.stop",
+            "game.slow",
+            true,
+            p -> {
+              started.countDown();
+              Thread.sleep(300); // a stop that takes a moment: it must not be interrupted
+              return "stopped";
+            });
+    assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+    draining.close();
+
+    assertThat(draining.find(slow.id()).orElseThrow().status())
+        .isEqualTo(Operation.Status.SUCCEEDED);
+  }
+
+  @Test
   void completionCompletesWithTheFinalStateOfSuccessAndFailure() throws Exception {
     Operation ok = operations.submit("power.start", "game.a", true, p -> "fine");
     Operation bad =
