@@ -804,33 +804,17 @@ public final class ServerService {
 
   // ---------------------------------------------------------------- settings
 
-  public ServerView describe(ServerId id, String description) {
-    // under the power lock, like every other change of config.json: no lost update
-    return withPowerLock(
-        id,
-        () -> {
-          get(id);
-          try {
-            Path file = layout.configJson(id);
-            ObjectNode cfg = configJson.read(file);
-            ObjectNode meta =
-                cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
-            meta.put("description", description);
-            FileTrees.writeAtomically(file, configJson.render(cfg));
-            ServerDefinition def = configJson.definition(id, cfg);
-            definitionChanged(id, def);
-          } catch (IOException e) {
-            throw failure(id, "description", e);
-          }
-          return get(id);
-        });
+  /** A change of a server's config.json tree; may refuse with a {@link ServerException}. */
+  @FunctionalInterface
+  private interface ConfigEdit {
+    void apply(ServerView current, ObjectNode cfg) throws IOException;
   }
 
   /**
-   * Changes settings (plan variables) and/or the description in config.json. A settings change
-   * takes effect when the server next starts: its container is recreated, data kept.
+   * The one way config.json is changed: under the power lock (no lost update, serialized with
+   * restores), read, changed, written atomically, then the new definition is taken over.
    */
-  public ServerView changeSettings(ServerId id, String description, Map<String, String> settings) {
+  private ServerView editConfig(ServerId id, String action, ConfigEdit edit) {
     return withPowerLock(
         id,
         () -> {
@@ -838,39 +822,63 @@ public final class ServerService {
           Path file = layout.configJson(id);
           try {
             ObjectNode cfg = configJson.read(file);
-            ObjectNode env =
-                cfg.get("environment") instanceof ObjectNode e ? e : cfg.putObject("environment");
-            List<String> required = requiredOf(id);
-            List<String> problems = new ArrayList<>();
-            for (Map.Entry<String, String> e : settings.entrySet()) {
-              String k = e.getKey();
-              if (k.equals(PlanVariable.STEAM_ID) || !v.definition().environment().containsKey(k)) {
-                problems.add("settings." + k + " is not a setting of this server");
-              } else if (e.getValue() == null || (e.getValue().isEmpty() && required.contains(k))) {
-                problems.add("settings." + k + " is required and cannot be empty");
-              }
-            }
-            if (!problems.isEmpty()) {
-              throw new ServerException(ServerException.Kind.INVALID, String.join("; ", problems));
-            }
-            settings.forEach(env::put);
-            if (description != null) {
-              ObjectNode meta =
-                  cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
-              meta.put("description", description);
-            }
+            edit.apply(v, cfg);
             FileTrees.writeAtomically(file, configJson.render(cfg));
-            ServerDefinition def = configJson.definition(id, cfg);
-            definitionChanged(id, def);
+            definitionChanged(id, configJson.definition(id, cfg));
           } catch (IOException e) {
-            throw failure(id, "settings change", e);
+            throw failure(id, action, e);
           }
-          LOG.atInfo()
-              .addKeyValue("serverId", id)
-              .addKeyValue("settings", settings.keySet())
-              .log("server settings changed");
           return get(id);
         });
+  }
+
+  private static void putDescription(ObjectNode cfg, String description) {
+    ObjectNode meta = cfg.get("metadata") instanceof ObjectNode m ? m : cfg.putObject("metadata");
+    meta.put("description", description);
+  }
+
+  public ServerView describe(ServerId id, String description) {
+    return editConfig(id, "description", (v, cfg) -> putDescription(cfg, description));
+  }
+
+  /**
+   * Changes settings (plan variables) and/or the description in config.json. A settings change
+   * takes effect when the server next starts: its container is recreated, data kept.
+   */
+  public ServerView changeSettings(ServerId id, String description, Map<String, String> settings) {
+    ServerView changed =
+        editConfig(
+            id,
+            "settings change",
+            (v, cfg) -> {
+              ObjectNode env =
+                  cfg.get("environment") instanceof ObjectNode e ? e : cfg.putObject("environment");
+              List<String> required = requiredOf(id);
+              List<String> problems = new ArrayList<>();
+              for (Map.Entry<String, String> e : settings.entrySet()) {
+                String k = e.getKey();
+                if (k.equals(PlanVariable.STEAM_ID)
+                    || !v.definition().environment().containsKey(k)) {
+                  problems.add("settings." + k + " is not a setting of this server");
+                } else if (e.getValue() == null
+                    || (e.getValue().isEmpty() && required.contains(k))) {
+                  problems.add("settings." + k + " is required and cannot be empty");
+                }
+              }
+              if (!problems.isEmpty()) {
+                throw new ServerException(
+                    ServerException.Kind.INVALID, String.join("; ", problems));
+              }
+              settings.forEach(env::put);
+              if (description != null) {
+                putDescription(cfg, description);
+              }
+            });
+    LOG.atInfo()
+        .addKeyValue("serverId", id)
+        .addKeyValue("settings", settings.keySet())
+        .log("server settings changed");
+    return changed;
   }
 
   /**
@@ -880,27 +888,14 @@ public final class ServerService {
    */
   public ServerView changeLimits(ServerId id, JsonNode change) {
     ResourceSettings.read(change); // validates every field before anything is touched
-    return withPowerLock(
-        id,
-        () -> {
-          ServerView v = get(id);
-          Path file = layout.configJson(id);
-          try {
-            ObjectNode cfg = configJson.read(file);
-            ResourceSettings next = v.definition().limits().merge(change);
-            next.writeTo(cfg);
-            FileTrees.writeAtomically(file, configJson.render(cfg));
-            ServerDefinition def = configJson.definition(id, cfg);
-            definitionChanged(id, def);
-            LOG.atInfo()
-                .addKeyValue("serverId", id)
-                .addKeyValue("limits", next)
-                .log("server limits changed");
-          } catch (IOException e) {
-            throw failure(id, "limits change", e);
-          }
-          return get(id);
-        });
+    ServerView changed =
+        editConfig(
+            id, "limits change", (v, cfg) -> v.definition().limits().merge(change).writeTo(cfg));
+    LOG.atInfo()
+        .addKeyValue("serverId", id)
+        .addKeyValue("limits", changed.definition().limits())
+        .log("server limits changed");
+    return changed;
   }
 
   /** Names of the plan variables that have no default (from the server's copy of its plan). */
