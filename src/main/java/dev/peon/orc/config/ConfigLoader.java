@@ -322,10 +322,19 @@ public final class ConfigLoader {
 
   /** A size such as {@code 0}, {@code 512m} or {@code 1g}, in bytes. */
   private static long size(Map<String, String> v, String k, List<String> p) {
-    var m = SIZE.matcher(v.get(k).trim().toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
+    Long bytes = bytesOf(v.get(k));
+    if (bytes == null) {
       p.add(k + ": '" + v.get(k) + "' must be a size such as 0, 512m or 1g");
       return 0;
+    }
+    return bytes;
+  }
+
+  /** {@code 512m}, {@code 4g}, {@code 1536MiB} or plain bytes; null when it is not a size. */
+  private static Long bytesOf(String text) {
+    var m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      return null;
     }
     int shift =
         switch (m.group(2) == null ? "" : m.group(2)) {
@@ -344,19 +353,11 @@ public final class ConfigLoader {
     if (mem.equals("auto")) {
       memory = autoMemory();
     } else if (!mem.equals("0") && !mem.equals("none")) {
-      var m = SIZE.matcher(mem);
-      if (!m.matches()) {
+      Long bytes = bytesOf(mem);
+      if (bytes == null) {
         problems.add("limits.memory: '" + mem + "' must be auto, none or a size such as 4g");
       } else {
-        int shift =
-            switch (m.group(2) == null ? "" : m.group(2)) {
-              case "k" -> 10;
-              case "m" -> 20;
-              case "g" -> 30;
-              case "t" -> 40;
-              default -> 0;
-            };
-        memory = Long.parseLong(m.group(1)) << shift;
+        memory = bytes;
         if (memory < 6L << 20) {
           problems.add("limits.memory: '" + mem + "' is below the engine's minimum of 6m");
         }
