@@ -4,13 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.peon.orc.fs.FileTrees;
+import dev.peon.orc.testing.Commands;
+import dev.peon.orc.testing.Commands.Result;
 import dev.peon.orc.testing.FreePorts;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -35,7 +36,12 @@ class LauncherIT {
               .orElse(null);
     }
     assumeTrue(old != null, "no JDK older than 21 on this machine");
-    Result r = run(Map.of("JAVA_HOME", old.toString()), LAUNCHER.toString(), "--version");
+    Result r =
+        Commands.run(
+            Duration.ofMinutes(2),
+            Map.of("JAVA_HOME", old.toString()),
+            LAUNCHER.toString(),
+            "--version");
     assertThat(r.code()).as(r.output()).isEqualTo(2);
     assertThat(r.output()).contains("PEON needs 21 or newer").contains("JAVA_HOME");
     assertThat(r.output()).doesNotContain("UnsupportedClassVersionError");
@@ -48,7 +54,11 @@ class LauncherIT {
       Files.copy(LAUNCHER, checkout.resolve("peon"));
       Files.createDirectories(checkout.resolve("src/main"));
       Result r =
-          run(Map.of("PEON_NO_BUILD", "1"), checkout.resolve("peon").toString(), "--version");
+          Commands.run(
+              Duration.ofMinutes(2),
+              Map.of("PEON_NO_BUILD", "1"),
+              checkout.resolve("peon").toString(),
+              "--version");
       assertThat(r.code()).as(r.output()).isEqualTo(1);
       assertThat(r.output()).contains("is missing and PEON_NO_BUILD is set").contains("--version");
       assertThat(checkout.resolve("target")).doesNotExist();
@@ -107,33 +117,15 @@ class LauncherIT {
               .replace("/opt/peon-orchestrator", Path.of("").toAbsolutePath().toString());
       Path file = dir.resolve("peon.service");
       Files.writeString(file, unit);
-      Result r = run(Map.of(), analyze.toString(), "verify", file.toString());
+      Result r =
+          Commands.run(
+              Duration.ofMinutes(2), Map.of(), analyze.toString(), "verify", file.toString());
       assertThat(r.code()).as(r.output()).isZero();
       assertThat(r.output().lines().filter(l -> l.contains("peon.service")).toList())
           .as(r.output())
           .isEmpty();
     } finally {
       FileTrees.deleteTree(dir);
-    }
-  }
-
-  private record Result(int code, String output) {}
-
-  private static Result run(Map<String, String> env, String... command) {
-    try {
-      ProcessBuilder b = new ProcessBuilder(List.of(command)).redirectErrorStream(true);
-      b.environment().remove("JAVA_HOME");
-      b.environment().putAll(env);
-      Process p = b.start();
-      p.getOutputStream().close();
-      byte[] out = p.getInputStream().readAllBytes();
-      p.waitFor(2, TimeUnit.MINUTES);
-      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -6,16 +6,14 @@ import dev.peon.orc.compat.V1Client;
 import dev.peon.orc.fs.FileTrees;
 import dev.peon.orc.runtime.docker.TestImages;
 import dev.peon.orc.testing.Await;
+import dev.peon.orc.testing.Commands;
+import dev.peon.orc.testing.Commands.Result;
 import dev.peon.orc.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,16 +43,16 @@ class OrchestratorImageIT {
     port = FreePorts.any();
     Path jar = Path.of("target/peon-orchestrator.jar");
     assertThat(jar).as("the packaged jar (failsafe runs after package)").exists();
-    Result built = run(Duration.ofMinutes(5), "packaging/build-image", "--tag", IMAGE);
+    Result built = Commands.run(Duration.ofMinutes(5), "packaging/build-image", "--tag", IMAGE);
     assertThat(built.code()).as(built.output()).isZero();
     assertThat(built.output()).contains("built " + IMAGE);
   }
 
   @AfterAll
   void cleanUp() throws IOException {
-    run(Duration.ofMinutes(1), "docker", "rm", "-f", CONTAINER);
+    Commands.run(Duration.ofMinutes(1), "docker", "rm", "-f", CONTAINER);
     Result left =
-        run(
+        Commands.run(
             Duration.ofMinutes(1),
             "docker",
             "ps",
@@ -63,17 +61,18 @@ class OrchestratorImageIT {
             "label=dev.peon.server=" + SERVER);
     for (String id : left.output().split("\\s+")) {
       if (!id.isBlank()) {
-        run(Duration.ofMinutes(1), "docker", "rm", "-f", id);
+        Commands.run(Duration.ofMinutes(1), "docker", "rm", "-f", id);
       }
     }
-    run(Duration.ofMinutes(1), "docker", "network", "rm", SERVER.replace('.', '_'));
-    run(Duration.ofMinutes(1), "docker", "rmi", IMAGE);
+    Commands.run(Duration.ofMinutes(1), "docker", "network", "rm", SERVER.replace('.', '_'));
+    Commands.run(Duration.ofMinutes(1), "docker", "rmi", IMAGE);
     FileTrees.deleteTree(root);
   }
 
   @Test
   void theImageRunsTheOrchestratorWhichRunsAGameServer() throws IOException {
-    Result version = run(Duration.ofMinutes(1), "docker", "run", "--rm", IMAGE, "--version");
+    Result version =
+        Commands.run(Duration.ofMinutes(1), "docker", "run", "--rm", IMAGE, "--version");
     assertThat(version.output()).contains("PEON Orchestrator");
 
     Path data = root.resolve("data");
@@ -81,7 +80,7 @@ class OrchestratorImageIT {
     Files.createDirectories(data);
     writePlan(plans, TestImages.fakeGame(), FreePorts.any());
     Result started =
-        run(
+        Commands.run(
             Duration.ofMinutes(1),
             "docker",
             "run",
@@ -135,13 +134,13 @@ class OrchestratorImageIT {
     V1Client.Response deleted = api.delete("/api/v1/server/destroy/" + SERVER, null);
     assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
 
-    Result stopped = run(Duration.ofMinutes(2), "docker", "stop", "-t", "60", CONTAINER);
+    Result stopped = Commands.run(Duration.ofMinutes(2), "docker", "stop", "-t", "60", CONTAINER);
     assertThat(stopped.code()).as(stopped.output()).isZero();
     assertThat(logs()).contains("PEON Orchestrator stopped");
   }
 
   private String logs() {
-    return run(Duration.ofMinutes(1), "docker", "logs", CONTAINER).output();
+    return Commands.run(Duration.ofMinutes(1), "docker", "logs", CONTAINER).output();
   }
 
   private static void writePlan(Path plans, String image, int gamePort) throws IOException {
@@ -167,25 +166,5 @@ class OrchestratorImageIT {
         [{"title": "Image Game", "game_uid": "%s", "plan_url": "local"}]
         """
             .formatted(GAME));
-  }
-
-  private record Result(int code, String output) {}
-
-  private static Result run(Duration limit, String... command) {
-    try {
-      Process p =
-          new ProcessBuilder(new ArrayList<>(List.of(command))).redirectErrorStream(true).start();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, new String(out, StandardCharsets.UTF_8));
-      }
-      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }
