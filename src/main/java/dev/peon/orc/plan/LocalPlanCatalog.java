@@ -296,11 +296,14 @@ public final class LocalPlanCatalog implements PlanCatalog {
   /** Logs a snapshot's problems one by one and its warnings summarised. */
   private void report(PlanSnapshot loaded) {
     for (PlanProblem p : loaded.problems()) {
-      LOG.atWarn()
-          .addKeyValue("plan", p.plan())
-          .addKeyValue("file", p.file())
-          .addKeyValue("line", p.line())
-          .addKeyValue("column", p.column())
+      var event = LOG.atWarn().addKeyValue("file", p.file());
+      if (p.plan() != null) {
+        event = event.addKeyValue("plan", p.plan());
+      }
+      if (p.line() != null) {
+        event = event.addKeyValue("line", p.line()).addKeyValue("column", p.column());
+      }
+      event
           .addKeyValue("kept", p.kept())
           .log(
               p.plan() == null
