@@ -44,11 +44,6 @@ final class KeptPlans {
         : Optional.empty();
   }
 
-  /** Whether {@code folder} is one of the kept folders. */
-  boolean holds(Path folder) {
-    return folder.toAbsolutePath().normalize().startsWith(root);
-  }
-
   /** Replaces the kept version of {@code id} with what {@code writer} writes. */
   void keep(PlanId id, FolderWriter writer) throws IOException {
     Files.createDirectories(root);

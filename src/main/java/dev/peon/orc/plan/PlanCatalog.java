@@ -71,8 +71,10 @@ public interface PlanCatalog {
     if (!rejected.isEmpty()) {
       hint.append(' ')
           .append(rejected.size())
-          .append(" plan folder(s) could not be loaded, e.g. ")
-          .append(rejected.values().iterator().next());
+          .append(" plan folder(s) could not be loaded (")
+          .append(String.join(", ", rejected.keySet().stream().limit(3).toList()))
+          .append(rejected.size() > 3 ? ", ..." : "")
+          .append("); a sync's result and the orchestrator log say why.");
     }
     return Optional.of(hint.toString());
   }

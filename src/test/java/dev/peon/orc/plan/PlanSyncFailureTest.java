@@ -92,4 +92,18 @@ class PlanSyncFailureTest {
                     .contains("plans.source", "peon plans sync", "POST /api/v2/plans/sync")
                     .contains("The last sync failed: plan source folder"));
   }
+
+  @Test
+  void theHintNamesFoldersThatCouldNotBeLoadedWithoutHostPaths() {
+    PlanFixtures.writePlan(tmp.resolve("plans"), "ark", "{ broken");
+    LocalPlanCatalog catalog =
+        new LocalPlanCatalog(tmp.resolve("plans"), new PlanSource.LocalFolder(tmp.resolve("src")));
+
+    assertThat(catalog.emptyHint())
+        .hasValueSatisfying(
+            h ->
+                assertThat(h)
+                    .contains("1 plan folder(s) could not be loaded (ark)")
+                    .doesNotContain(tmp.resolve("plans").toString() + "/ark"));
+  }
 }
