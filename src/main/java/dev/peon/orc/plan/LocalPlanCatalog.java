@@ -295,7 +295,11 @@ public final class LocalPlanCatalog implements PlanCatalog {
 
   /** Logs a snapshot's problems one by one and its warnings summarised. */
   private void report(PlanSnapshot loaded) {
+    int planProblems = 0;
     for (PlanProblem p : loaded.problems()) {
+      if (p.plan() != null && ++planProblems > WARNING_LINES) {
+        continue;
+      }
       var event = LOG.atWarn().addKeyValue("file", p.file());
       if (p.plan() != null) {
         event = event.addKeyValue("plan", p.plan());
@@ -310,6 +314,13 @@ public final class LocalPlanCatalog implements PlanCatalog {
                   ? "plan registry unusable: {}"
                   : p.kept() ? "plan kept at its previous version: {}" : "plan rejected: {}",
               p.describe());
+    }
+    if (planProblems > WARNING_LINES) {
+      LOG.atWarn()
+          .log(
+              "{} more plans rejected or kept at their previous version; a sync's result lists"
+                  + " them all",
+              planProblems - WARNING_LINES);
     }
     WarningSummary plans = new WarningSummary();
     for (Plan plan : loaded.plans().values()) {

@@ -70,4 +70,25 @@ class WarningSummaryTest {
                   + " (first: game000, game001, game002) ");
     }
   }
+
+  @Test
+  void manyBrokenPlansAreLoggedOneByOneOnlyUpToTheCap() {
+    Path source = tmp.resolve("source");
+    for (int i = 0; i < 30; i++) {
+      writePlan(source, String.format("game%03d", i), "{ broken");
+    }
+    LocalPlanCatalog catalog =
+        new LocalPlanCatalog(tmp.resolve("data/plans"), new PlanSource.LocalFolder(source));
+
+    try (CapturedLogs logs = new CapturedLogs(LocalPlanCatalog.class)) {
+      PlanSyncResult result = catalog.refresh();
+
+      assertThat(result.problems()).hasSize(30);
+      assertThat(logs.lines().stream().filter(l -> l.startsWith("WARN plan rejected"))).hasSize(20);
+      assertThat(logs.lines())
+          .contains(
+              "WARN 10 more plans rejected or kept at their previous version; a sync's result"
+                  + " lists them all ");
+    }
+  }
 }
