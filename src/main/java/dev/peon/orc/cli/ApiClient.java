@@ -87,7 +87,7 @@ final class ApiClient {
     try {
       res = http.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw unreachable(e);
+      throw failed(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILED, "interrupted");
@@ -143,7 +143,7 @@ final class ApiClient {
       }
       return new Download(res.body(), res.headers());
     } catch (IOException e) {
-      throw unreachable(e);
+      throw failed(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILED, "interrupted");
@@ -166,7 +166,7 @@ final class ApiClient {
     try {
       res = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw unreachable(e);
+      throw failed(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILED, "interrupted");
@@ -215,6 +215,26 @@ final class ApiClient {
 
   URI base() {
     return base;
+  }
+
+  /**
+   * A request that failed without an answer: a request that timed out is reported as such (the
+   * orchestrator was reached, the action may still be running), anything else as unreachable.
+   */
+  CliException failed(IOException e) {
+    if (e instanceof java.net.http.HttpTimeoutException
+        && !(e instanceof java.net.http.HttpConnectTimeoutException)) {
+      return new CliException(
+          ExitCodes.TIMED_OUT,
+          List.of(
+              "the orchestrator at "
+                  + base
+                  + " did not answer within "
+                  + REQUEST_TIMEOUT.toSeconds()
+                  + " s (request timed out)",
+              "  what was asked may still be under way: see `peon operations list`"));
+    }
+    return unreachable(e);
   }
 
   CliException unreachable(IOException e) {

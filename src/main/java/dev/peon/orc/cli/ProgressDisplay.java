@@ -1,6 +1,9 @@
 package dev.peon.orc.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -47,6 +50,38 @@ final class ProgressDisplay {
       err.println(text);
     }
     err.flush();
+  }
+
+  /**
+   * Shows an operation's {@code progress} object: with a {@code download} (an image pull) the
+   * bytes, layers and rate in a compact form that fits the bar, else percent and message.
+   */
+  void show(JsonNode progress) {
+    Integer percent = progress.path("percent").isNumber() ? progress.path("percent").asInt() : null;
+    String message =
+        progress.path("message").isTextual() ? progress.path("message").asText() : null;
+    JsonNode d = progress.path("download");
+    show(percent, d.isObject() ? "pulling " + download(d) : message);
+  }
+
+  /** {@code 12.3 MiB of 40.0 MiB, 2/5 layers, 1.2 MiB/s}: the known parts of a download. */
+  static String download(JsonNode d) {
+    long done = d.path("bytesDone").asLong();
+    long total = d.path("bytesTotal").asLong();
+    int layersTotal = d.path("layersTotal").asInt();
+    long rate = d.path("bytesPerSecond").asLong();
+    List<String> parts = new ArrayList<>();
+    parts.add(
+        total > 0
+            ? BackupsCommand.size(done) + " of " + BackupsCommand.size(total)
+            : BackupsCommand.size(done));
+    if (layersTotal > 0) {
+      parts.add(d.path("layersDone").asInt() + "/" + layersTotal + " layers");
+    }
+    if (rate > 0) {
+      parts.add(BackupsCommand.size(rate) + "/s");
+    }
+    return String.join(", ", parts);
   }
 
   /** Ends the bar's line so later output starts on a fresh one. */

@@ -109,7 +109,7 @@ final class PullTally {
     return d.bytesTotal() == 0 ? null : (int) Math.min(99, d.bytesDone() * 100 / d.bytesTotal());
   }
 
-  /** {@code 12.3 MB of 40.0 MB, 2/5 layers, 1.2 MB/s} (the known parts only). */
+  /** {@code 12.3 MiB of 40.0 MiB, 2/5 layers, 1.2 MiB/s} (the known parts only). */
   static String describe(Operation.Download d) {
     StringBuilder b = new StringBuilder();
     if (d.bytesTotal() > 0) {
@@ -128,16 +128,16 @@ final class PullTally {
     return b.toString();
   }
 
-  /** Decimal units, one decimal: {@code 512 B}, {@code 1.5 kB}, {@code 12.3 MB}. */
+  /** Binary units, one decimal, as the CLI shows sizes: {@code 512 B}, {@code 12.3 MiB}. */
   static String bytes(long n) {
-    if (n < 1000) {
+    if (n < 1024) {
       return n + " B";
     }
-    String[] units = {"kB", "MB", "GB", "TB"};
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
     double v = n;
     int u = -1;
-    while (v >= 1000 && u < units.length - 1) {
-      v /= 1000;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
       u++;
     }
     return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
