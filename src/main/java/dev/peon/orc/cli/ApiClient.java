@@ -25,10 +25,20 @@ final class ApiClient {
   private final Secret key;
   private final HttpClient http;
   private final ObjectMapper mapper = new ObjectMapper();
+  private final Duration requestTimeout;
 
   ApiClient(URI base, Secret key) {
+    this(base, key, REQUEST_TIMEOUT);
+  }
+
+  /**
+   * @param requestTimeout how long one short request may wait for its answer; waits for long
+   *     actions poll operations with many short requests instead of one long one
+   */
+  ApiClient(URI base, Secret key, Duration requestTimeout) {
     this.base = base;
     this.key = key;
+    this.requestTimeout = requestTimeout;
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(CONNECT_TIMEOUT)
@@ -79,7 +89,7 @@ final class ApiClient {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    HttpRequest.Builder req = request(path).timeout(REQUEST_TIMEOUT).method(method, publisher);
+    HttpRequest.Builder req = request(path).timeout(requestTimeout).method(method, publisher);
     if (body != null) {
       req.header("Content-Type", "application/json");
     }
@@ -230,8 +240,10 @@ final class ApiClient {
               "the orchestrator at "
                   + base
                   + " did not answer within "
-                  + REQUEST_TIMEOUT.toSeconds()
-                  + " s (request timed out)",
+                  + (requestTimeout.toSeconds() > 0
+                      ? requestTimeout.toSeconds() + " s"
+                      : requestTimeout.toMillis() + " ms")
+                  + " (request timed out)",
               "  what was asked may still be under way: see `peon operations list`"));
     }
     return unreachable(e);
