@@ -132,7 +132,7 @@ public final class OperationsCommand implements Runnable {
     JsonNode d = p.path("download");
     String text =
         d.isObject()
-            ? "pulling " + ProgressDisplay.download(d)
+            ? ProgressDisplay.download(d)
             : p.path("message").asText(null) == null ? "" : p.path("message").asText();
     return (p.path("percent").isNumber() ? p.path("percent").asInt() + "% " : "") + text;
   }

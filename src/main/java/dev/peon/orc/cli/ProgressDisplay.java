@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -61,27 +62,41 @@ final class ProgressDisplay {
     String message =
         progress.path("message").isTextual() ? progress.path("message").asText() : null;
     JsonNode d = progress.path("download");
-    show(percent, d.isObject() ? "pulling " + download(d) : message);
+    show(percent, d.isObject() ? download(d) : message);
   }
 
-  /** {@code 12.3 MiB of 40.0 MiB, 2/5 layers, 1.2 MiB/s}: the known parts of a download. */
+  /**
+   * {@code pull 148.0/310.2 MiB 12/17 layers 10.5 MiB/s}: the known parts of a download, short
+   * enough to follow a bar on an 80-column line.
+   */
   static String download(JsonNode d) {
     long done = d.path("bytesDone").asLong();
     long total = d.path("bytesTotal").asLong();
     int layersTotal = d.path("layersTotal").asInt();
     long rate = d.path("bytesPerSecond").asLong();
     List<String> parts = new ArrayList<>();
-    parts.add(
-        total > 0
-            ? BackupsCommand.size(done) + " of " + BackupsCommand.size(total)
-            : BackupsCommand.size(done));
+    parts.add("pull");
+    parts.add(total > 0 ? fraction(done, total) : BackupsCommand.size(done));
     if (layersTotal > 0) {
       parts.add(d.path("layersDone").asInt() + "/" + layersTotal + " layers");
     }
     if (rate > 0) {
       parts.add(BackupsCommand.size(rate) + "/s");
     }
-    return String.join(", ", parts);
+    return String.join(" ", parts);
+  }
+
+  /** {@code 148.0/310.2 MiB}: both in the unit of the total. */
+  private static String fraction(long done, long total) {
+    String t = BackupsCommand.size(total);
+    int space = t.indexOf(' ');
+    String unit = t.substring(space + 1);
+    if (unit.equals("B")) {
+      return done + "/" + t;
+    }
+    int power = List.of("KiB", "MiB", "GiB", "TiB").indexOf(unit) + 1;
+    double d = done / Math.pow(1024, power);
+    return String.format(Locale.ROOT, "%.1f/%s", d, t);
   }
 
   /** Ends the bar's line so later output starts on a fresh one. */

@@ -224,7 +224,7 @@ class CliCommandsTest {
     assertThat(api.requests.get(0).body())
         .isEqualTo("{\"game\":\"fakegame\",\"name\":\"one\",\"settings\":{},\"start\":true}");
     assertThat(r.err())
-        .contains("25% pulling 1.0 MiB of 4.0 MiB, 1/3 layers, 512.0 KiB/s\n")
+        .contains("25% pull 1.0/4.0 MiB 1/3 layers 512.0 KiB/s\n")
         .contains("starting the server\n");
     assertThat(r.out()).startsWith("created and started fakegame.one\n").contains("running");
     assertThat(api.requests).noneMatch(q -> q.uri().endsWith("/power"));
@@ -269,7 +269,7 @@ class CliCommandsTest {
     assertThat(r.out())
         .contains("op_00000000000000c1")
         .contains("server.create")
-        .contains("50% pulling 2.0 KiB of 4.0 KiB, 0/1 layers");
+        .contains("50% pull 2.0/4.0 KiB 0/1 layers");
   }
 
   @Test

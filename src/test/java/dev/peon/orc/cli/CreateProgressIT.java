@@ -157,7 +157,7 @@ class CreateProgressIT {
 
     assertThat(r.code()).as(r.toString()).isZero();
     List<String> downloads =
-        r.err().lines().filter(l -> l.contains("pulling") && l.contains(" of ")).toList();
+        r.err().lines().filter(l -> l.contains("pull ") && l.contains(" MiB ")).toList();
     assertThat(downloads)
         .as("progress lines with bytes\n" + r)
         .hasSizeGreaterThanOrEqualTo(3)
