@@ -378,12 +378,8 @@ public final class Application implements AutoCloseable {
       Problem p = BackupRoutes.problem(be);
       return new Operation.OperationError(p.type(), p.title(), p.detail());
     }
-    if (t instanceof PlanSyncException) {
-      return new Operation.OperationError(
-          "upstream-failure",
-          "Upstream failure",
-          "The plans could not be refreshed from the configured source (the orchestrator log says"
-              + " why). Current plans are unchanged.");
+    if (t instanceof PlanSyncException pe) {
+      return PlanRoutes.operationError(pe);
     }
     if (t instanceof RuntimeFailure) {
       return new Operation.OperationError(

@@ -7,7 +7,8 @@ import java.util.function.Predicate;
 /**
  * A server's backup settings.
  *
- * @param mode how a running server is quiesced; null means the default, {@link Consistency#STOP}
+ * @param mode how a running server is quiesced; null means the default, {@link Consistency#PAUSE}
+ *     (frozen while archived: players stay connected, unlike {@link Consistency#STOP})
  * @param excludes glob patterns relative to the server folder ({@code data/steamapps}, {@code
  *     data/**}{@code /*.log}); a matching folder is skipped with everything in it
  */
@@ -21,7 +22,7 @@ public record BackupPolicy(Consistency mode, List<String> excludes, Retention re
   }
 
   public Consistency effectiveMode() {
-    return mode == null ? Consistency.STOP : mode;
+    return mode == null ? Consistency.PAUSE : mode;
   }
 
   /** Every problem of the policy as {@code field message}, empty when valid. */

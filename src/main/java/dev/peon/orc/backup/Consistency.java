@@ -4,9 +4,12 @@ import java.util.Locale;
 
 /** How a backup keeps a running server's world from changing under it. */
 public enum Consistency {
-  /** Stop the server, archive, start it again (the default). */
+  /** Stop the server, archive, start it again: players are disconnected. */
   STOP,
-  /** Freeze the container's processes while archiving. */
+  /**
+   * Freeze the container's processes while archiving (the default): players stay connected and see
+   * the game hang for the archive's duration.
+   */
   PAUSE,
   /** No quiescing: for games that save atomically. */
   LIVE;

@@ -102,7 +102,17 @@ public final class BackupsCommand implements Runnable {
                                 + size(b.path("size").asLong())
                                 + ", "
                                 + b.path("files").asLong()
-                                + " files)");
+                                + " files, mode "
+                                + b.path("consistency").asText("?")
+                                + ")");
+                    if (b.path("consistency").asText().equals("stop")) {
+                      s.err()
+                          .println(
+                              "note: mode stop stops a running server while it is archived, which"
+                                  + " disconnects its players; `peon backups policy "
+                                  + server
+                                  + " --mode pause` keeps them connected");
+                    }
                   });
         });
   }

@@ -448,6 +448,36 @@ class ApiV2IT {
     String op = sync.json().get("id").asText();
     Await.until(
         () -> get("/api/v2/operations/" + op).json().get("status").asText().equals("succeeded"));
+    assertThat(get("/api/v2/operations/" + op).json().path("result").path("problems")).isEmpty();
+    assertThat(get("/api/v2/plans").json().path("hint").isNull()).isTrue();
+  }
+
+  @Test
+  @Order(10)
+  void aSyncBringingInABrokenPlanKeepsItsPreviousVersionAndSaysWhere() throws IOException {
+    Path source = root.resolve("plans/vtwo/plan.json");
+    String good = Files.readString(source);
+    Files.writeString(source, "{\n  \"metadata\": {\"image\" \"x\"}\n}\n");
+    try {
+      JsonNode done = syncAndWait();
+      assertThat(done.path("status").asText()).isEqualTo("succeeded");
+      JsonNode problem = done.path("result").path("problems").get(0);
+      assertThat(problem.path("file").asText()).isEqualTo("vtwo/plan.json");
+      assertThat(problem.path("line").asInt()).isEqualTo(2);
+      assertThat(problem.path("column").asInt()).isEqualTo(24);
+      assertThat(problem.path("kept").asBoolean()).isTrue();
+      assertThat(get("/api/v2/plans/vtwo").json().path("portGroups").get(0).get(0).path("port"))
+          .hasToString(String.valueOf(port));
+    } finally {
+      Files.writeString(source, good);
+    }
+    assertThat(syncAndWait().path("result").path("problems")).isEmpty();
+  }
+
+  private JsonNode syncAndWait() {
+    String op = post("/api/v2/plans/sync", null).json().get("id").asText();
+    Await.until(() -> !get("/api/v2/operations/" + op).json().path("finishedAt").isNull());
+    return get("/api/v2/operations/" + op).json();
   }
 
   @Test

@@ -429,6 +429,22 @@ class OpenApiDocumentTest {
         || schema.toString().contains("\"#/components/schemas/ServerStats\"");
   }
 
+  @Test
+  void everyOperationIdIsUnique() {
+    List<String> ids = new ArrayList<>();
+    doc.path("paths")
+        .forEach(
+            path ->
+                path.properties()
+                    .forEach(
+                        op -> {
+                          if (OPERATION_KEYS.contains(op.getKey())) {
+                            ids.add(op.getValue().path("operationId").asText());
+                          }
+                        }));
+    assertThat(ids).doesNotHaveDuplicates();
+  }
+
   /** Among a oneOf's examples, the ones meant as a server carry its first key. */
   private static boolean looksLikeServer(JsonNode value) {
     return value.isObject() && (value.has("game_uid") || value.has("servername"));

@@ -27,6 +27,7 @@ final class SchemaCheck {
           "example",
           "title",
           "contentMediaType",
+          "contentSchema",
           "deprecated");
   private static final Set<String> KEYWORDS =
       Set.of(

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class BackupPolicyTest {
   @Test
   void defaultPolicyStopsTheServerAndKeepsEverything() {
-    assertThat(BackupPolicy.DEFAULT.effectiveMode()).isEqualTo(Consistency.STOP);
+    assertThat(BackupPolicy.DEFAULT.effectiveMode()).isEqualTo(Consistency.PAUSE);
     assertThat(BackupPolicy.DEFAULT.retention().keepsAll()).isTrue();
     assertThat(BackupPolicy.DEFAULT.problems()).isEmpty();
   }

@@ -93,8 +93,10 @@ class BackupsCommandTest {
             op("backup.create", "succeeded", 100, "done", backup(B1, false, "manual")));
     CliRun r = run("backups", "create", "fakegame.one");
     assertThat(r.code()).as(r.toString()).isZero();
-    assertThat(r.out()).isEqualTo("fakegame.one: backup " + B1 + " (1.5 MiB, 12 files)\n");
+    assertThat(r.out())
+        .isEqualTo("fakegame.one: backup " + B1 + " (1.5 MiB, 12 files, mode stop)\n");
     assertThat(r.err()).contains("40% archiving: 1 of 4 MiB");
+    assertThat(r.err()).contains("disconnects its players").contains("--mode pause");
     assertThat(api.requests.get(0).body()).isEqualTo("{}");
   }
 
