@@ -9,6 +9,7 @@ import dev.peon.orc.cli.EventsCommand;
 import dev.peon.orc.cli.KeysCommand;
 import dev.peon.orc.cli.LogsCommand;
 import dev.peon.orc.cli.MeCommand;
+import dev.peon.orc.cli.OperationsCommand;
 import dev.peon.orc.cli.PlansCommand;
 import dev.peon.orc.cli.SchedulesCommand;
 import dev.peon.orc.cli.ServersCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       AuditCommand.class,
       MeCommand.class,
+      OperationsCommand.class,
       CompletionCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -47,7 +49,8 @@ import picocli.CommandLine.Command;
       "3:not found (404)",
       "4:conflict or busy (409)",
       "5:not authorized or rate limited (401, 403, 429)",
-      "6:cannot connect to the orchestrator"
+      "6:cannot connect to the orchestrator",
+      "7:the orchestrator did not answer in time (the action may still be running)"
     })
 public final class PeonCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
