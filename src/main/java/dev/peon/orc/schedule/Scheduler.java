@@ -406,6 +406,7 @@ public final class Scheduler implements AutoCloseable {
     data.put("server", s.server().uid());
     data.put("action", s.action().wire());
     data.put("result", result.status().wire());
+    data.put("detail", result.detail());
     data.put("at", ranAt.toString());
     events.publish("schedule.run", s.server().uid(), data);
   }
