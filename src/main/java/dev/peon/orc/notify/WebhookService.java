@@ -152,6 +152,10 @@ public final class WebhookService implements AutoCloseable {
     return repository.deliveries(id, limit);
   }
 
+  WebhookDispatcher dispatcher() {
+    return dispatcher;
+  }
+
   @Override
   public void close() {
     dispatcher.close();
