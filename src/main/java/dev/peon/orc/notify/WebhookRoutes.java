@@ -98,11 +98,11 @@ public final class WebhookRoutes implements Routes {
           webhooks.create(
               scope,
               new WebhookService.Settings(
-                  name.filter(s -> !s.isEmpty()).orElse(null),
+                  name.map(WebhookRoutes::emptyAsNull).orElse(null),
                   u,
                   format.orElseGet(() -> guessFormat(u)),
                   events.orElse(Set.of()),
-                  secret.filter(s -> !s.isEmpty()).orElse(null),
+                  secret.map(WebhookRoutes::emptyAsNull).orElse(null),
                   enabled));
     } catch (WebhookService.TooManyException e) {
       throw new ProblemException(Problem.of("conflict", 409, e.getMessage()));
@@ -126,11 +126,11 @@ public final class WebhookRoutes implements Routes {
     Webhook current = existing(scope, id);
     WebhookService.Settings s =
         new WebhookService.Settings(
-            name.map(n -> n.isEmpty() ? null : n).orElse(current.name()),
+            name.isPresent() ? emptyAsNull(name.get()) : current.name(),
             url.orElse(current.url()),
             format.orElse(current.format()),
             events.orElse(current.events()),
-            secret.map(v -> v.isEmpty() ? null : v).orElse(current.secret()),
+            secret.isPresent() ? emptyAsNull(secret.get()) : current.secret(),
             enabled.orElse(current.enabled()));
     ctx.json(json(webhooks.change(scope, id, s).orElseThrow(() -> notFound(scope, id))));
   }
@@ -274,6 +274,11 @@ public final class WebhookRoutes implements Routes {
               }
               return out;
             });
+  }
+
+  /** An empty name or secret clears it. */
+  private static String emptyAsNull(String s) {
+    return s.isEmpty() ? null : s;
   }
 
   /** Discord's own webhook URLs get the Discord format unless told otherwise. */
