@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peon.orc.config.ConfigLoader;
 import dev.peon.orc.event.EventBus;
-import dev.peon.orc.http.AccessCheck;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.server.ServerId;
 import dev.peon.orc.store.Database;
 import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.MutableClock;
+import dev.peon.orc.testing.RoutesUnderTest;
 import dev.peon.orc.testing.TestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,22 +51,7 @@ class WebhookRoutesTest {
     WebhookService service = new WebhookService(db, new EventBus(clock), clock, "test");
     toClose.add(service);
     HttpServer http =
-        new HttpServer(
-            new ConfigLoader()
-                .load(
-                    null,
-                    Map.of(),
-                    Map.of(
-                        "listen.host",
-                        "127.0.0.1",
-                        "listen.port",
-                        "0",
-                        "data.dir",
-                        dir.resolve("data").toString(),
-                        "plans.source",
-                        dir.resolve("plans").toString())),
-            (address, key) -> AccessCheck.Outcome.ALLOWED,
-            List.of(new WebhookRoutes(service, Set.of(CAMP)::contains)));
+        RoutesUnderTest.server(dir, List.of(new WebhookRoutes(service, Set.of(CAMP)::contains)));
     toClose.add(http);
     toClose.add(client::shutdownNow);
     root = "http://127.0.0.1:" + http.start();
