@@ -32,6 +32,8 @@ import dev.peon.orc.http.Problem;
 import dev.peon.orc.metrics.Metrics;
 import dev.peon.orc.metrics.MetricsRoutes;
 import dev.peon.orc.metrics.ServerFeed;
+import dev.peon.orc.notify.WebhookRoutes;
+import dev.peon.orc.notify.WebhookService;
 import dev.peon.orc.operation.Operation;
 import dev.peon.orc.operation.OperationRoutes;
 import dev.peon.orc.operation.OperationService;
@@ -83,6 +85,7 @@ public final class Application implements AutoCloseable {
   private ConsoleService console;
   private Supervisor supervisor;
   private EventBus.AsyncSubscription auditEvents;
+  private WebhookService webhooks;
   private dev.peon.orc.auth.FailureTally authFailures;
   private Thread authFailureFlusher;
 
@@ -199,6 +202,7 @@ public final class Application implements AutoCloseable {
     EventBus.AsyncSubscription auditEvents =
         events.subscribeAsync("audit", 10_000, e -> auditSignificant(audit, e));
     EventRoutes eventRoutes = new EventRoutes(events);
+    WebhookService webhooks = new WebhookService(db, events, clock, version());
     Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
     metrics.listen(events);
     metrics.startSampling();
@@ -259,6 +263,7 @@ public final class Application implements AutoCloseable {
                 new BackupRoutes(backups, BackupService.MAX_UPLOAD),
                 new PlanRoutes(plans, operations, events),
                 eventRoutes,
+                new WebhookRoutes(webhooks, id -> servers.find(id).isPresent()),
                 new SystemRoutes(
                     version(),
                     runtime,
@@ -273,6 +278,7 @@ public final class Application implements AutoCloseable {
     app.console = console;
     app.supervisor = supervisor;
     app.auditEvents = auditEvents;
+    app.webhooks = webhooks;
     app.authFailures = guard.failures();
     app.authFailureFlusher = flushPeriodically(guard.failures());
     // last: missed runs fire and servers autostart only once auditing is wired and the API is
@@ -429,6 +435,9 @@ public final class Application implements AutoCloseable {
     }
     if (auditEvents != null) {
       auditEvents.close();
+    }
+    if (webhooks != null) {
+      webhooks.close(); // retries still waiting are lost (marked abandoned at the next start)
     }
     servers.close();
     runtime.close();

@@ -15,6 +15,7 @@ import dev.peon.orc.cli.SchedulesCommand;
 import dev.peon.orc.cli.ServersCommand;
 import dev.peon.orc.cli.SystemCommand;
 import dev.peon.orc.cli.UsersCommand;
+import dev.peon.orc.cli.WebhooksCommand;
 import picocli.CommandLine.Command;
 
 /** The top-level {@code peon} command: {@code serve} runs the daemon, the rest are API clients. */
@@ -39,6 +40,7 @@ import picocli.CommandLine.Command;
       AuditCommand.class,
       MeCommand.class,
       OperationsCommand.class,
+      WebhooksCommand.class,
       CompletionCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

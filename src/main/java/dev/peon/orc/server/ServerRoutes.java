@@ -491,6 +491,19 @@ public final class ServerRoutes implements Routes {
     }
   }
 
+  /**
+   * The server named by the path's {@code id}, which must exist: 400 when malformed, 404 when
+   * {@code exists} does not know it (for the routes of other features under a server).
+   */
+  public static ServerId knownServer(Context ctx, java.util.function.Predicate<ServerId> exists) {
+    ServerId server = id(ctx);
+    if (!exists.test(server)) {
+      throw new ProblemException(
+          Problem.of("not-found", 404, "Server [" + server.uid() + "] does not exist."));
+    }
+    return server;
+  }
+
   /** Maps a server failure to its problem. */
   public static Problem problem(ServerException e) {
     return switch (e.kind()) {

@@ -545,7 +545,7 @@ public final class ServerService {
         () -> {
           get(id);
           observer.startRequested(id);
-          return startContainer(id);
+          return startAndTell(id, "start");
         });
   }
 
@@ -555,7 +555,28 @@ public final class ServerService {
    */
   public ServerView resume(ServerId id, java.util.function.BooleanSupplier stillWanted) {
     // asked again under the lock: a stop that got the lock first wins
-    return withPowerLock(id, () -> stillWanted.getAsBoolean() ? startContainer(id) : get(id));
+    return withPowerLock(
+        id, () -> stillWanted.getAsBoolean() ? startAndTell(id, "resume") : get(id));
+  }
+
+  /**
+   * Starts the container and, when it really started, publishes {@code server.started} with why
+   * ({@code start}, {@code restart}, {@code resume}); updates and quiesces start it silently.
+   */
+  private ServerView startAndTell(ServerId id, String reason) {
+    boolean wasRunning = get(id).running();
+    ServerView v = startContainer(id);
+    if (!wasRunning && v.running()) {
+      events.publish("server.started", id.uid(), Map.of("server", id.uid(), "reason", reason));
+    }
+    return v;
+  }
+
+  /** Publishes {@code server.stopped} ({@code stop} or {@code kill}) when it ran before. */
+  private void tellStopped(ServerId id, boolean wasRunning, String reason) {
+    if (wasRunning && !get(id).running()) {
+      events.publish("server.stopped", id.uid(), Map.of("server", id.uid(), "reason", reason));
+    }
   }
 
   private ServerView startContainer(ServerId id) {
@@ -651,11 +672,12 @@ public final class ServerService {
     return withPowerLock(
         id,
         () -> {
-          get(id);
+          boolean wasRunning = get(id).running();
           observer.stopRequested(id);
           stopQuietly(id);
           tracker.refresh(id);
           LOG.atInfo().addKeyValue("serverId", id).log("server stopped");
+          tellStopped(id, wasRunning, "stop");
           return get(id);
         });
   }
@@ -668,13 +690,13 @@ public final class ServerService {
           observer.startRequested(id);
           stopQuietly(id);
           tracker.refresh(id);
-          return startContainer(id);
+          return startAndTell(id, "restart");
         });
   }
 
   /** Kills at once, bypassing a running power action. */
   public ServerView kill(ServerId id) {
-    get(id);
+    boolean wasRunning = get(id).running();
     observer.stopRequested(id);
     onPurpose(
         id,
@@ -687,6 +709,7 @@ public final class ServerService {
             }
           }
         });
+    tellStopped(id, wasRunning, "kill");
     return get(id);
   }
 
@@ -703,8 +726,34 @@ public final class ServerService {
     void report(Operation.Progress progress);
   }
 
-  /** Runs an update, reporting the image pull's progress. */
+  /**
+   * Runs an update, reporting the image pull's progress; publishes {@code update.succeeded} or
+   * {@code update.failed} (with the error's message) at the end.
+   */
   public String update(ServerId id, UpdateMode mode, ProgressListener progress) {
+    String result;
+    try {
+      result = runUpdate(id, mode, progress);
+    } catch (RuntimeException e) {
+      Map<String, Object> data = new java.util.LinkedHashMap<>();
+      data.put("server", id.uid());
+      data.put("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
+      data.put(
+          "error",
+          e instanceof ServerException
+              ? e.getMessage()
+              : "unexpected failure; the orchestrator log says why");
+      events.publish("update.failed", id.uid(), data);
+      throw e;
+    }
+    events.publish(
+        "update.succeeded",
+        id.uid(),
+        Map.of("server", id.uid(), "mode", mode.name().toLowerCase(java.util.Locale.ROOT)));
+    return result;
+  }
+
+  private String runUpdate(ServerId id, UpdateMode mode, ProgressListener progress) {
     List<String> done = new ArrayList<>();
     if (mode == UpdateMode.FULL || mode == UpdateMode.IMAGE || mode == UpdateMode.REINIT) {
       // the download happens before the power lock: a slow or stalled pull never blocks the
