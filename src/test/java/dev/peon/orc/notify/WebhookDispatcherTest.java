@@ -273,10 +273,11 @@ class WebhookDispatcherTest {
     WebhookRepository repo = new WebhookRepository(db);
     Webhook w = hook(null, WebhookFormat.JSON, Set.of(), null);
     try (WebhookDispatcher d = new WebhookDispatcher(repo, stuck, clock, FAST, 1, "test")) {
-      for (int i = 0; i < 4; i++) {
-        d.enqueue(w, crash(CAMP)); // one per sender thread
+      for (int i = 1; i <= 4; i++) {
+        d.enqueue(w, crash(CAMP)); // one per sender thread, each taken before the next comes
+        int taken = i;
+        Await.until(() -> inFlight.get() == taken);
       }
-      Await.until(() -> inFlight.get() == 4);
       long waiting = d.enqueue(w, crash(CAMP));
       long newest = d.enqueue(w, crash(CAMP));
 
