@@ -7,6 +7,7 @@ import dev.peon.orc.auth.OrcHarness;
 import dev.peon.orc.auth.OrcHarness.Res;
 import dev.peon.orc.server.ServerId;
 import dev.peon.orc.testing.Await;
+import dev.peon.orc.testing.Operations;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -71,7 +72,8 @@ class WebhookIT {
   void webhooksAreConfiguredGloballyAndPerServerWithoutShowingTheirSecrets() {
     Res created =
         call("POST", "/api/v2/servers", "{\"game\": \"" + GAME + "\", \"name\": \"alpha\"}");
-    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    assertThat(created.status()).as(created.text()).isEqualTo(202);
+    Operations.awaitResult(p -> call("GET", p, null).json(), created.json());
 
     Res global =
         call(
