@@ -6,6 +6,7 @@ import dev.peon.orc.cli.CommandCommand;
 import dev.peon.orc.cli.CompletionCommand;
 import dev.peon.orc.cli.ConsoleCommand;
 import dev.peon.orc.cli.EventsCommand;
+import dev.peon.orc.cli.HelpCommand;
 import dev.peon.orc.cli.KeysCommand;
 import dev.peon.orc.cli.LogsCommand;
 import dev.peon.orc.cli.MeCommand;
@@ -13,6 +14,7 @@ import dev.peon.orc.cli.OperationsCommand;
 import dev.peon.orc.cli.PlansCommand;
 import dev.peon.orc.cli.SchedulesCommand;
 import dev.peon.orc.cli.ServersCommand;
+import dev.peon.orc.cli.StandardHelp;
 import dev.peon.orc.cli.SystemCommand;
 import dev.peon.orc.cli.UsersCommand;
 import dev.peon.orc.cli.WebhooksCommand;
@@ -23,6 +25,7 @@ import picocli.CommandLine.Command;
     name = "peon",
     mixinStandardHelpOptions = true,
     versionProvider = PeonCommand.Version.class,
+    modelTransformer = StandardHelp.class,
     description = "PEON Orchestrator: deploy and run game servers as Docker containers.",
     subcommands = {
       ServeCommand.class,
@@ -41,7 +44,8 @@ import picocli.CommandLine.Command;
       MeCommand.class,
       OperationsCommand.class,
       WebhooksCommand.class,
-      CompletionCommand.class
+      CompletionCommand.class,
+      HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
