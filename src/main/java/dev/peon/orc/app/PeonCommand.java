@@ -14,7 +14,6 @@ import dev.peon.orc.cli.OperationsCommand;
 import dev.peon.orc.cli.PlansCommand;
 import dev.peon.orc.cli.SchedulesCommand;
 import dev.peon.orc.cli.ServersCommand;
-import dev.peon.orc.cli.StandardHelp;
 import dev.peon.orc.cli.SystemCommand;
 import dev.peon.orc.cli.UsersCommand;
 import dev.peon.orc.cli.WebhooksCommand;
@@ -25,7 +24,6 @@ import picocli.CommandLine.Command;
     name = "peon",
     mixinStandardHelpOptions = true,
     versionProvider = PeonCommand.Version.class,
-    modelTransformer = StandardHelp.class,
     description = "PEON Orchestrator: deploy and run game servers as Docker containers.",
     subcommands = {
       ServeCommand.class,

@@ -2,6 +2,7 @@ package dev.peon.orc.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,6 +40,11 @@ final class ClientOptions {
   @Option(names = "--json", description = "Print the API's JSON unchanged instead of a table.")
   boolean json;
 
+  @Option(
+      names = "--utc",
+      description = "Show times in UTC (default: the local zone, or the TZ environment variable).")
+  boolean utc;
+
   /** A command body; answers the exit code. */
   interface Body {
     int run(Session session);
@@ -56,7 +62,14 @@ final class ClientOptions {
               Path.of("").toAbsolutePath(),
               Path.of(System.getProperty("user.home")));
       ApiClient api = new ApiClient(settings.url(), settings.apiKey());
-      return body.run(new Session(api, out, err, json, Terminal.system()));
+      return body.run(
+          new Session(
+              api,
+              out,
+              err,
+              json,
+              Terminal.system(),
+              Times.of(utc, System.getenv(), Clock.systemUTC())));
     } catch (CliException e) {
       e.lines().forEach(err::println);
       return e.exitCode();

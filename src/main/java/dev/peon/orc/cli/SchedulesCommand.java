@@ -42,7 +42,10 @@ public final class SchedulesCommand implements Runnable {
     String at;
   }
 
-  @Command(name = "list", description = "List a server's schedules.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "list",
+      description = "List a server's schedules.")
   int list(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<server>", description = "Server id <game>.<name>.")
@@ -65,7 +68,7 @@ public final class SchedulesCommand implements Runnable {
                 sc.path("timeZone").asText(null),
                 sc.path("enabled").asBoolean(true) ? "yes" : "no",
                 sc.path("misfire").asText(null),
-                sc.path("nextRun").asText(null),
+                s.times().at(sc.path("nextRun").asText(null)),
                 sc.path("lastResult").path("status").asText(null));
           }
           if (t.isEmpty()) {
@@ -77,7 +80,10 @@ public final class SchedulesCommand implements Runnable {
         });
   }
 
-  @Command(name = "add", description = "Add a schedule to a server.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "add",
+      description = "Add a schedule to a server.")
   int add(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<server>", description = "Server id <game>.<name>.") String server,
@@ -128,13 +134,13 @@ public final class SchedulesCommand implements Runnable {
                         + " ("
                         + sc.path("timeZone").asText("UTC")
                         + "), next run "
-                        + sc.path("nextRun").asText("-"));
+                        + s.times().atRelative(sc.path("nextRun").asText("-")));
           }
           return ExitCodes.OK;
         });
   }
 
-  @Command(name = "remove", description = "Remove a schedule.")
+  @Command(mixinStandardHelpOptions = true, name = "remove", description = "Remove a schedule.")
   int remove(
       @Mixin ClientOptions client,
       @Parameters(index = "0", paramLabel = "<server>", description = "Server id.") String server,

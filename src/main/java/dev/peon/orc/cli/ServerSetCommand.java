@@ -66,7 +66,7 @@ final class ServerSetCommand implements Callable<Integer> {
           if (s.json()) {
             s.printRaw(r);
           } else {
-            ServerShowCommand.print(r.json(), s.out());
+            ServerShowCommand.print(r.json(), s.out(), s.times());
           }
           return ExitCodes.OK;
         });
