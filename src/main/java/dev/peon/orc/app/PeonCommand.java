@@ -8,6 +8,8 @@ import dev.peon.orc.cli.ConsoleCommand;
 import dev.peon.orc.cli.EventsCommand;
 import dev.peon.orc.cli.HelpCommand;
 import dev.peon.orc.cli.KeysCommand;
+import dev.peon.orc.cli.LoginCommand;
+import dev.peon.orc.cli.LogoutCommand;
 import dev.peon.orc.cli.LogsCommand;
 import dev.peon.orc.cli.MeCommand;
 import dev.peon.orc.cli.OperationsCommand;
@@ -42,6 +44,8 @@ import picocli.CommandLine.Command;
       MeCommand.class,
       OperationsCommand.class,
       WebhooksCommand.class,
+      LoginCommand.class,
+      LogoutCommand.class,
       CompletionCommand.class,
       HelpCommand.class
     },

@@ -45,6 +45,14 @@ final class ClientOptions {
       description = "Show times in UTC (default: the local zone, or the TZ environment variable).")
   boolean utc;
 
+  /** Set by commands that create the config file. */
+  boolean configMayBeMissing;
+
+  /** The CLI config file these options name (or the default one). */
+  Path configPath() {
+    return ClientSettings.configPath(configFile, Path.of(System.getProperty("user.home")));
+  }
+
   /** A command body; answers the exit code. */
   interface Body {
     int run(Session session);
@@ -57,7 +65,7 @@ final class ClientOptions {
     try {
       ClientSettings settings =
           ClientSettings.resolve(
-              new ClientSettings.Flags(url, apiKey, apiKeyFile, configFile),
+              new ClientSettings.Flags(url, apiKey, apiKeyFile, configFile, configMayBeMissing),
               System.getenv(),
               Path.of("").toAbsolutePath(),
               Path.of(System.getProperty("user.home")));
