@@ -3,6 +3,7 @@ package dev.peon.orc.app;
 import dev.peon.orc.cli.AuditCommand;
 import dev.peon.orc.cli.BackupsCommand;
 import dev.peon.orc.cli.CommandCommand;
+import dev.peon.orc.cli.CompleteCommand;
 import dev.peon.orc.cli.CompletionCommand;
 import dev.peon.orc.cli.ConsoleCommand;
 import dev.peon.orc.cli.EventsCommand;
@@ -47,6 +48,7 @@ import picocli.CommandLine.Command;
       LoginCommand.class,
       LogoutCommand.class,
       CompletionCommand.class,
+      CompleteCommand.class,
       HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
