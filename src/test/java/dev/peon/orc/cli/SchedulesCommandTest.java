@@ -3,7 +3,6 @@ package dev.peon.orc.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -32,9 +31,7 @@ class SchedulesCommandTest {
   }
 
   private CliRun run(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--url", api.url(), "--api-key", "k", "--utc"));
-    return CliRun.of(all.toArray(String[]::new));
+    return CliRun.against(api, args);
   }
 
   @Test
