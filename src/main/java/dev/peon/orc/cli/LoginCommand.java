@@ -82,11 +82,16 @@ public final class LoginCommand implements Callable<Integer> {
             closeQuietly(browser);
           }
           Path config = client.configPath();
+          String oldKey = ClientSettings.property(config, KEY);
+          String oldId = ClientSettings.property(config, KEY_ID);
           Map<String, String> changes = new LinkedHashMap<>();
           changes.put("url", s.api().base().toString());
           changes.put(KEY, key.path("secret").asText());
           changes.put(KEY_ID, key.path("id").asText());
           ClientSettings.store(config, changes);
+          if (oldKey != null && oldId != null && !oldId.equals(key.path("id").asText())) {
+            revokeQuietly(s.api(), oldKey, oldId); // the key this one replaces
+          }
           if (printKey) {
             s.out().println(key.path("secret").asText());
           }
@@ -119,6 +124,15 @@ public final class LoginCommand implements Callable<Integer> {
     String clean = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
     String name = "cli " + clean;
     return name.length() <= 64 ? name : name.substring(0, 64);
+  }
+
+  private static void revokeQuietly(ApiClient api, String key, String id) {
+    try {
+      new ApiClient(api.base(), new dev.peon.orc.config.Secret(key))
+          .delete("/api/v2/keys/" + ApiClient.segment(id));
+    } catch (CliException e) {
+      // already revoked or expired, or another orchestrator's: nothing to clean up
+    }
   }
 
   private static void closeQuietly(ApiClient browser) {

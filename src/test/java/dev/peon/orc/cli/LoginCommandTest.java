@@ -112,6 +112,21 @@ class LoginCommandTest {
   }
 
   @Test
+  void aSecondLoginRevokesTheKeyItReplaces() throws IOException {
+    ClientSettings.store(
+        config, Map.of("api-key", "peon_old000000000_x", "api-key-id", "old000000000"));
+    scriptLogin();
+    api.on("DELETE /api/v2/keys/old000000000", 204, "");
+    stdin("pw\n");
+    CliRun r = login();
+    assertThat(r.code()).as(r.toString()).isZero();
+    FakeApi.Request revoke = api.requests.get(api.requests.size() - 1);
+    assertThat(revoke.method() + " " + revoke.uri()).isEqualTo("DELETE /api/v2/keys/old000000000");
+    assertThat(revoke.header("X-Api-Key")).isEqualTo("peon_old000000000_x");
+    assertThat(Files.readString(config)).contains("api-key=" + SECRET).doesNotContain("old0");
+  }
+
+  @Test
   void printsTheKeyOnlyWhenAsked() {
     scriptLogin();
     stdin("pw\n");
