@@ -66,7 +66,7 @@ public final class SchedulesCommand implements Runnable {
             t.row(
                 sc.path("id").asText(),
                 action(sc),
-                when(sc),
+                when(sc, s.times()),
                 sc.path("timeZone").asText(null),
                 sc.path("enabled").asBoolean(true) ? "yes" : "no",
                 sc.path("misfire").asText(null),
@@ -147,7 +147,7 @@ public final class SchedulesCommand implements Runnable {
                         + ": "
                         + action(sc)
                         + " "
-                        + when(sc)
+                        + when(sc, s.times())
                         + " ("
                         + sc.path("timeZone").asText("UTC")
                         + "), next run "
@@ -269,9 +269,9 @@ public final class SchedulesCommand implements Runnable {
     return mode == null ? a : a + " (" + mode + ")";
   }
 
-  private static String when(JsonNode sc) {
+  private static String when(JsonNode sc, Times times) {
     return sc.hasNonNull("cron")
         ? "cron '" + sc.path("cron").asText() + "'"
-        : "at " + sc.path("at").asText("-");
+        : "at " + times.at(sc.path("at").asText("-"));
   }
 }

@@ -502,7 +502,7 @@ class CliCommandsTest {
     CliRun list = run("schedules", "list", "fakegame.one");
     assertThat(list.out())
         .startsWith("ID  ACTION  WHEN")
-        .contains("3   stop    at 2026-12-24T18:00:00Z  UTC");
+        .contains("3   stop    at 2026-12-24 18:00:00 UTC  UTC");
     CliRun rm = run("schedules", "remove", "fakegame.one", "3");
     assertThat(rm.code()).isZero();
     assertThat(rm.out()).contains("removed schedule 3 of fakegame.one");
