@@ -63,7 +63,7 @@ public final class ScheduleRepository {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE schedules SET cron = ?, at = ?, time_zone = ?, enabled = ?, misfire = ?,"
-                      + " update_mode = ?, next_run = ? WHERE id = ? AND server_id = ?")) {
+                      + " update_mode = ?, next_run = ?, steps = ? WHERE id = ? AND server_id = ?")) {
             ps.setString(1, s.cron() == null ? null : s.cron().text());
             setInstant(ps, 2, s.at());
             ps.setString(3, s.zone().getId());
@@ -71,8 +71,9 @@ public final class ScheduleRepository {
             ps.setString(5, s.misfire().name());
             ps.setString(6, s.updateMode() == null ? null : s.updateMode().name());
             setInstant(ps, 7, s.nextRun());
-            ps.setLong(8, s.id());
-            ps.setString(9, s.server().uid());
+            ps.setString(8, s.steps() == null ? null : s.steps().toJsonText());
+            ps.setLong(9, s.id());
+            ps.setString(10, s.server().uid());
             if (ps.executeUpdate() == 0) {
               return Optional.empty();
             }

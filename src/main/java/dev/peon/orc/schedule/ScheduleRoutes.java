@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  *                                               server.console too)
  * GET    /api/v2/servers/{id}/schedules/{sid}  one
  * PATCH  /api/v2/servers/{id}/schedules/{sid}  any of enabled, cron, at, timeZone, misfire,
- *                                               updateMode
+ *                                               updateMode, steps (command only)
  * DELETE /api/v2/servers/{id}/schedules/{sid}  -> 204
  * </pre>
  */
@@ -120,16 +120,8 @@ public final class ScheduleRoutes implements Routes {
     }
     in.finish();
     ScheduledAction a = action.orElseThrow();
-    if (a == ScheduledAction.COMMAND
-        && !HttpServer.permissions(ctx).may("server.console", server.uid())) {
-      // a command schedule types into the console: no wider than the console itself
-      throw new ProblemException(
-          Problem.of(
-              "forbidden",
-              403,
-              "A command schedule types into the console: it needs server.console on ["
-                  + server.uid()
-                  + "]."));
+    if (a == ScheduledAction.COMMAND) {
+      requireConsole(ctx, server);
     }
     Schedule s =
         scheduler.create(
@@ -168,10 +160,14 @@ public final class ScheduleRoutes implements Routes {
     Optional<Boolean> enabled = in.bool("enabled");
     Optional<Misfire> misfire = misfire(in);
     Optional<ScheduledUpdateMode> mode = updateMode(in);
+    Optional<CommandSteps> steps = steps(in);
     if (in.has("cron") && in.has("at")) {
       in.reject("at", "cannot be given together with cron: give exactly one");
     }
     Schedule current = existing(server, id);
+    if (in.has("steps") && current.action() != ScheduledAction.COMMAND) {
+      in.reject("steps", "apply to the command action only");
+    }
     if (mode.isPresent() && current.action() != ScheduledAction.UPDATE) {
       in.reject("updateMode", "applies to the update action only");
     }
@@ -183,6 +179,9 @@ public final class ScheduleRoutes implements Routes {
       in.reject("at", "is in the past: give a new at to enable this one-shot schedule again");
     }
     in.finish();
+    if (steps.isPresent()) {
+      requireConsole(ctx, server);
+    }
     Schedule changed =
         new Schedule(
             current.id(),
@@ -199,8 +198,21 @@ public final class ScheduleRoutes implements Routes {
             current.lastRun(),
             current.lastResult(),
             current.createdAt(),
-            current.steps());
+            steps.orElse(current.steps()));
     ctx.json(json(scheduler.change(changed).orElseThrow(() -> notFound(server, id))));
+  }
+
+  /** A command schedule types into the console: it is no wider than the console itself. */
+  private static void requireConsole(Context ctx, ServerId server) {
+    if (!HttpServer.permissions(ctx).may("server.console", server.uid())) {
+      throw new ProblemException(
+          Problem.of(
+              "forbidden",
+              403,
+              "A command schedule types into the console: it needs server.console on ["
+                  + server.uid()
+                  + "]."));
+    }
   }
 
   private void delete(Context ctx) {

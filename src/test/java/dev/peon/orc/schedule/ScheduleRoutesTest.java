@@ -150,6 +150,16 @@ class ScheduleRoutesTest {
         call("PATCH", BASE + "/" + created.body().path("id").asText(), "{\"enabled\": false}");
     assertThat(disabled.body().path("steps")).isEqualTo(mapper.readTree(steps));
     assertThat(disabled.body().path("enabled").asBoolean()).isFalse();
+    String shorter = "[{\"command\": \"say restart soon\"}, {\"action\": \"restart\"}]";
+    Answer changed =
+        call(
+            "PATCH",
+            BASE + "/" + created.body().path("id").asText(),
+            "{\"steps\": " + shorter + "}");
+    assertThat(changed.status()).as(changed.body().toString()).isEqualTo(200);
+    assertThat(
+            call("GET", BASE + "/" + created.body().path("id").asText(), null).body().path("steps"))
+        .isEqualTo(mapper.readTree(shorter));
   }
 
   @Test
@@ -171,6 +181,13 @@ class ScheduleRoutesTest {
                 + " [{\"command\": \"say hi\"}]}"),
         "steps");
     assertThat(call("GET", BASE, null).body().path("items")).isEmpty();
+    Answer restart = post("{\"action\": \"restart\", \"cron\": \"0 4 * * *\"}");
+    assertInvalid(
+        call(
+            "PATCH",
+            BASE + "/" + restart.body().path("id").asText(),
+            "{\"steps\": [{\"command\": \"say hi\"}]}"),
+        "steps");
   }
 
   @Test
