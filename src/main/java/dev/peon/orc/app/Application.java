@@ -176,6 +176,11 @@ public final class Application implements AutoCloseable {
             BackupSettings.of(config));
     backups.reconcile();
     ScheduleRepository scheduleRepository = new ScheduleRepository(db);
+    // made before the scheduler: command schedules type into it
+    ConsoleService console =
+        new ConsoleService(
+            runtime, ServerLookup.of(servers), events, clock, ConsoleSettings.defaults());
+    console.start();
     Scheduler scheduler =
         new Scheduler(
             scheduleRepository,
@@ -187,8 +192,11 @@ public final class Application implements AutoCloseable {
                 case RESTART -> servers.restart(id);
                 case UPDATE -> servers.update(id, UpdateMode.parse(mode.wire()));
                 case BACKUP -> awaitOperation(operations, backups.createBackup(id));
+                case COMMAND ->
+                    throw new IllegalStateException("command steps run in the scheduler");
               }
             },
+            console::command,
             events);
     IdentityService identities = new IdentityService(db, clock);
     OwnerBootstrap.ensureOwner(
@@ -206,10 +214,6 @@ public final class Application implements AutoCloseable {
     Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
     metrics.listen(events);
     metrics.startSampling();
-    ConsoleService console =
-        new ConsoleService(
-            runtime, ServerLookup.of(servers), events, clock, ConsoleSettings.defaults());
-    console.start();
     console.auditCommandsWith(
         (id, actor, text, sent) ->
             audit.append(

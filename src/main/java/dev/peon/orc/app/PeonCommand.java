@@ -3,10 +3,14 @@ package dev.peon.orc.app;
 import dev.peon.orc.cli.AuditCommand;
 import dev.peon.orc.cli.BackupsCommand;
 import dev.peon.orc.cli.CommandCommand;
+import dev.peon.orc.cli.CompleteCommand;
 import dev.peon.orc.cli.CompletionCommand;
 import dev.peon.orc.cli.ConsoleCommand;
 import dev.peon.orc.cli.EventsCommand;
+import dev.peon.orc.cli.HelpCommand;
 import dev.peon.orc.cli.KeysCommand;
+import dev.peon.orc.cli.LoginCommand;
+import dev.peon.orc.cli.LogoutCommand;
 import dev.peon.orc.cli.LogsCommand;
 import dev.peon.orc.cli.MeCommand;
 import dev.peon.orc.cli.OperationsCommand;
@@ -41,7 +45,11 @@ import picocli.CommandLine.Command;
       MeCommand.class,
       OperationsCommand.class,
       WebhooksCommand.class,
-      CompletionCommand.class
+      LoginCommand.class,
+      LogoutCommand.class,
+      CompletionCommand.class,
+      CompleteCommand.class,
+      HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

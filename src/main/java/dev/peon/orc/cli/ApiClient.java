@@ -26,6 +26,7 @@ final class ApiClient {
   private final HttpClient http;
   private final ObjectMapper mapper = new ObjectMapper();
   private final Duration requestTimeout;
+  private final BrowserSession session;
 
   ApiClient(URI base, Secret key) {
     this(base, key, REQUEST_TIMEOUT);
@@ -36,9 +37,14 @@ final class ApiClient {
    *     actions poll operations with many short requests instead of one long one
    */
   ApiClient(URI base, Secret key, Duration requestTimeout) {
+    this(base, key, requestTimeout, null);
+  }
+
+  private ApiClient(URI base, Secret key, Duration requestTimeout, BrowserSession session) {
     this.base = base;
     this.key = key;
     this.requestTimeout = requestTimeout;
+    this.session = session;
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(CONNECT_TIMEOUT)
@@ -46,8 +52,36 @@ final class ApiClient {
             .build();
   }
 
-  /** An answer: the raw body (printed unchanged by --json) and its parsed form. */
-  record Response(int status, String body, JsonNode json) {}
+  /** A signed-in browser session: its cookie and the CSRF token changing requests must carry. */
+  record BrowserSession(Secret cookie, Secret csrf) {}
+
+  /**
+   * Signs in with a name and password ({@code POST /api/v2/login}) and answers a client that acts
+   * through the new session instead of a key.
+   */
+  ApiClient login(String name, char[] password) {
+    java.util.Map<String, String> body = new java.util.LinkedHashMap<>();
+    body.put("name", name);
+    body.put("password", new String(password));
+    Response r = new ApiClient(base, null).post("/api/v2/login", body);
+    String cookie =
+        r.headers().allValues("Set-Cookie").stream()
+            .map(c -> c.split(";", 2)[0].strip())
+            .filter(c -> c.startsWith("peon_session="))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new CliException(ExitCodes.FAILED, "the orchestrator sent no session cookie"));
+    String csrf = r.json().path("csrfToken").asText("");
+    if (csrf.isEmpty()) {
+      throw new CliException(ExitCodes.FAILED, "the orchestrator sent no CSRF token");
+    }
+    return new ApiClient(
+        base, null, requestTimeout, new BrowserSession(new Secret(cookie), new Secret(csrf)));
+  }
+
+  /** An answer: the raw body (printed unchanged by --json), its parsed form and its headers. */
+  record Response(int status, String body, JsonNode json, java.net.http.HttpHeaders headers) {}
 
   Response get(String path) {
     return send("GET", path, null);
@@ -106,7 +140,7 @@ final class ApiClient {
     if (res.statusCode() >= 300 && res.statusCode() != alsoOk) {
       throw problem(res.statusCode(), res.body(), json);
     }
-    return new Response(res.statusCode(), res.body(), json);
+    return new Response(res.statusCode(), res.body(), json, res.headers());
   }
 
   /** Opens the event stream; the caller reads and closes the body. */
@@ -185,7 +219,7 @@ final class ApiClient {
     if (res.statusCode() >= 300) {
       throw problem(res.statusCode(), res.body(), json);
     }
-    return new Response(res.statusCode(), res.body(), json);
+    return new Response(res.statusCode(), res.body(), json, res.headers());
   }
 
   /**
@@ -276,6 +310,10 @@ final class ApiClient {
     b.header("Accept", "application/json");
     if (key != null) {
       b.header("X-Api-Key", key.value());
+    }
+    if (session != null) {
+      b.header("Cookie", session.cookie().value());
+      b.header("X-CSRF-Token", session.csrf().value());
     }
     return b;
   }

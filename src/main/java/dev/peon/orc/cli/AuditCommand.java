@@ -123,7 +123,7 @@ public final class AuditCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     Table t = header();
-    r.json().path("items").forEach(e -> row(t, e));
+    r.json().path("items").forEach(e -> row(t, e, s.times()));
     if (t.isEmpty()) {
       s.err().println("no audit entries match");
     } else {
@@ -147,7 +147,7 @@ public final class AuditCommand implements Callable<Integer> {
           s.out().println(e.toString());
         } else {
           Table t = Table.keyValues();
-          row(t, e);
+          row(t, e, s.times());
           t.print(s.out());
         }
         if (count > 0 && ++seen >= count) {
@@ -194,10 +194,10 @@ public final class AuditCommand implements Callable<Integer> {
     return Table.withHeader("ID", "AT", "ACTOR", "ACTION", "TARGET", "OUTCOME", "SOURCE");
   }
 
-  private static void row(Table t, JsonNode e) {
+  private static void row(Table t, JsonNode e, Times times) {
     t.row(
         e.path("id").asText(),
-        e.path("at").asText(),
+        times.at(e.path("at").asText()),
         e.path("actor").asText()
             + (e.hasNonNull("keyId") ? " (key " + e.path("keyId").asText() + ")" : ""),
         e.path("action").asText(),

@@ -45,7 +45,10 @@ public final class BackupsCommand implements Runnable {
     throw new ParameterException(spec.commandLine(), "Missing subcommand");
   }
 
-  @Command(name = "list", description = "List a server's backups, newest first.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "list",
+      description = "List a server's backups, newest first.")
   int list(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<server>", description = "Server id <game>.<name>.")
@@ -61,7 +64,7 @@ public final class BackupsCommand implements Runnable {
           for (JsonNode b : r.json().path("items")) {
             t.row(
                 b.path("id").asText(),
-                b.path("createdAt").asText(null),
+                s.times().at(b.path("createdAt").asText(null)),
                 size(b.path("size").asLong()),
                 b.path("files").asLong(),
                 b.path("consistency").asText(null),
@@ -77,7 +80,10 @@ public final class BackupsCommand implements Runnable {
         });
   }
 
-  @Command(name = "create", description = "Back up a server now and wait for the backup.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "create",
+      description = "Back up a server now and wait for the backup.")
   int create(
       @Mixin ClientOptions client,
       @Option(names = "--no-wait", description = "Print the operation id and return.")
@@ -117,7 +123,10 @@ public final class BackupsCommand implements Runnable {
         });
   }
 
-  @Command(name = "show", description = "Show one backup; with --manifest its files.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "show",
+      description = "Show one backup; with --manifest its files.")
   int show(
       @Mixin ClientOptions client,
       @Option(names = "--manifest", description = "List the files (needs server.secrets).")
@@ -157,7 +166,10 @@ public final class BackupsCommand implements Runnable {
         });
   }
 
-  @Command(name = "delete", description = "Delete a backup (asks unless --yes).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "delete",
+      description = "Delete a backup (asks unless --yes).")
   int delete(
       @Mixin ClientOptions client,
       @Option(names = "--yes", description = "Do not ask.") boolean yes,
@@ -191,7 +203,10 @@ public final class BackupsCommand implements Runnable {
         });
   }
 
-  @Command(name = "lock", description = "Lock a backup: never pruned nor deleted.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "lock",
+      description = "Lock a backup: never pruned nor deleted.")
   int lock(
       @Mixin ClientOptions client,
       @Parameters(index = "0", paramLabel = "<server>", description = "Server id.") String server,
@@ -200,7 +215,7 @@ public final class BackupsCommand implements Runnable {
     return client.run(s -> setLocked(s, server, backup, true));
   }
 
-  @Command(name = "unlock", description = "Unlock a backup.")
+  @Command(mixinStandardHelpOptions = true, name = "unlock", description = "Unlock a backup.")
   int unlock(
       @Mixin ClientOptions client,
       @Parameters(index = "0", paramLabel = "<server>", description = "Server id.") String server,
@@ -222,6 +237,7 @@ public final class BackupsCommand implements Runnable {
   }
 
   @Command(
+      mixinStandardHelpOptions = true,
       name = "download",
       description =
           "Download a backup's archive (holds config.json with secrets; needs server.secrets)."
@@ -301,7 +317,10 @@ public final class BackupsCommand implements Runnable {
         });
   }
 
-  @Command(name = "upload", description = "Upload an archive made elsewhere (a .tar.zst).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "upload",
+      description = "Upload an archive made elsewhere (a .tar.zst).")
   int upload(
       @Mixin ClientOptions client,
       @Parameters(index = "0", paramLabel = "<server>", description = "Server id.") String server,
@@ -328,6 +347,7 @@ public final class BackupsCommand implements Runnable {
   }
 
   @Command(
+      mixinStandardHelpOptions = true,
       name = "restore",
       description =
           "Restore a backup: the server is stopped, its current state saved as a pre-restore"
@@ -415,6 +435,7 @@ public final class BackupsCommand implements Runnable {
   }
 
   @Command(
+      mixinStandardHelpOptions = true,
       name = "policy",
       description =
           "Show a server's backup policy; with options, change it (other fields are kept).")
@@ -583,8 +604,8 @@ public final class BackupsCommand implements Runnable {
     Table.keyValues()
         .row("id", b.path("id").asText())
         .row("server", b.path("server").asText(null))
-        .row("created", b.path("createdAt").asText(null))
-        .row("finished", b.path("finishedAt").asText(null))
+        .row("created", s.times().atRelative(b.path("createdAt").asText(null)))
+        .row("finished", s.times().at(b.path("finishedAt").asText(null)))
         .row("size", size(b.path("size").asLong()) + " (" + b.path("size").asLong() + " bytes)")
         .row(
             "content",

@@ -2,6 +2,7 @@ package dev.peon.orc.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,6 +40,19 @@ final class ClientOptions {
   @Option(names = "--json", description = "Print the API's JSON unchanged instead of a table.")
   boolean json;
 
+  @Option(
+      names = "--utc",
+      description = "Show times in UTC (default: the local zone, or the TZ environment variable).")
+  boolean utc;
+
+  /** Set by commands that create the config file. */
+  boolean configMayBeMissing;
+
+  /** The CLI config file these options name (or the default one). */
+  Path configPath() {
+    return ClientSettings.configPath(configFile, Path.of(System.getProperty("user.home")));
+  }
+
   /** A command body; answers the exit code. */
   interface Body {
     int run(Session session);
@@ -51,12 +65,19 @@ final class ClientOptions {
     try {
       ClientSettings settings =
           ClientSettings.resolve(
-              new ClientSettings.Flags(url, apiKey, apiKeyFile, configFile),
+              new ClientSettings.Flags(url, apiKey, apiKeyFile, configFile, configMayBeMissing),
               System.getenv(),
               Path.of("").toAbsolutePath(),
               Path.of(System.getProperty("user.home")));
       ApiClient api = new ApiClient(settings.url(), settings.apiKey());
-      return body.run(new Session(api, out, err, json, Terminal.system()));
+      return body.run(
+          new Session(
+              api,
+              out,
+              err,
+              json,
+              Terminal.system(),
+              Times.of(utc, System.getenv(), Clock.systemUTC())));
     } catch (CliException e) {
       e.lines().forEach(err::println);
       return e.exitCode();

@@ -8,6 +8,8 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Properties;
 
@@ -20,12 +22,31 @@ import java.util.Properties;
  */
 record ClientSettings(URI url, Secret apiKey) {
   static final String DEFAULT_URL = "http://127.0.0.1:5000";
+  private static final java.util.Set<PosixFilePermission> OWNER =
+      PosixFilePermissions.fromString("rw-------");
+  private static final java.util.Set<PosixFilePermission> OWNER_DIR =
+      PosixFilePermissions.fromString("rwx------");
 
-  /** What the command line said; any field may be null. */
-  record Flags(String url, String apiKey, Path apiKeyFile, Path configFile) {}
+  /**
+   * What the command line said; any field may be null.
+   *
+   * @param configMayBeMissing a named config file that does not exist yet reads as empty ({@code
+   *     peon login} creates it)
+   */
+  record Flags(
+      String url, String apiKey, Path apiKeyFile, Path configFile, boolean configMayBeMissing) {
+    Flags(String url, String apiKey, Path apiKeyFile, Path configFile) {
+      this(url, apiKey, apiKeyFile, configFile, false);
+    }
+  }
 
   static ClientSettings resolve(Flags flags, Map<String, String> env, Path workDir, Path home) {
-    Properties file = readConfig(flags.configFile(), home);
+    Properties file =
+        flags.configMayBeMissing()
+                && flags.configFile() != null
+                && !Files.exists(flags.configFile())
+            ? new Properties()
+            : readConfig(flags.configFile(), home);
     String url = first(flags.url(), env.get("PEON_URL"), file.getProperty("url"), DEFAULT_URL);
     String key = flags.apiKey();
     if (key == null && flags.apiKeyFile() != null) {
@@ -40,8 +61,62 @@ record ClientSettings(URI url, Secret apiKey) {
     return new ClientSettings(parseUrl(url), blankToNull(key) == null ? null : new Secret(key));
   }
 
+  /** The CLI properties file: the one named, or {@code ~/.config/peon/cli.properties}. */
+  static Path configPath(Path explicit, Path home) {
+    return explicit != null ? explicit : home.resolve(".config/peon/cli.properties");
+  }
+
+  /**
+   * Changes properties of the config file (a null value removes one), keeping the others. The file
+   * is written whole, readable by its owner only (0600, its new folders 0700), then moved into
+   * place, so that a key is never readable by others, not even for a moment.
+   */
+  static void store(Path file, Map<String, String> changes) {
+    Properties p = new Properties();
+    try {
+      if (Files.isRegularFile(file)) {
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+          p.load(r);
+        }
+      }
+      changes.forEach(
+          (k, v) -> {
+            if (v == null) {
+              p.remove(k);
+            } else {
+              p.setProperty(k, v);
+            }
+          });
+      Path dir = file.toAbsolutePath().getParent();
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
+      }
+      Path tmp =
+          Files.createTempFile(dir, ".cli-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER));
+      try {
+        try (java.io.Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+          p.store(w, "peon CLI settings");
+        }
+        Files.move(
+            tmp,
+            file,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.FAILED, "cannot write config file " + file + ": " + e);
+    }
+  }
+
+  /** One property of the config file, or null. */
+  static String property(Path file, String name) {
+    return Files.isRegularFile(file) ? readConfig(file, null).getProperty(name) : null;
+  }
+
   private static Properties readConfig(Path explicit, Path home) {
-    Path path = explicit != null ? explicit : home.resolve(".config/peon/cli.properties");
+    Path path = configPath(explicit, home);
     Properties p = new Properties();
     if (explicit == null && !Files.isRegularFile(path)) {
       return p;

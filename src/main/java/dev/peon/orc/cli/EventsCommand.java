@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
 public final class EventsCommand implements Callable<Integer> {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
   private final ObjectMapper mapper = new ObjectMapper();
+  private Times times = Times.system();
 
   @Mixin ClientOptions client;
 
@@ -45,6 +46,7 @@ public final class EventsCommand implements Callable<Integer> {
   }
 
   private int follow(Session s) {
+    times = s.times();
     String lastId = null;
     boolean connected = false;
     int seen = 0;
@@ -102,7 +104,7 @@ public final class EventsCommand implements Callable<Integer> {
     } catch (JsonProcessingException ex) {
       return e.event() + " " + e.data();
     }
-    String at = d.path("at").asText(d.path("createdAt").asText(""));
+    String at = times.at(d.path("at").asText(d.path("createdAt").asText("")));
     String what =
         switch (e.event()) {
           case "server.state" ->

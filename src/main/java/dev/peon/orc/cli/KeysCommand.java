@@ -36,7 +36,10 @@ public final class KeysCommand implements Runnable {
     throw new ParameterException(spec.commandLine(), "Missing subcommand");
   }
 
-  @Command(name = "list", description = "List your keys (or every key with --all).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "list",
+      description = "List your keys (or every key with --all).")
   int list(
       @Mixin ClientOptions client,
       @Option(names = "--all", description = "Every user's keys (needs key.admin).") boolean all) {
@@ -55,8 +58,8 @@ public final class KeysCommand implements Runnable {
                 k.path("name").asText(),
                 k.path("user").asText(),
                 k.path("scope").isArray() ? UsersCommand.joined(k.path("scope")) : "(all)",
-                k.path("expiresAt").asText(null),
-                k.path("lastUsedAt").asText(null),
+                s.times().at(k.path("expiresAt").asText(null)),
+                s.times().at(k.path("lastUsedAt").asText(null)),
                 status(k));
           }
           if (t.isEmpty()) {
@@ -69,6 +72,7 @@ public final class KeysCommand implements Runnable {
   }
 
   @Command(
+      mixinStandardHelpOptions = true,
       name = "create",
       description =
           "Create a key and print it (only the key goes to stdout); it is never shown again.")
@@ -118,14 +122,17 @@ public final class KeysCommand implements Runnable {
                       + " for "
                       + k.path("user").asText()
                       + (k.hasNonNull("expiresAt")
-                          ? ", expires " + k.path("expiresAt").asText()
+                          ? ", expires " + s.times().atRelative(k.path("expiresAt").asText())
                           : "")
                       + "; store it now, it is not shown again");
           return ExitCodes.OK;
         });
   }
 
-  @Command(name = "revoke", description = "Revoke a key; it stops working at once.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "revoke",
+      description = "Revoke a key; it stops working at once.")
   int revoke(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<id>", description = "Key id (12 hex digits).") String id) {

@@ -28,7 +28,10 @@ public final class OperationsCommand implements Runnable {
     throw new ParameterException(spec.commandLine(), "Missing subcommand");
   }
 
-  @Command(name = "list", description = "Recent operations, newest first.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "list",
+      description = "Recent operations, newest first.")
   int list(
       @Mixin ClientOptions client,
       @Option(names = "--server", paramLabel = "ID", description = "Only those of this server.")
@@ -63,7 +66,7 @@ public final class OperationsCommand implements Runnable {
                 op.path("kind").asText(),
                 op.path("server").asText(null),
                 op.path("status").asText(),
-                op.path("createdAt").asText(null),
+                s.times().at(op.path("createdAt").asText(null)),
                 progressText(op));
           }
           if (t.isEmpty()) {
@@ -75,7 +78,10 @@ public final class OperationsCommand implements Runnable {
         });
   }
 
-  @Command(name = "show", description = "One operation: status, progress, error or result.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "show",
+      description = "One operation: status, progress, error or result.")
   int show(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<id>", description = "Operation id op_...") String id) {
@@ -85,13 +91,14 @@ public final class OperationsCommand implements Runnable {
           if (s.json()) {
             s.printRaw(r);
           } else {
-            print(r.json(), s.out());
+            print(r.json(), s.out(), s.times());
           }
           return ExitCodes.OK;
         });
   }
 
   @Command(
+      mixinStandardHelpOptions = true,
       name = "wait",
       description = "Follow an operation with its progress until it ends (exit 1 if it failed).")
   int await(
@@ -100,21 +107,21 @@ public final class OperationsCommand implements Runnable {
     return client.run(
         s -> {
           ApiClient.Response now = s.api().get("/api/v2/operations/" + ApiClient.segment(id));
-          return new OperationWaiter(s).complete(now, false, op -> print(op, s.out()));
+          return new OperationWaiter(s).complete(now, false, op -> print(op, s.out(), s.times()));
         });
   }
 
   /** Key-value lines of an operation; the result as JSON. */
-  static void print(JsonNode op, PrintWriter out) {
+  static void print(JsonNode op, PrintWriter out, Times times) {
     Table t = Table.keyValues();
     t.row("id", op.path("id").asText());
     t.row("kind", op.path("kind").asText());
     t.row("server", op.path("server").asText(null));
     t.row("status", op.path("status").asText());
     t.row("progress", progressText(op));
-    t.row("created", op.path("createdAt").asText(null));
-    t.row("started", op.path("startedAt").asText(null));
-    t.row("finished", op.path("finishedAt").asText(null));
+    t.row("created", times.atRelative(op.path("createdAt").asText(null)));
+    t.row("started", times.at(op.path("startedAt").asText(null)));
+    t.row("finished", times.at(op.path("finishedAt").asText(null)));
     JsonNode e = op.path("error");
     if (e.isObject()) {
       String detail = e.path("detail").asText("");

@@ -18,22 +18,9 @@ final class Passwords {
    */
   static String read(Session s, boolean fromStdin) {
     if (fromStdin) {
-      try {
-        // not closed: System.in belongs to the process
-        String line =
-            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
-        if (line == null || line.isEmpty()) {
-          throw new CliException(ExitCodes.USAGE, "no password on standard input");
-        }
-        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
-      } catch (IOException e) {
-        throw new CliException(ExitCodes.USAGE, "cannot read the password from standard input");
-      }
+      return fromStdin();
     }
-    if (!s.terminal().interactive()) {
-      throw new CliException(
-          ExitCodes.USAGE, "a password is needed: pipe it in with --password-stdin");
-    }
+    requireTerminal(s);
     char[] first = s.terminal().readPassword("Password: ");
     char[] second = first == null ? null : s.terminal().readPassword("Repeat it: ");
     try {
@@ -51,6 +38,43 @@ final class Passwords {
       if (second != null) {
         Arrays.fill(second, '\0');
       }
+    }
+  }
+
+  /**
+   * A password to sign in with: the first line of standard input ({@code --password-stdin}), or
+   * else, at a terminal, asked once without echo.
+   */
+  static char[] readOnce(Session s, boolean fromStdin) {
+    if (fromStdin) {
+      return fromStdin().toCharArray();
+    }
+    requireTerminal(s);
+    char[] typed = s.terminal().readPassword("Password: ");
+    if (typed == null || typed.length == 0) {
+      throw new CliException(ExitCodes.USAGE, "no password given");
+    }
+    return typed;
+  }
+
+  private static String fromStdin() {
+    try {
+      // not closed: System.in belongs to the process
+      String line =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+      if (line == null || line.isEmpty()) {
+        throw new CliException(ExitCodes.USAGE, "no password on standard input");
+      }
+      return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.USAGE, "cannot read the password from standard input");
+    }
+  }
+
+  private static void requireTerminal(Session s) {
+    if (!s.terminal().interactive()) {
+      throw new CliException(
+          ExitCodes.USAGE, "a password is needed: pipe it in with --password-stdin");
     }
   }
 }

@@ -28,7 +28,7 @@ public final class PlansCommand implements Runnable {
     throw new ParameterException(spec.commandLine(), "Missing subcommand");
   }
 
-  @Command(name = "list", description = "List the plans.")
+  @Command(mixinStandardHelpOptions = true, name = "list", description = "List the plans.")
   int list(@Mixin ClientOptions client) {
     return client.run(
         s -> {
@@ -55,7 +55,10 @@ public final class PlansCommand implements Runnable {
         });
   }
 
-  @Command(name = "show", description = "Show a plan: its settings, ports and volumes.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "show",
+      description = "Show a plan: its settings, ports and volumes.")
   int show(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<id>", description = "Plan id, e.g. valheim.") String id) {
@@ -107,7 +110,10 @@ public final class PlansCommand implements Runnable {
         });
   }
 
-  @Command(name = "sync", description = "Fetch the plans from their source again.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "sync",
+      description = "Fetch the plans from their source again.")
   int sync(
       @Mixin ClientOptions client,
       @Option(names = "--no-wait", description = "Print the operation id and return.")

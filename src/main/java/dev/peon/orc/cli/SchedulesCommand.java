@@ -1,7 +1,9 @@
 package dev.peon.orc.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -12,7 +14,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code peon schedules list|add|remove}. */
+/** {@code peon schedules list|add|enable|disable|remove}. */
 @Command(
     name = "schedules",
     mixinStandardHelpOptions = true,
@@ -42,7 +44,10 @@ public final class SchedulesCommand implements Runnable {
     String at;
   }
 
-  @Command(name = "list", description = "List a server's schedules.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "list",
+      description = "List a server's schedules.")
   int list(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<server>", description = "Server id <game>.<name>.")
@@ -61,11 +66,11 @@ public final class SchedulesCommand implements Runnable {
             t.row(
                 sc.path("id").asText(),
                 action(sc),
-                when(sc),
+                when(sc, s.times()),
                 sc.path("timeZone").asText(null),
                 sc.path("enabled").asBoolean(true) ? "yes" : "no",
                 sc.path("misfire").asText(null),
-                sc.path("nextRun").asText(null),
+                s.times().at(sc.path("nextRun").asText(null)),
                 sc.path("lastResult").path("status").asText(null));
           }
           if (t.isEmpty()) {
@@ -77,7 +82,10 @@ public final class SchedulesCommand implements Runnable {
         });
   }
 
-  @Command(name = "add", description = "Add a schedule to a server.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "add",
+      description = "Add a schedule to a server.")
   int add(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<server>", description = "Server id <game>.<name>.") String server,
@@ -85,8 +93,20 @@ public final class SchedulesCommand implements Runnable {
               names = "--action",
               paramLabel = "A",
               required = true,
-              description = "start, stop, restart or update.")
+              description = "start, stop, restart, update, backup or command (with --step).")
           String action,
+      @Option(
+              names = "--step",
+              paramLabel = "STEP",
+              description = {
+                "A step of a command schedule, in order; repeat for more:",
+                "  'wait 5m' pauses (all waits at most 1h),",
+                "  'start', 'stop', 'restart' or 'backup' alone ends with that action,",
+                "  'send TEXT' types TEXT (also a word like stop),",
+                "  anything else is typed into the console as it is.",
+                "E.g. --step 'say restarting in 5 minutes' --step 'wait 5m' --step restart"
+              })
+          List<String> steps,
       @ArgGroup(exclusive = true, multiplicity = "1") When when,
       @Option(names = "--tz", paramLabel = "ZONE", description = "IANA time zone (default UTC).")
           String zone,
@@ -112,6 +132,9 @@ public final class SchedulesCommand implements Runnable {
           if (mode != null) {
             body.put("updateMode", mode);
           }
+          if (steps != null && !steps.isEmpty()) {
+            body.put("steps", steps(steps));
+          }
           ApiClient.Response r = s.api().post(path(server), body);
           if (s.json()) {
             s.printRaw(r);
@@ -124,17 +147,84 @@ public final class SchedulesCommand implements Runnable {
                         + ": "
                         + action(sc)
                         + " "
-                        + when(sc)
+                        + when(sc, s.times())
                         + " ("
                         + sc.path("timeZone").asText("UTC")
                         + "), next run "
-                        + sc.path("nextRun").asText("-"));
+                        + s.times().atRelative(sc.path("nextRun").asText("-")));
           }
           return ExitCodes.OK;
         });
   }
 
-  @Command(name = "remove", description = "Remove a schedule.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "enable",
+      description = "Enable a schedule: it runs again at its next time.")
+  int enable(
+      @Mixin ClientOptions client,
+      @Parameters(index = "0", paramLabel = "<server>", description = "Server id.") String server,
+      @Parameters(index = "1", paramLabel = "<sid>", description = "Schedule id.") long sid) {
+    return client.run(s -> setEnabled(s, server, sid, true));
+  }
+
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "disable",
+      description = "Disable a schedule without removing it.")
+  int disable(
+      @Mixin ClientOptions client,
+      @Parameters(index = "0", paramLabel = "<server>", description = "Server id.") String server,
+      @Parameters(index = "1", paramLabel = "<sid>", description = "Schedule id.") long sid) {
+    return client.run(s -> setEnabled(s, server, sid, false));
+  }
+
+  private static int setEnabled(Session s, String server, long sid, boolean on) {
+    ApiClient.Response r = s.api().patch(path(server) + "/" + sid, Map.of("enabled", on));
+    if (s.json()) {
+      s.printRaw(r);
+    } else {
+      JsonNode sc = r.json();
+      s.out()
+          .println(
+              (on ? "enabled" : "disabled")
+                  + " schedule "
+                  + sid
+                  + " of "
+                  + server
+                  + (on
+                      ? ", next run " + s.times().atRelative(sc.path("nextRun").asText("-"))
+                      : ""));
+    }
+    return ExitCodes.OK;
+  }
+
+  /**
+   * The wire form of {@code --step} texts: {@code wait 5m} pauses, a lone {@code
+   * start|stop|restart|backup} is the final action, {@code send TEXT} types TEXT, anything else is
+   * typed as it is. The orchestrator checks the result.
+   */
+  static List<Map<String, String>> steps(List<String> texts) {
+    List<Map<String, String>> out = new ArrayList<>();
+    for (String raw : texts) {
+      String t = raw.strip();
+      String[] words = t.split("\\s+", 2);
+      if (words[0].equals("wait") && words.length == 2) {
+        out.add(Map.of("wait", words[1].strip()));
+      } else if (words.length == 1 && FINAL_ACTIONS.contains(words[0])) {
+        out.add(Map.of("action", words[0]));
+      } else if (words[0].equals("send") && words.length == 2) {
+        out.add(Map.of("command", words[1].strip()));
+      } else {
+        out.add(Map.of("command", t));
+      }
+    }
+    return out;
+  }
+
+  private static final List<String> FINAL_ACTIONS = List.of("start", "stop", "restart", "backup");
+
+  @Command(mixinStandardHelpOptions = true, name = "remove", description = "Remove a schedule.")
   int remove(
       @Mixin ClientOptions client,
       @Parameters(index = "0", paramLabel = "<server>", description = "Server id.") String server,
@@ -159,13 +249,29 @@ public final class SchedulesCommand implements Runnable {
 
   private static String action(JsonNode sc) {
     String a = sc.path("action").asText();
+    if (sc.path("steps").isArray()) {
+      List<String> parts = new ArrayList<>();
+      for (JsonNode step : sc.path("steps")) {
+        var f = step.properties().iterator();
+        if (f.hasNext()) {
+          var e = f.next();
+          parts.add(
+              switch (e.getKey()) {
+                case "command" -> "'" + e.getValue().asText() + "'";
+                case "wait" -> "wait " + e.getValue().asText();
+                default -> e.getValue().asText();
+              });
+        }
+      }
+      return a + ": " + String.join(", ", parts);
+    }
     String mode = sc.path("updateMode").asText(null);
     return mode == null ? a : a + " (" + mode + ")";
   }
 
-  private static String when(JsonNode sc) {
+  private static String when(JsonNode sc, Times times) {
     return sc.hasNonNull("cron")
         ? "cron '" + sc.path("cron").asText() + "'"
-        : "at " + sc.path("at").asText("-");
+        : "at " + times.at(sc.path("at").asText("-"));
   }
 }

@@ -46,7 +46,7 @@ final class ServerListCommand implements Callable<Integer> {
                 srv.path("id").asText(),
                 srv.path("state").asText(),
                 ServerShowCommand.ports(srv),
-                srv.path("startedAt").asText(null),
+                s.times().at(srv.path("startedAt").asText(null)),
                 srv.path("description").asText(null));
           }
           if (t.isEmpty()) {

@@ -26,14 +26,19 @@ final class ServerShowCommand implements Callable<Integer> {
           if (s.json()) {
             s.printRaw(r);
           } else {
-            print(r.json(), s.out());
+            print(r.json(), s.out(), s.times());
           }
           return ExitCodes.OK;
         });
   }
 
-  /** The human form of a server. */
+  /** The human form of a server, times in the system's zone. */
   static void print(JsonNode srv, PrintWriter out) {
+    print(srv, out, Times.system());
+  }
+
+  /** The human form of a server. */
+  static void print(JsonNode srv, PrintWriter out, Times times) {
     JsonNode next = srv.path("nextSchedule");
     Table t =
         Table.keyValues()
@@ -43,21 +48,23 @@ final class ServerShowCommand implements Callable<Integer> {
             .row("image", srv.path("image").asText(null))
             .row("build", srv.path("buildVersion").asText(null))
             .row("ports", ports(srv))
-            .row("started", srv.path("startedAt").asText(null))
+            .row("started", times.atRelative(srv.path("startedAt").asText(null)))
             .row(
                 "pending recreate",
                 srv.path("pendingRecreate").asBoolean() ? "yes (at next start)" : "no")
             .row(
                 "next schedule",
                 next.isObject()
-                    ? next.path("action").asText() + " at " + next.path("at").asText()
+                    ? next.path("action").asText()
+                        + " at "
+                        + times.atRelative(next.path("at").asText())
                     : null);
     if (srv.has("restartPolicy")) {
       t.row("restart policy", srv.path("restartPolicy").asText())
           .row("autostart", srv.path("autostart").asBoolean() ? "on" : "off")
           .row("desired state", srv.path("desiredState").asText(null))
-          .row("next restart", srv.path("nextRestartAt").asText(null))
-          .row("last crash", lastCrash(srv.path("lastCrash")));
+          .row("next restart", times.atRelative(srv.path("nextRestartAt").asText(null)))
+          .row("last crash", lastCrash(srv.path("lastCrash"), times));
     }
     if (srv.path("limits").isObject()) {
       t.row("limits", limits(srv.path("limits")));
@@ -89,12 +96,12 @@ final class ServerShowCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  /** {@code 2026-11-26T20:00:00Z exit 137 (OOM-killed)}, or null. */
-  static String lastCrash(JsonNode crash) {
+  /** {@code 2026-11-26 21:00:00 CET exit 137 (OOM-killed)}, or null. */
+  static String lastCrash(JsonNode crash, Times times) {
     if (!crash.isObject()) {
       return null;
     }
-    return crash.path("at").asText()
+    return times.atRelative(crash.path("at").asText())
         + " exit "
         + crash.path("exitCode").asText()
         + (crash.path("oomKilled").asBoolean() ? " (OOM-killed)" : "");

@@ -30,7 +30,10 @@ public final class ServersCommand implements Runnable {
     throw new ParameterException(spec.commandLine(), "Missing subcommand");
   }
 
-  @Command(name = "start", description = "Start a server and wait until it runs.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "start",
+      description = "Start a server and wait until it runs.")
   int start(
       @Mixin ClientOptions client,
       @Option(names = "--no-wait", description = "Print the operation id and return.")
@@ -39,7 +42,10 @@ public final class ServersCommand implements Runnable {
     return client.run(s -> power(s, id, "start", noWait));
   }
 
-  @Command(name = "stop", description = "Stop a server (grace period, then kill).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "stop",
+      description = "Stop a server (grace period, then kill).")
   int stop(
       @Mixin ClientOptions client,
       @Option(names = "--no-wait", description = "Print the operation id and return.")
@@ -48,7 +54,7 @@ public final class ServersCommand implements Runnable {
     return client.run(s -> power(s, id, "stop", noWait));
   }
 
-  @Command(name = "restart", description = "Restart a server.")
+  @Command(mixinStandardHelpOptions = true, name = "restart", description = "Restart a server.")
   int restart(
       @Mixin ClientOptions client,
       @Option(names = "--no-wait", description = "Print the operation id and return.")
@@ -57,7 +63,10 @@ public final class ServersCommand implements Runnable {
     return client.run(s -> power(s, id, "restart", noWait));
   }
 
-  @Command(name = "kill", description = "Kill a server now, even while another action runs.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "kill",
+      description = "Kill a server now, even while another action runs.")
   int kill(
       @Mixin ClientOptions client,
       @Option(names = "--no-wait", description = "Print the operation id and return.")

@@ -42,7 +42,7 @@ public final class UsersCommand implements Runnable {
     boolean disable;
   }
 
-  @Command(name = "list", description = "List users.")
+  @Command(mixinStandardHelpOptions = true, name = "list", description = "List users.")
   int list(@Mixin ClientOptions client) {
     return client.run(
         s -> {
@@ -57,7 +57,7 @@ public final class UsersCommand implements Runnable {
                 u.path("name").asText(),
                 u.path("role").asText(),
                 u.path("enabled").asBoolean() ? "yes" : "no",
-                u.path("createdAt").asText(null),
+                s.times().at(u.path("createdAt").asText(null)),
                 grants(u.path("grants")));
           }
           if (t.isEmpty()) {
@@ -69,7 +69,7 @@ public final class UsersCommand implements Runnable {
         });
   }
 
-  @Command(name = "show", description = "Show one user.")
+  @Command(mixinStandardHelpOptions = true, name = "show", description = "Show one user.")
   int show(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<name>", description = "User name.") String name) {
@@ -86,7 +86,10 @@ public final class UsersCommand implements Runnable {
         });
   }
 
-  @Command(name = "add", description = "Create a user; the password is read without echo.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "add",
+      description = "Create a user; the password is read without echo.")
   int add(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<name>", description = "1-32 of a-z, 0-9, _ . -") String name,
@@ -116,7 +119,10 @@ public final class UsersCommand implements Runnable {
         });
   }
 
-  @Command(name = "set", description = "Change a user's role, enabled state or password.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "set",
+      description = "Change a user's role, enabled state or password.")
   int set(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<name>", description = "User name.") String name,
@@ -159,7 +165,10 @@ public final class UsersCommand implements Runnable {
         });
   }
 
-  @Command(name = "remove", description = "Delete a user with their keys and grants.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "remove",
+      description = "Delete a user with their keys and grants.")
   int remove(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<name>", description = "User name.") String name,
@@ -196,6 +205,7 @@ public final class UsersCommand implements Runnable {
   }
 
   @Command(
+      mixinStandardHelpOptions = true,
       name = "grant",
       description =
           "Set a user's permissions on one server (replacing earlier ones; none removes them)."
@@ -251,7 +261,7 @@ public final class UsersCommand implements Runnable {
     t.row("id", u.path("id").asText());
     t.row("role", u.path("role").asText());
     t.row("enabled", u.path("enabled").asBoolean() ? "yes" : "no");
-    t.row("created", u.path("createdAt").asText(null));
+    t.row("created", s.times().atRelative(u.path("createdAt").asText(null)));
     u.path("grants").properties().forEach(g -> t.row("grant " + g.getKey(), joined(g.getValue())));
     t.print(s.out());
   }

@@ -48,7 +48,10 @@ public final class WebhooksCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", description = "List webhooks (URLs masked).")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "list",
+      description = "List webhooks (URLs masked).")
   int list(@Mixin ClientOptions client, @Mixin Scope scope) {
     return client.run(
         s -> {
@@ -77,7 +80,7 @@ public final class WebhooksCommand implements Runnable {
         });
   }
 
-  @Command(name = "add", description = "Add a webhook.")
+  @Command(mixinStandardHelpOptions = true, name = "add", description = "Add a webhook.")
   int add(
       @Mixin ClientOptions client,
       @Mixin Scope scope,
@@ -149,7 +152,7 @@ public final class WebhooksCommand implements Runnable {
         });
   }
 
-  @Command(name = "remove", description = "Remove a webhook.")
+  @Command(mixinStandardHelpOptions = true, name = "remove", description = "Remove a webhook.")
   int remove(
       @Mixin ClientOptions client,
       @Mixin Scope scope,
@@ -164,7 +167,10 @@ public final class WebhooksCommand implements Runnable {
         });
   }
 
-  @Command(name = "test", description = "Send a test notification and show how its delivery went.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "test",
+      description = "Send a test notification and show how its delivery went.")
   int test(
       @Mixin ClientOptions client,
       @Mixin Scope scope,
@@ -183,12 +189,15 @@ public final class WebhooksCommand implements Runnable {
             s.out().println("test notification queued as delivery " + delivery);
             return ExitCodes.OK;
           }
-          s.out().println("delivery " + delivery + ": " + describe(d));
+          s.out().println("delivery " + delivery + ": " + describe(d, s.times()));
           return d.path("status").asText().equals("delivered") ? ExitCodes.OK : ExitCodes.FAILED;
         });
   }
 
-  @Command(name = "deliveries", description = "The last deliveries of a webhook, newest first.")
+  @Command(
+      mixinStandardHelpOptions = true,
+      name = "deliveries",
+      description = "The last deliveries of a webhook, newest first.")
   int deliveries(
       @Mixin ClientOptions client,
       @Mixin Scope scope,
@@ -220,7 +229,7 @@ public final class WebhooksCommand implements Runnable {
                 d.path("status").asText(),
                 d.path("attempts").asText(),
                 d.path("httpStatus").asText(null),
-                d.path("updatedAt").asText(),
+                s.times().at(d.path("updatedAt").asText()),
                 d.path("error").asText(null));
           }
           if (t.isEmpty()) {
@@ -250,12 +259,14 @@ public final class WebhooksCommand implements Runnable {
     return null;
   }
 
-  private static String describe(JsonNode d) {
+  private static String describe(JsonNode d, Times times) {
     String status = d.path("status").asText();
     String http = d.hasNonNull("httpStatus") ? " (HTTP " + d.path("httpStatus").asText() + ")" : "";
     String error = d.hasNonNull("error") ? ": " + d.path("error").asText() : "";
     String next =
-        d.hasNonNull("nextAttemptAt") ? ", next try at " + d.path("nextAttemptAt").asText() : "";
+        d.hasNonNull("nextAttemptAt")
+            ? ", next try at " + times.at(d.path("nextAttemptAt").asText())
+            : "";
     return status + http + error + next;
   }
 

@@ -253,6 +253,19 @@ public final class JsonInput {
     return Optional.of(o);
   }
 
+  /** An array as it came, for callers that validate it themselves; empty when absent or null. */
+  public Optional<com.fasterxml.jackson.databind.node.ArrayNode> rawArray(String field) {
+    JsonNode v = take(field);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (!(v instanceof com.fasterxml.jackson.databind.node.ArrayNode a)) {
+      error(field, "must be an array");
+      return Optional.empty();
+    }
+    return Optional.of(a);
+  }
+
   /** Records a validation error found by the caller. */
   public void reject(String field, String message) {
     error(field, message);

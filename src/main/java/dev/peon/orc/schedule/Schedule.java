@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param nextRun null when disabled, or when a one-shot has fired
  * @param lastRun when it last ran (or was skipped); null before the first run
  * @param lastResult how that run ended; null before the first run
+ * @param steps what a {@link ScheduledAction#COMMAND} schedule does; null for the other actions
  */
 public record Schedule(
     long id,
@@ -28,7 +29,8 @@ public record Schedule(
     Instant nextRun,
     Instant lastRun,
     RunResult lastResult,
-    Instant createdAt) {
+    Instant createdAt,
+    CommandSteps steps) {
   /** The default zone, spelled as clients write it. */
   public static final ZoneId UTC = ZoneId.of("UTC");
 
@@ -45,6 +47,43 @@ public record Schedule(
     if ((action == ScheduledAction.UPDATE) != (updateMode != null)) {
       throw new IllegalArgumentException("an update mode goes with the update action only");
     }
+    if ((action == ScheduledAction.COMMAND) != (steps != null)) {
+      throw new IllegalArgumentException("steps go with the command action only");
+    }
+  }
+
+  /** A schedule of any action but {@link ScheduledAction#COMMAND}. */
+  public Schedule(
+      long id,
+      ServerId server,
+      ScheduledAction action,
+      CronExpression cron,
+      Instant at,
+      ZoneId zone,
+      boolean enabled,
+      Misfire misfire,
+      ScheduledUpdateMode updateMode,
+      ScheduleOrigin origin,
+      Instant nextRun,
+      Instant lastRun,
+      RunResult lastResult,
+      Instant createdAt) {
+    this(
+        id,
+        server,
+        action,
+        cron,
+        at,
+        zone,
+        enabled,
+        misfire,
+        updateMode,
+        origin,
+        nextRun,
+        lastRun,
+        lastResult,
+        createdAt,
+        null);
   }
 
   /** A one-shot schedule ({@code at}) rather than a recurring one ({@code cron}). */
@@ -67,7 +106,8 @@ public record Schedule(
         next,
         lastRun,
         lastResult,
-        createdAt);
+        createdAt,
+        steps);
   }
 
   Schedule withEnabled(boolean on) {
@@ -85,7 +125,8 @@ public record Schedule(
         nextRun,
         lastRun,
         lastResult,
-        createdAt);
+        createdAt,
+        steps);
   }
 
   Schedule withId(long newId) {
@@ -103,6 +144,7 @@ public record Schedule(
         nextRun,
         lastRun,
         lastResult,
-        createdAt);
+        createdAt,
+        steps);
   }
 }

@@ -28,7 +28,7 @@ public final class ScheduleRepository {
   private static final Logger LOG = LoggerFactory.getLogger(ScheduleRepository.class);
   private static final String COLUMNS =
       "id, server_id, action, cron, at, time_zone, enabled, misfire, update_mode, origin,"
-          + " next_run, last_run, last_status, last_detail, created_at";
+          + " next_run, last_run, last_status, last_detail, created_at, steps";
   private static final String DUE =
       " FROM schedules WHERE enabled = 1 AND next_run IS NOT NULL AND next_run <= ?"
           + " ORDER BY next_run, id";
@@ -63,7 +63,7 @@ public final class ScheduleRepository {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "UPDATE schedules SET cron = ?, at = ?, time_zone = ?, enabled = ?, misfire = ?,"
-                      + " update_mode = ?, next_run = ? WHERE id = ? AND server_id = ?")) {
+                      + " update_mode = ?, next_run = ?, steps = ? WHERE id = ? AND server_id = ?")) {
             ps.setString(1, s.cron() == null ? null : s.cron().text());
             setInstant(ps, 2, s.at());
             ps.setString(3, s.zone().getId());
@@ -71,8 +71,9 @@ public final class ScheduleRepository {
             ps.setString(5, s.misfire().name());
             ps.setString(6, s.updateMode() == null ? null : s.updateMode().name());
             setInstant(ps, 7, s.nextRun());
-            ps.setLong(8, s.id());
-            ps.setString(9, s.server().uid());
+            ps.setString(8, s.steps() == null ? null : s.steps().toJsonText());
+            ps.setLong(9, s.id());
+            ps.setString(10, s.server().uid());
             if (ps.executeUpdate() == 0) {
               return Optional.empty();
             }
@@ -235,8 +236,8 @@ public final class ScheduleRepository {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO schedules(server_id, action, cron, at, time_zone, enabled, misfire,"
-                + " update_mode, origin, next_run, last_run, last_status, last_detail, created_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                + " update_mode, origin, next_run, last_run, last_status, last_detail, created_at,"
+                + " steps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             Statement.RETURN_GENERATED_KEYS)) {
       ps.setString(1, s.server().uid());
       ps.setString(2, s.action().name());
@@ -252,6 +253,7 @@ public final class ScheduleRepository {
       ps.setString(12, s.lastResult() == null ? null : s.lastResult().status().name());
       ps.setString(13, s.lastResult() == null ? null : s.lastResult().detail());
       ps.setLong(14, s.createdAt().toEpochMilli());
+      ps.setString(15, s.steps() == null ? null : s.steps().toJsonText());
       ps.executeUpdate();
       long id;
       try (ResultSet keys = ps.getGeneratedKeys()) {
@@ -364,6 +366,7 @@ public final class ScheduleRepository {
         instant(rs, 11),
         instant(rs, 12),
         status == null ? null : new RunResult(RunResult.Status.valueOf(status), rs.getString(14)),
-        Instant.ofEpochMilli(rs.getLong(15)));
+        Instant.ofEpochMilli(rs.getLong(15)),
+        CommandSteps.parse(rs.getString(16)));
   }
 }

@@ -1,5 +1,6 @@
 package dev.peon.orc.schedule;
 
+import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.JsonInput;
 import dev.peon.orc.http.Problem;
 import dev.peon.orc.http.Problem.ProblemException;
@@ -30,16 +31,19 @@ import java.util.regex.Pattern;
  * <pre>
  * GET    /api/v2/servers/{id}/schedules        list
  * POST   /api/v2/servers/{id}/schedules        create {action, cron | at, timeZone?, enabled?,
- *                                               misfire?, updateMode?} -> 201
+ *                                               misfire?, updateMode?, steps?} -> 201
+ *                                               (steps with action command only; needs
+ *                                               server.console too)
  * GET    /api/v2/servers/{id}/schedules/{sid}  one
  * PATCH  /api/v2/servers/{id}/schedules/{sid}  any of enabled, cron, at, timeZone, misfire,
- *                                               updateMode
+ *                                               updateMode, steps (command only)
  * DELETE /api/v2/servers/{id}/schedules/{sid}  -> 204
  * </pre>
  */
 public final class ScheduleRoutes implements Routes {
   private static final Pattern SCHEDULE_ID = Pattern.compile("[1-9][0-9]{0,17}");
-  private static final String ACTIONS = "must be one of start, stop, restart, update, backup";
+  private static final String ACTIONS =
+      "must be one of start, stop, restart, update, backup, command";
   private static final String MODES = "must be one of full, image, server, reinit, restart";
 
   private final Scheduler scheduler;
@@ -96,6 +100,14 @@ public final class ScheduleRoutes implements Routes {
     boolean enabled = in.bool("enabled").orElse(true);
     Misfire misfire = misfire(in).orElse(Misfire.RUN_ONCE);
     Optional<ScheduledUpdateMode> mode = updateMode(in);
+    Optional<CommandSteps> steps = steps(in);
+    boolean command = action.orElse(null) == ScheduledAction.COMMAND;
+    if (command && !in.has("steps")) {
+      in.reject("steps", "are required for the command action: the console commands to type");
+    }
+    if (!command && action.isPresent() && in.has("steps")) {
+      in.reject("steps", "apply to the command action only");
+    }
     if (!in.has("cron") && !in.has("at")) {
       in.reject("cron", "or at is required (a cron expression or a one-shot time)");
     }
@@ -108,6 +120,9 @@ public final class ScheduleRoutes implements Routes {
     }
     in.finish();
     ScheduledAction a = action.orElseThrow();
+    if (a == ScheduledAction.COMMAND) {
+      requireConsole(ctx, server);
+    }
     Schedule s =
         scheduler.create(
             new Schedule(
@@ -124,7 +139,8 @@ public final class ScheduleRoutes implements Routes {
                 null,
                 null,
                 null,
-                clock.instant()));
+                clock.instant(),
+                steps.orElse(null)));
     ctx.status(201);
     ctx.header("Location", "/api/v2/servers/" + server.uid() + "/schedules/" + s.id());
     ctx.json(json(s));
@@ -144,10 +160,14 @@ public final class ScheduleRoutes implements Routes {
     Optional<Boolean> enabled = in.bool("enabled");
     Optional<Misfire> misfire = misfire(in);
     Optional<ScheduledUpdateMode> mode = updateMode(in);
+    Optional<CommandSteps> steps = steps(in);
     if (in.has("cron") && in.has("at")) {
       in.reject("at", "cannot be given together with cron: give exactly one");
     }
     Schedule current = existing(server, id);
+    if (in.has("steps") && current.action() != ScheduledAction.COMMAND) {
+      in.reject("steps", "apply to the command action only");
+    }
     if (mode.isPresent() && current.action() != ScheduledAction.UPDATE) {
       in.reject("updateMode", "applies to the update action only");
     }
@@ -159,6 +179,9 @@ public final class ScheduleRoutes implements Routes {
       in.reject("at", "is in the past: give a new at to enable this one-shot schedule again");
     }
     in.finish();
+    if (steps.isPresent()) {
+      requireConsole(ctx, server);
+    }
     Schedule changed =
         new Schedule(
             current.id(),
@@ -174,8 +197,22 @@ public final class ScheduleRoutes implements Routes {
             current.nextRun(),
             current.lastRun(),
             current.lastResult(),
-            current.createdAt());
+            current.createdAt(),
+            steps.orElse(current.steps()));
     ctx.json(json(scheduler.change(changed).orElseThrow(() -> notFound(server, id))));
+  }
+
+  /** A command schedule types into the console: it is no wider than the console itself. */
+  private static void requireConsole(Context ctx, ServerId server) {
+    if (!HttpServer.permissions(ctx).may("server.console", server.uid())) {
+      throw new ProblemException(
+          Problem.of(
+              "forbidden",
+              403,
+              "A command schedule types into the console: it needs server.console on ["
+                  + server.uid()
+                  + "]."));
+    }
   }
 
   private void delete(Context ctx) {
@@ -289,6 +326,19 @@ public final class ScheduleRoutes implements Routes {
             });
   }
 
+  private static Optional<CommandSteps> steps(JsonInput in) {
+    return in.rawArray("steps")
+        .flatMap(
+            node -> {
+              try {
+                return Optional.of(CommandSteps.fromJson(node));
+              } catch (InvalidScheduleException e) {
+                in.reject(e.field(), e.getMessage());
+                return Optional.empty();
+              }
+            });
+  }
+
   private static Optional<Misfire> misfire(JsonInput in) {
     return word(
         in,
@@ -332,6 +382,7 @@ public final class ScheduleRoutes implements Routes {
     m.put("enabled", s.enabled());
     m.put("misfire", s.misfire().wire());
     m.put("updateMode", s.updateMode() == null ? null : s.updateMode().wire());
+    m.put("steps", s.steps() == null ? null : s.steps().toJson());
     m.put("origin", s.origin().name().toLowerCase(Locale.ROOT));
     m.put("nextRun", str(s.nextRun()));
     m.put("lastRun", str(s.lastRun()));

@@ -9,7 +9,9 @@ public enum ScheduledAction {
   STOP,
   RESTART,
   UPDATE,
-  BACKUP;
+  BACKUP,
+  /** Console commands, waits and an optional final action ({@link CommandSteps}). */
+  COMMAND;
 
   /** The word used in the API ({@code start}, ...). */
   public String wire() {

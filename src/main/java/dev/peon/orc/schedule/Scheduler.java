@@ -52,6 +52,7 @@ public final class Scheduler implements AutoCloseable {
   private final ScheduleRepository repo;
   private final Clock clock;
   private final ScheduledActionHandler handler;
+  private final StepRunner steps;
   private final EventBus events;
   private final ExecutorService handlers;
 
@@ -76,7 +77,25 @@ public final class Scheduler implements AutoCloseable {
    */
   public Scheduler(
       ScheduleRepository repo, Clock clock, ScheduledActionHandler handler, EventBus events) {
-    this(repo, clock, handler, events, Executors.newVirtualThreadPerTaskExecutor());
+    this(repo, clock, handler, ConsoleInput.NONE, events);
+  }
+
+  /**
+   * @param console types the console commands of command schedules
+   */
+  public Scheduler(
+      ScheduleRepository repo,
+      Clock clock,
+      ScheduledActionHandler handler,
+      ConsoleInput console,
+      EventBus events) {
+    this(
+        repo,
+        clock,
+        handler,
+        events,
+        Executors.newVirtualThreadPerTaskExecutor(),
+        new StepRunner(console, handler, StepRunner.Pause.SLEEP));
   }
 
   /** For tests: {@code handlers} may run tasks in the calling thread. */
@@ -86,9 +105,27 @@ public final class Scheduler implements AutoCloseable {
       ScheduledActionHandler handler,
       EventBus events,
       ExecutorService handlers) {
+    this(
+        repo,
+        clock,
+        handler,
+        events,
+        handlers,
+        new StepRunner(ConsoleInput.NONE, handler, StepRunner.Pause.SLEEP));
+  }
+
+  /** For tests: command steps run through {@code steps}. */
+  Scheduler(
+      ScheduleRepository repo,
+      Clock clock,
+      ScheduledActionHandler handler,
+      EventBus events,
+      ExecutorService handlers,
+      StepRunner steps) {
     this.repo = Objects.requireNonNull(repo, "repo");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.handler = Objects.requireNonNull(handler, "handler");
+    this.steps = Objects.requireNonNull(steps, "steps");
     this.events = Objects.requireNonNull(events, "events");
     this.handlers = Objects.requireNonNull(handlers, "handlers");
     for (Schedule s : repo.listPending()) {
@@ -244,7 +281,8 @@ public final class Scheduler implements AutoCloseable {
                       null,
                       null,
                       null,
-                      clock.instant())
+                      clock.instant(),
+                      draft.steps())
                   .withNextRun(plannedRun(draft, clock.instant())));
       refresh(s.server());
       logSet(s, "schedule created");
@@ -359,7 +397,11 @@ public final class Scheduler implements AutoCloseable {
   private void fire(Schedule s, Instant ranAt) {
     RunResult result;
     try {
-      handler.run(s.server(), s.action(), s.updateMode());
+      if (s.action() == ScheduledAction.COMMAND) {
+        steps.run(s.server(), s.steps());
+      } else {
+        handler.run(s.server(), s.action(), s.updateMode());
+      }
       result = RunResult.succeeded();
       LOG.atInfo()
           .addKeyValue("serverId", s.server())

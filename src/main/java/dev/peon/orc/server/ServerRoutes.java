@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
  * GET    /api/v2/servers                 list (?game=, ?state=)
  * POST   /api/v2/servers                 create -> 202 operation (Idempotency-Key honoured)
  * GET    /api/v2/servers/{id}            one
- * PATCH  /api/v2/servers/{id}            description, settings, restartPolicy, autostart
+ * PATCH  /api/v2/servers/{id}            description, settings (null: back to the plan's
+ *                                         default), restartPolicy, autostart
  * DELETE /api/v2/servers/{id}            ?deleteFiles=true&amp;confirm={id}
  * POST   /api/v2/servers/{id}/power      {"action": start|stop|restart|kill} -> 202 operation
  * POST   /api/v2/servers/{id}/update     {"mode": full|image|server|reinit|restart} -> 202
@@ -219,6 +220,11 @@ public final class ServerRoutes implements Routes {
     RestartPolicy policy = restartPolicy(in);
     Boolean autostart = in.bool("autostart").orElse(null);
     boolean start = in.bool("start").orElse(false);
+    if (game != null) {
+      servers
+          .settingNames(new PlanId(game))
+          .ifPresent(declared -> rejectUndeclared(in, settings.keySet(), declared));
+    }
     in.finish();
     for (String k : settings.keySet()) {
       if (k.equals("STEAM_ID")) {
@@ -284,10 +290,20 @@ public final class ServerRoutes implements Routes {
     ServerId id = id(ctx);
     JsonInput in = JsonInput.parse(ctx.body());
     String description = in.string("description", 1000).orElse(null);
-    Map<String, String> settings = in.stringMap("settings", false).orElse(Map.of());
+    Map<String, String> settings = in.stringMap("settings", true).orElse(Map.of());
     ObjectNode limits = limitsInput(in);
     RestartPolicy policy = restartPolicy(in);
     Boolean autostart = in.bool("autostart").orElse(null);
+    servers
+        .find(id)
+        .ifPresent(
+            v ->
+                rejectUndeclared(
+                    in,
+                    settings.keySet(),
+                    v.definition().environment().keySet().stream()
+                        .filter(k -> !k.equals("STEAM_ID"))
+                        .toList()));
     in.finish();
     servers.get(id);
     if (policy != null || autostart != null) {
@@ -302,6 +318,20 @@ public final class ServerRoutes implements Routes {
       servers.changeLimits(id, limits);
     }
     ctx.json(json(servers.get(id), ctx));
+  }
+
+  /**
+   * Refuses settings the plan does not declare, naming the closest declared one ("did you mean
+   * PASSWORD?") or listing them. STEAM_ID keeps its own answer.
+   */
+  private static void rejectUndeclared(
+      JsonInput in, java.util.Collection<String> given, java.util.Collection<String> declared) {
+    for (String k : given) {
+      if (!k.equals("STEAM_ID") && !declared.contains(k)) {
+        in.reject(
+            "settings." + k, "is not a setting of this plan; " + SettingNames.hint(k, declared));
+      }
+    }
   }
 
   private static RestartPolicy restartPolicy(JsonInput in) {

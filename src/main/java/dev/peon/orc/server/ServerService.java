@@ -10,6 +10,7 @@ import dev.peon.orc.fs.FileTrees;
 import dev.peon.orc.operation.Operation;
 import dev.peon.orc.plan.Plan;
 import dev.peon.orc.plan.PlanCatalog;
+import dev.peon.orc.plan.PlanId;
 import dev.peon.orc.plan.PlanVariable;
 import dev.peon.orc.plan.VolumeMount;
 import dev.peon.orc.runtime.BindMount;
@@ -308,6 +309,18 @@ public final class ServerService {
   }
 
   // ---------------------------------------------------------------- create
+
+  /** The settings a plan declares (STEAM_ID excluded: it is never set); empty if no such plan. */
+  public Optional<List<String>> settingNames(PlanId game) {
+    return plans
+        .find(game)
+        .map(
+            p ->
+                p.environment().stream()
+                    .map(PlanVariable::name)
+                    .filter(n -> !n.equals(PlanVariable.STEAM_ID))
+                    .toList());
+  }
 
   /** Creates a server; starts it unless {@code startLater}. Nothing is left behind on failure. */
   public ServerView create(CreateRequest req) {
@@ -972,8 +985,9 @@ public final class ServerService {
   }
 
   /**
-   * Changes settings (plan variables) and/or the description in config.json. A settings change
-   * takes effect when the server next starts: its container is recreated, data kept.
+   * Changes settings (plan variables) and/or the description in config.json; a null value returns a
+   * setting to its plan default (refused for a setting without one). A settings change takes effect
+   * when the server next starts: its container is recreated, data kept.
    */
   public ServerView changeSettings(ServerId id, String description, Map<String, String> settings) {
     ServerView changed =
@@ -983,23 +997,32 @@ public final class ServerService {
             (v, cfg) -> {
               ObjectNode env =
                   cfg.get("environment") instanceof ObjectNode e ? e : cfg.putObject("environment");
-              List<String> required = requiredOf(id);
+              Map<String, String> defaults = planDefaults(id);
               List<String> problems = new ArrayList<>();
+              Map<String, String> values = new LinkedHashMap<>();
               for (Map.Entry<String, String> e : settings.entrySet()) {
                 String k = e.getKey();
+                String value = e.getValue() == null ? defaults.get(k) : e.getValue();
                 if (k.equals(PlanVariable.STEAM_ID)
                     || !v.definition().environment().containsKey(k)) {
                   problems.add("settings." + k + " is not a setting of this server");
-                } else if (e.getValue() == null
-                    || (e.getValue().isEmpty() && required.contains(k))) {
-                  problems.add("settings." + k + " is required and cannot be empty");
+                } else if (value == null
+                    || (value.isEmpty() && defaults.containsKey(k) && defaults.get(k) == null)) {
+                  problems.add(
+                      "settings."
+                          + k
+                          + (e.getValue() == null
+                              ? " has no plan default to return to"
+                              : " is required and cannot be empty"));
+                } else {
+                  values.put(k, value);
                 }
               }
               if (!problems.isEmpty()) {
                 throw new ServerException(
                     ServerException.Kind.INVALID, String.join("; ", problems));
               }
-              settings.forEach(env::put);
+              values.forEach(env::put);
               if (description != null) {
                 putDescription(cfg, description);
               }
@@ -1028,21 +1051,27 @@ public final class ServerService {
     return changed;
   }
 
-  /** Names of the plan variables that have no default (from the server's copy of its plan). */
-  private List<String> requiredOf(ServerId id) throws IOException {
+  /**
+   * The plan default of each variable, null for those without one (from the server's copy of its
+   * plan); a variable missing from it has no default either.
+   */
+  private Map<String, String> planDefaults(ServerId id) throws IOException {
     Path planFile = layout.dir(id).resolve("plan.json");
-    List<String> out = new ArrayList<>();
+    Map<String, String> out = new LinkedHashMap<>();
     if (Files.isRegularFile(planFile, LinkOption.NOFOLLOW_LINKS)) {
       configJson
           .read(planFile)
           .path("environment")
           .fields()
           .forEachRemaining(
-              e -> {
-                if (e.getValue().isNull()) {
-                  out.add(e.getKey());
-                }
-              });
+              e ->
+                  out.put(
+                      e.getKey(),
+                      e.getValue().isNull()
+                          ? null
+                          : e.getValue().isValueNode()
+                              ? e.getValue().asText()
+                              : e.getValue().toString()));
     }
     return out;
   }

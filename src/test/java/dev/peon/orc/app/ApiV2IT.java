@@ -160,6 +160,17 @@ class ApiV2IT {
     Res missing = post("/api/v2/servers", "{\"game\": \"vtwo\", \"name\": \"x1\"}");
     assertThat(missing.status()).isEqualTo(400);
     assertThat(missing.json().get("detail").asText()).contains("SERVER_NAME");
+    Res typo =
+        post(
+            "/api/v2/servers",
+            "{\"game\": \"vtwo\", \"settings\": {\"SERVER_NAME\": \"a\", \"MAX_PLAYER\": \"4\","
+                + " \"SERVER_PASS\": \"x\"}}");
+    assertThat(typo.status()).isEqualTo(400);
+    assertThat(typo.json().get("detail").asText())
+        .contains("settings.MAX_PLAYER is not a setting of this plan; did you mean MAX_PLAYERS?")
+        .contains(
+            "settings.SERVER_PASS is not a setting of this plan; declared settings: ADMIN_PASSWORD,"
+                + " MAX_PLAYERS, SERVER_NAME");
     Res unknownPlan = post("/api/v2/servers", "{\"game\": \"nope\"}");
     assertThat(unknownPlan.status()).isEqualTo(404);
     assertThat(get("/api/v2/servers").json().get("items")).isEmpty();
@@ -351,6 +362,16 @@ class ApiV2IT {
     String before = docker.inspect("peon.warcamp.vtwo.main").orElseThrow().id();
     Res bad = patch("/api/v2/servers/vtwo.main", "{\"settings\": {\"NOPE\": \"1\"}}");
     assertThat(bad.status()).isEqualTo(400);
+    Res typo = patch("/api/v2/servers/vtwo.main", "{\"settings\": {\"ADMIN_PASWORD\": \"1\"}}");
+    assertThat(typo.json().get("detail").asText()).contains("did you mean ADMIN_PASSWORD?");
+    Res noDefault = patch("/api/v2/servers/vtwo.main", "{\"settings\": {\"SERVER_NAME\": null}}");
+    assertThat(noDefault.status()).isEqualTo(400);
+    assertThat(noDefault.json().get("detail").asText()).contains("has no plan default");
+    Res more = patch("/api/v2/servers/vtwo.main", "{\"settings\": {\"MAX_PLAYERS\": \"16\"}}");
+    assertThat(more.json().get("settings").get("MAX_PLAYERS").asText()).isEqualTo("16");
+    Res reset = patch("/api/v2/servers/vtwo.main", "{\"settings\": {\"MAX_PLAYERS\": null}}");
+    assertThat(reset.status()).as(reset.json().toString()).isEqualTo(200);
+    assertThat(reset.json().get("settings").get("MAX_PLAYERS").asText()).isEqualTo("8");
     Res ok =
         patch(
             "/api/v2/servers/vtwo.main",

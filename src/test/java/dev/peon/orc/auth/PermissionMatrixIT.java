@@ -570,6 +570,47 @@ class PermissionMatrixIT {
 
   @Test
   @Order(4)
+  void aCommandScheduleNeedsTheConsoleOnTopOfScheduleWrite() {
+    Who noConsole =
+        userKey(
+            "schedules-only",
+            "adm",
+            Role.ADMIN,
+            EnumSet.of(Permission.SERVER_READ, Permission.SCHEDULE_READ, Permission.SCHEDULE_WRITE),
+            Map.of());
+    String path = "/api/v2/servers/" + ALPHA + "/schedules";
+    String command =
+        "{\"action\": \"command\", \"cron\": \"0 4 * * *\", \"steps\": [{\"command\": \"say hi\"}]}";
+    Res refused = h.call("POST", path, command, OrcHarness.key(noConsole.key));
+    assertThat(refused.status()).as(refused.text()).isEqualTo(403);
+    assertThat(refused.json().get("detail").asText()).contains("server.console");
+    Res restart =
+        h.call(
+            "POST",
+            path,
+            "{\"action\": \"restart\", \"cron\": \"0 4 * * *\"}",
+            OrcHarness.key(noConsole.key));
+    assertThat(restart.status()).as(restart.text()).isEqualTo(201);
+    Res allowed = h.ownerCall("POST", path, command);
+    assertThat(allowed.status()).as(allowed.text()).isEqualTo(201);
+    String sid = allowed.json().get("id").asText();
+    Res change =
+        h.call(
+            "PATCH",
+            path + "/" + sid,
+            "{\"steps\": [{\"command\": \"say bye\"}]}",
+            OrcHarness.key(noConsole.key));
+    assertThat(change.status()).as(change.text()).isEqualTo(403);
+    Res disable =
+        h.call("PATCH", path + "/" + sid, "{\"enabled\": false}", OrcHarness.key(noConsole.key));
+    assertThat(disable.status()).as(disable.text()).isEqualTo(200);
+    for (String id : List.of(sid, restart.json().get("id").asText())) {
+      assertThat(h.ownerCall("DELETE", path + "/" + id, null).status()).isEqualTo(204);
+    }
+  }
+
+  @Test
+  @Order(4)
   void aScopedKeyCannotMintAKeyWiderThanItself() {
     Who scoped =
         principals.stream().filter(w -> w.label.equals("scoped-key")).findFirst().orElseThrow();

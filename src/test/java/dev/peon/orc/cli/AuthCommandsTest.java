@@ -58,7 +58,7 @@ class AuthCommandsTest {
 
   private CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--url", api.url(), "--api-key", KEY));
+    all.addAll(List.of("--url", api.url(), "--api-key", KEY, "--utc"));
     return CliRun.of(all.toArray(String[]::new));
   }
 
@@ -74,9 +74,9 @@ class AuthCommandsTest {
     assertThat(r.out())
         .isEqualTo(
             """
-            NAME   ROLE      ENABLED  CREATED               GRANTS
-            owner  owner     yes      2026-11-01T08:00:00Z  -
-            alice  operator  yes      2026-11-20T09:00:00Z  valheim.camp1: server.console,server.power
+            NAME   ROLE      ENABLED  CREATED                  GRANTS
+            owner  owner     yes      2026-11-01 08:00:00 UTC  -
+            alice  operator  yes      2026-11-20 09:00:00 UTC  valheim.camp1: server.console,server.power
             """);
   }
 
@@ -237,8 +237,8 @@ class AuthCommandsTest {
     assertThat(r.out())
         .isEqualTo(
             """
-            ID  AT                    ACTOR       ACTION        TARGET         OUTCOME  SOURCE
-            7   2026-11-26T10:15:02Z  user:alice  server.power  valheim.camp1  denied   127.0.0.1
+            ID  AT                       ACTOR       ACTION        TARGET         OUTCOME  SOURCE
+            7   2026-11-26 10:15:02 UTC  user:alice  server.power  valheim.camp1  denied   127.0.0.1
             """);
     assertThat(r.err()).contains("more entries: add --after 7");
   }
@@ -258,7 +258,9 @@ class AuthCommandsTest {
     CliRun r = run("audit", "--follow", "--count", "2");
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.out().lines()).hasSize(2);
-    assertThat(r.out()).contains("1  2026-11-26T10:15:02Z").contains("2  2026-11-26T10:15:02Z");
+    assertThat(r.out())
+        .contains("1  2026-11-26 10:15:02 UTC")
+        .contains("2  2026-11-26 10:15:02 UTC");
     assertThat(api.requests).extracting(FakeApi.Request::uri).contains("/api/v2/audit?after=1");
   }
 

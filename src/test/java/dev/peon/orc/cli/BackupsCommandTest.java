@@ -38,7 +38,7 @@ class BackupsCommandTest {
 
   private CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--url", api.url(), "--api-key", KEY));
+    all.addAll(List.of("--url", api.url(), "--api-key", KEY, "--utc"));
     return CliRun.of(all.toArray(String[]::new));
   }
 
@@ -73,9 +73,9 @@ class BackupsCommandTest {
     assertThat(r.out())
         .isEqualTo(
             """
-            ID                       CREATED               SIZE     FILES  MODE  ORIGIN    LOCKED
-            20261126T203000Z-3fa19c  2026-11-26T20:30:00Z  1.5 MiB  12     stop  manual    -
-            20261125T203000Z-0b12aa  2026-11-26T20:30:00Z  1.5 MiB  12     stop  schedule  *
+            ID                       CREATED                  SIZE     FILES  MODE  ORIGIN    LOCKED
+            20261126T203000Z-3fa19c  2026-11-26 20:30:00 UTC  1.5 MiB  12     stop  manual    -
+            20261125T203000Z-0b12aa  2026-11-26 20:30:00 UTC  1.5 MiB  12     stop  schedule  *
             """);
     assertThat(api.requests.get(0).header("X-Api-Key")).isEqualTo(KEY);
   }

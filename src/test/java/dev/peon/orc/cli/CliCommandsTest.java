@@ -33,7 +33,7 @@ class CliCommandsTest {
 
   private CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--url", api.url(), "--api-key", KEY));
+    all.addAll(List.of("--url", api.url(), "--api-key", KEY, "--utc"));
     return CliRun.of(all.toArray(String[]::new));
   }
 
@@ -398,8 +398,9 @@ class CliCommandsTest {
         .containsPattern("restart policy +always")
         .containsPattern("autostart +off")
         .containsPattern("desired state +running")
-        .containsPattern("next restart +2026-12-01T10:00:05Z")
-        .containsPattern("last crash +2026-12-01T10:00:00Z exit 137 \\(OOM-killed\\)");
+        .containsPattern("next restart +2026-12-01 10:00:05 UTC \\(")
+        .containsPattern(
+            "last crash +2026-12-01 10:00:00 UTC \\([^)]*\\) exit 137 \\(OOM-killed\\)");
   }
 
   @Test
@@ -501,7 +502,7 @@ class CliCommandsTest {
     CliRun list = run("schedules", "list", "fakegame.one");
     assertThat(list.out())
         .startsWith("ID  ACTION  WHEN")
-        .contains("3   stop    at 2026-12-24T18:00:00Z  UTC");
+        .contains("3   stop    at 2026-12-24 18:00:00 UTC  UTC");
     CliRun rm = run("schedules", "remove", "fakegame.one", "3");
     assertThat(rm.code()).isZero();
     assertThat(rm.out()).contains("removed schedule 3 of fakegame.one");
@@ -520,7 +521,7 @@ class CliCommandsTest {
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.out())
         .isEqualTo(
-            "2026-11-26T20:00:00Z server.state fakegame.one exited -> running\n"
+            "2026-11-26 20:00:00 UTC server.state fakegame.one exited -> running\n"
                 + "t server.deleted fakegame.one\n");
     assertThat(api.requests).hasSize(2);
     assertThat(api.requests.get(0).header("Last-Event-ID")).isNull();

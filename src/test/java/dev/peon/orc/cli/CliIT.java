@@ -194,6 +194,78 @@ class CliIT {
 
   @Test
   @Order(4)
+  void aCommandScheduleTypesItsStepsIntoTheRunningServer() {
+    String at =
+        java.time.Instant.now()
+            .plusSeconds(3)
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+            .toString();
+    CliRun add =
+        peon(
+            "schedules",
+            "add",
+            ID,
+            "--at",
+            at,
+            "--action",
+            "command",
+            "--step",
+            "hello from a schedule",
+            "--step",
+            "wait 1s",
+            "--step",
+            "send bye from a schedule");
+    assertThat(add.code()).as(add.toString()).isZero();
+    String sid = add.out().replaceAll("(?s)^added schedule (\\d+):.*", "$1");
+    Await.until(() -> peon("logs", ID, "-n", "50").out().contains("echo: bye from a schedule"));
+    String logs = peon("logs", ID, "-n", "50").out();
+    assertThat(logs.indexOf("echo: hello from a schedule"))
+        .isNotNegative()
+        .isLessThan(logs.indexOf("echo: bye from a schedule"));
+    Await.until(
+        () ->
+            peon("schedules", "list", ID, "--json")
+                .out()
+                .contains("\"lastResult\":{\"status\":\"succeeded\""));
+    assertThat(peon("schedules", "remove", ID, sid).code()).isZero();
+  }
+
+  @Test
+  @Order(4)
+  void logsInAsTheOwnerUsesTheSavedKeyAndLogsOut() throws IOException {
+    Path config = root.resolve("cli-home/.config/peon/cli.properties");
+    InputStream stdin = System.in;
+    CliRun login;
+    try {
+      System.setIn(
+          new ByteArrayInputStream((OWNER_PASSWORD + "\n").getBytes(StandardCharsets.UTF_8)));
+      login =
+          CliRun.of(
+              "login",
+              "--url",
+              url,
+              "--config",
+              config.toString(),
+              "--name",
+              "owner",
+              "--password-stdin");
+    } finally {
+      System.setIn(stdin);
+    }
+    assertThat(login.code()).as(login.toString()).isZero();
+    assertThat(Files.getPosixFilePermissions(config))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    CliRun me = CliRun.of("me", "--config", config.toString());
+    assertThat(me.code()).as(me.toString()).isZero();
+    assertThat(me.out()).contains("owner");
+    CliRun logout = CliRun.of("logout", "--config", config.toString());
+    assertThat(logout.code()).as(logout.toString()).isZero();
+    assertThat(logout.err()).contains("revoked key");
+    assertThat(Files.readString(config)).doesNotContain("api-key");
+  }
+
+  @Test
+  @Order(4)
   void sendsACommandAndReadsItBackInTheLogs() {
     CliRun cmd = peon("command", ID, "hello", "from", "cli");
     assertThat(cmd.code()).as(cmd.toString()).isZero();

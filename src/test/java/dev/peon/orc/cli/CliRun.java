@@ -18,6 +18,13 @@ record CliRun(int code, String out, String err) {
     return new CliRun(code, out.toString(), err.toString());
   }
 
+  /** {@code args} against {@code api} with a key, times in UTC. */
+  static CliRun against(FakeApi api, String... args) {
+    java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
+    all.addAll(java.util.List.of("--url", api.url(), "--api-key", "k", "--utc"));
+    return of(all.toArray(String[]::new));
+  }
+
   @Override
   public String toString() {
     return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;

@@ -36,7 +36,7 @@ class WebhooksCommandTest {
 
   private CliRun run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--url", api.url(), "--api-key", KEY));
+    all.addAll(List.of("--url", api.url(), "--api-key", KEY, "--utc"));
     return CliRun.of(all.toArray(String[]::new));
   }
 
@@ -106,7 +106,8 @@ class WebhooksCommandTest {
 
     assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.FAILED);
     assertThat(r.out())
-        .isEqualTo("delivery 7: pending (HTTP 500): HTTP 500, next try at 2026-12-03T10:00:10Z\n");
+        .isEqualTo(
+            "delivery 7: pending (HTTP 500): HTTP 500, next try at 2026-12-03 10:00:10 UTC\n");
   }
 
   @Test

@@ -135,6 +135,62 @@ class ScheduleRoutesTest {
   }
 
   @Test
+  void createsACommandScheduleWithItsSteps() throws Exception {
+    String steps =
+        "[{\"command\": \"say restarting in 5 minutes\"}, {\"wait\": \"5m\"},"
+            + " {\"command\": \"say restarting now\"}, {\"action\": \"restart\"}]";
+    Answer created =
+        post("{\"action\": \"command\", \"cron\": \"0 4 * * *\", \"steps\": " + steps + "}");
+    assertThat(created.status()).as(created.body().toString()).isEqualTo(201);
+    assertThat(created.body().path("action").asText()).isEqualTo("command");
+    assertThat(created.body().path("steps")).isEqualTo(mapper.readTree(steps));
+    Answer listed = call("GET", BASE, null);
+    assertThat(listed.body().path("items").get(0).path("steps")).isEqualTo(mapper.readTree(steps));
+    Answer disabled =
+        call("PATCH", BASE + "/" + created.body().path("id").asText(), "{\"enabled\": false}");
+    assertThat(disabled.body().path("steps")).isEqualTo(mapper.readTree(steps));
+    assertThat(disabled.body().path("enabled").asBoolean()).isFalse();
+    String shorter = "[{\"command\": \"say restart soon\"}, {\"action\": \"restart\"}]";
+    Answer changed =
+        call(
+            "PATCH",
+            BASE + "/" + created.body().path("id").asText(),
+            "{\"steps\": " + shorter + "}");
+    assertThat(changed.status()).as(changed.body().toString()).isEqualTo(200);
+    assertThat(
+            call("GET", BASE + "/" + created.body().path("id").asText(), null).body().path("steps"))
+        .isEqualTo(mapper.readTree(shorter));
+  }
+
+  @Test
+  void refusesACommandScheduleWithoutGoodStepsAndStepsOnOtherActions() throws Exception {
+    assertInvalid(post("{\"action\": \"command\", \"cron\": \"0 4 * * *\"}"), "steps");
+    assertInvalid(
+        post(
+            "{\"action\": \"command\", \"cron\": \"0 4 * * *\", \"steps\":"
+                + " [{\"command\": \"say hi\"}, {\"wait\": \"2h\"}]}"),
+        "steps");
+    assertInvalid(
+        post(
+            "{\"action\": \"command\", \"cron\": \"0 4 * * *\", \"steps\":"
+                + " [{\"command\": \"say\\u0007\"}]}"),
+        "steps[0].command");
+    assertInvalid(
+        post(
+            "{\"action\": \"restart\", \"cron\": \"0 4 * * *\", \"steps\":"
+                + " [{\"command\": \"say hi\"}]}"),
+        "steps");
+    assertThat(call("GET", BASE, null).body().path("items")).isEmpty();
+    Answer restart = post("{\"action\": \"restart\", \"cron\": \"0 4 * * *\"}");
+    assertInvalid(
+        call(
+            "PATCH",
+            BASE + "/" + restart.body().path("id").asText(),
+            "{\"steps\": [{\"command\": \"say hi\"}]}"),
+        "steps");
+  }
+
+  @Test
   void createsAOneShotAndAnUpdateWithItsDefaultMode() throws Exception {
     Answer once =
         post(
