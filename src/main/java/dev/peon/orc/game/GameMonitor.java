@@ -158,6 +158,25 @@ public final class GameMonitor implements AutoCloseable {
           row.lastRestartAt(),
           row.readySeconds());
     }
+    if (behind(id, w)) {
+      return new GameStatus(
+          s.readiness() == null ? null : GameState.STARTING,
+          null,
+          probeType(s),
+          null,
+          null,
+          0,
+          null,
+          null,
+          null,
+          row.sleeping(),
+          sleeper.listening(id),
+          row.lastStopReason(),
+          row.lastStopAt(),
+          row.lastRestartReason(),
+          row.lastRestartAt(),
+          row.readySeconds());
+    }
     synchronized (w) {
       Instant stopAt =
           w.emptySince != null && s.idle().enabled() ? w.emptySince.plus(s.idle().after()) : null;
@@ -271,6 +290,15 @@ public final class GameMonitor implements AutoCloseable {
     if (w == null) {
       return Optional.of(new Summary(null, null, null, row.sleeping(), row.lastStopReason()));
     }
+    if (behind(id, w)) {
+      return Optional.of(
+          new Summary(
+              settings(id).readiness() == null ? null : GameState.STARTING,
+              null,
+              null,
+              row.sleeping(),
+              row.lastStopReason()));
+    }
     synchronized (w) {
       return Optional.of(
           new Summary(
@@ -279,6 +307,14 @@ public final class GameMonitor implements AutoCloseable {
               w.players == null ? null : w.players.max(),
               row.sleeping(),
               row.lastStopReason()));
+    }
+  }
+
+  /** True when the container started again since the watch last looked (until the next tick). */
+  private boolean behind(ServerId id, ServerWatch w) {
+    Instant started = servers.find(id).map(ServerView::startedAt).orElse(null);
+    synchronized (w) {
+      return started != null && w.startedAt != null && !started.equals(w.startedAt);
     }
   }
 
@@ -384,7 +420,7 @@ public final class GameMonitor implements AutoCloseable {
       try {
         sleeper.listen(target(v, s));
         LOG.atInfo().addKeyValue("serverId", v.id()).log("sleeping: ports watched for a wake");
-        events.publish("server.sleep", v.id().uid(), Map.of("sleeping", true));
+        publish("server.sleep", v.id(), new LinkedHashMap<>(Map.of("sleeping", true)));
       } catch (IOException e) {
         // the container may still hold its ports for a moment: tried again next tick
         LOG.atDebug().addKeyValue("serverId", v.id()).log("ports not free yet: " + e.getMessage());
@@ -629,7 +665,7 @@ public final class GameMonitor implements AutoCloseable {
           .addKeyValue("serverId", id)
           .addKeyValue("reason", reason)
           .log("game unhealthy: restarting");
-      events.publish("server.game.restart", id.uid(), Map.of("reason", reason));
+      publish("server.game.restart", id, new LinkedHashMap<>(Map.of("reason", reason)));
       servers.restart(id);
     } catch (ServerException e) {
       LOG.atWarn()
@@ -682,7 +718,7 @@ public final class GameMonitor implements AutoCloseable {
     data.put("stage", "warning");
     data.put("inSeconds", in.toSeconds());
     data.put("message", message);
-    events.publish("server.idle", id.uid(), data);
+    publish("server.idle", id, data);
     if (s.say() == null) {
       return;
     }
@@ -721,6 +757,7 @@ public final class GameMonitor implements AutoCloseable {
       }
       synchronized (w) {
         if (w.generation != generation || w.players == null || w.players.online() > 0) {
+          LOG.atDebug().addKeyValue("serverId", id).log("idle stop called off");
           return; // someone joined while the backup ran, or the server restarted
         }
       }
@@ -735,7 +772,7 @@ public final class GameMonitor implements AutoCloseable {
       data.put("stage", "stopped");
       data.put("reason", reason);
       data.put("sleeping", sleep);
-      events.publish("server.idle", id.uid(), data);
+      publish("server.idle", id, data);
     } catch (RuntimeException e) {
       LOG.atWarn()
           .addKeyValue("serverId", id)
@@ -753,7 +790,7 @@ public final class GameMonitor implements AutoCloseable {
     sleeper.release(id);
     setSleeping(id, false);
     LOG.atInfo().addKeyValue("serverId", id).addKeyValue("reason", reason).log("waking up");
-    events.publish("server.wake", id.uid(), Map.of("reason", reason));
+    publish("server.wake", id, new LinkedHashMap<>(Map.of("reason", reason)));
     Thread.ofVirtual()
         .name("peon-wake")
         .start(
@@ -794,12 +831,18 @@ public final class GameMonitor implements AutoCloseable {
 
   // ------------------------------------------------------------ events and rows
 
+  /** Publishes with the server's id in the data too (as {@code server.created} has it). */
+  private void publish(String type, ServerId id, Map<String, Object> data) {
+    data.put("server", id.uid());
+    events.publish(type, id.uid(), data);
+  }
+
   private void publishState(ServerId id, GameState to, GameState from, String reason) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("state", to == null ? null : to.wire());
     data.put("previous", from == null ? null : from.wire());
     data.put("reason", reason);
-    events.publish("server.game", id.uid(), data);
+    publish("server.game", id, data);
     LOG.atInfo()
         .addKeyValue("serverId", id)
         .addKeyValue("state", to == null ? "none" : to.wire())
@@ -822,7 +865,7 @@ public final class GameMonitor implements AutoCloseable {
     data.put("joined", joined);
     data.put("left", left);
     data.put("previous", before == null ? null : before.online());
-    events.publish("server.players", id.uid(), data);
+    publish("server.players", id, data);
   }
 
   private static boolean changed(PlayerInfo before, PlayerInfo now) {
