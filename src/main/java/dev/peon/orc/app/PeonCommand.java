@@ -6,6 +6,7 @@ import dev.peon.orc.cli.CommandCommand;
 import dev.peon.orc.cli.CompletionCommand;
 import dev.peon.orc.cli.ConsoleCommand;
 import dev.peon.orc.cli.EventsCommand;
+import dev.peon.orc.cli.GameCommand;
 import dev.peon.orc.cli.KeysCommand;
 import dev.peon.orc.cli.LogsCommand;
 import dev.peon.orc.cli.MeCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       AuditCommand.class,
       MeCommand.class,
+      GameCommand.class,
       CompletionCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

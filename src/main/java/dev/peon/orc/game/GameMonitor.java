@@ -356,6 +356,12 @@ public final class GameMonitor implements AutoCloseable {
       }
 
       @Override
+      public void aboutToStart(ServerId id) {
+        inner.aboutToStart(id);
+        sleeper.release(id); // an update or a restore starting a sleeping server
+      }
+
+      @Override
       public void containerExited(ServerId id, Exit exit) {
         inner.containerExited(id, exit);
       }
@@ -404,7 +410,7 @@ public final class GameMonitor implements AutoCloseable {
     synchronized (w) {
       before = w.state;
       playersBefore = w.players;
-      w.reset(null);
+      w.reset(null, now);
     }
     if (before != null) {
       publishState(v.id(), null, before, "container stopped");
@@ -484,7 +490,7 @@ public final class GameMonitor implements AutoCloseable {
     synchronized (w) {
       if (!started.equals(w.startedAt)) {
         before = w.state;
-        w.reset(started);
+        w.reset(started, now);
         w.state = s.readiness() == null ? null : GameState.STARTING;
         w.since = now;
         begun = true;

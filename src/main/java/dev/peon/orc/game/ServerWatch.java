@@ -35,7 +35,7 @@ final class ServerWatch {
   final ArrayDeque<GameStatus.Sample> history = new ArrayDeque<>();
 
   /** A new container run (or none, with null). Keeps the history and the last player limit. */
-  void reset(Instant started) {
+  void reset(Instant started, Instant now) {
     startedAt = started;
     generation++;
     state = null;
@@ -48,7 +48,7 @@ final class ServerWatch {
     inFlight = false;
     playersInFlight = false;
     if (players != null && players.online() > 0) {
-      addHistory(started == null ? Instant.now() : started, 0);
+      addHistory(now, 0);
     }
     players = null;
     emptySince = null;
