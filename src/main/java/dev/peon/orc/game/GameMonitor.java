@@ -69,7 +69,8 @@ public final class GameMonitor implements AutoCloseable {
   private final SupervisionSettings supervision;
   private final PlanCatalog plans;
   private final GameRepository repository;
-  private final ProbeRunner prober;
+  private final Prober prober;
+  private final java.util.concurrent.Executor work;
   private final EventBus events;
   private final Clock clock;
   private final Sleeper sleeper;
@@ -91,13 +92,43 @@ public final class GameMonitor implements AutoCloseable {
       SupervisionSettings supervision,
       PlanCatalog plans,
       Database db,
-      ProbeRunner prober,
+      Prober prober,
       EventBus events,
       Clock clock,
       Sleeper sleeper,
       ConsoleInput console,
       IdleBackup backup,
       Limits limits) {
+    this(
+        servers,
+        supervision,
+        plans,
+        db,
+        prober,
+        events,
+        clock,
+        sleeper,
+        console,
+        backup,
+        limits,
+        r -> Thread.ofVirtual().name("peon-game").start(r));
+  }
+
+  /** With {@code work} running probes, restarts, stops and starts (tests run them inline). */
+  GameMonitor(
+      ServerService servers,
+      SupervisionSettings supervision,
+      PlanCatalog plans,
+      Database db,
+      Prober prober,
+      EventBus events,
+      Clock clock,
+      Sleeper sleeper,
+      ConsoleInput console,
+      IdleBackup backup,
+      Limits limits,
+      java.util.concurrent.Executor work) {
+    this.work = work;
     this.servers = servers;
     this.supervision = supervision;
     this.plans = plans;
@@ -530,7 +561,7 @@ public final class GameMonitor implements AutoCloseable {
       idleDue = idle(v.id(), w, s, now);
     }
     if (idleDue) {
-      Thread.ofVirtual().name("peon-idle-stop").start(() -> idleStop(v.id(), s, generation));
+      work.execute(() -> idleStop(v.id(), s, generation));
     }
   }
 
@@ -538,27 +569,25 @@ public final class GameMonitor implements AutoCloseable {
       ServerView v, ServerWatch w, ProbeSpec spec, long generation, boolean main, GameSettings s) {
     List<PortEntry> ports = v.definition().ports();
     Instant started = w.startedAt;
-    Thread.ofVirtual()
-        .name("peon-probe")
-        .start(
-            () -> {
-              ProbeRunner.Result r;
-              try {
-                slots.acquire();
-              } catch (InterruptedException e) {
-                return;
-              }
-              try {
-                r = prober.run(v.id(), ports, started, spec, true);
-              } finally {
-                slots.release();
-              }
-              if (main) {
-                onResult(v.id(), w, spec, generation, r, s);
-              } else {
-                onPlayers(v.id(), w, generation, r);
-              }
-            });
+    work.execute(
+        () -> {
+          ProbeRunner.Result r;
+          try {
+            slots.acquire();
+          } catch (InterruptedException e) {
+            return;
+          }
+          try {
+            r = prober.run(v.id(), ports, started, spec, true);
+          } finally {
+            slots.release();
+          }
+          if (main) {
+            onResult(v.id(), w, spec, generation, r, s);
+          } else {
+            onPlayers(v.id(), w, generation, r);
+          }
+        });
   }
 
   private void onPlayers(ServerId id, ServerWatch w, long generation, ProbeRunner.Result r) {
@@ -650,7 +679,7 @@ public final class GameMonitor implements AutoCloseable {
     }
     if (restart) {
       String why = reason;
-      Thread.ofVirtual().name("peon-unhealthy-restart").start(() -> restartFrozen(id, w, why));
+      work.execute(() -> restartFrozen(id, w, why));
     }
   }
 
@@ -729,18 +758,17 @@ public final class GameMonitor implements AutoCloseable {
       return;
     }
     String line = s.say().replace("{message}", message);
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              try {
-                console.type(id, line);
-              } catch (RuntimeException e) {
-                LOG.atWarn()
-                    .addKeyValue("serverId", id)
-                    .addKeyValue("reason", e.getMessage())
-                    .log("idle warning could not be typed");
-              }
-            });
+    work.execute(
+        () -> {
+          try {
+            console.type(id, line);
+          } catch (RuntimeException e) {
+            LOG.atWarn()
+                .addKeyValue("serverId", id)
+                .addKeyValue("reason", e.getMessage())
+                .log("idle warning could not be typed");
+          }
+        });
   }
 
   private void idleStop(ServerId id, GameSettings s, long generation) {
@@ -772,8 +800,8 @@ public final class GameMonitor implements AutoCloseable {
         setSleeping(id, true);
       }
       LOG.atInfo().addKeyValue("serverId", id).addKeyValue("reason", reason).log("idle stop");
+      record(id, reason); // before the stop: whoever sees it stopped sees why
       servers.stop(id);
-      record(id, reason);
       Map<String, Object> data = new LinkedHashMap<>();
       data.put("stage", "stopped");
       data.put("reason", reason);
@@ -797,19 +825,17 @@ public final class GameMonitor implements AutoCloseable {
     setSleeping(id, false);
     LOG.atInfo().addKeyValue("serverId", id).addKeyValue("reason", reason).log("waking up");
     publish("server.wake", id, new LinkedHashMap<>(Map.of("reason", reason)));
-    Thread.ofVirtual()
-        .name("peon-wake")
-        .start(
-            () -> {
-              try {
-                servers.start(id);
-              } catch (RuntimeException e) {
-                LOG.atWarn()
-                    .addKeyValue("serverId", id)
-                    .addKeyValue("reason", e.getMessage())
-                    .log("wake: start failed");
-              }
-            });
+    work.execute(
+        () -> {
+          try {
+            servers.start(id);
+          } catch (RuntimeException e) {
+            LOG.atWarn()
+                .addKeyValue("serverId", id)
+                .addKeyValue("reason", e.getMessage())
+                .log("wake: start failed");
+          }
+        });
   }
 
   /** Stops the server now and lets it sleep (wake mode must not be {@code off}). */
@@ -826,8 +852,8 @@ public final class GameMonitor implements AutoCloseable {
     }
     try {
       setSleeping(id, true);
-      servers.stop(id);
       record(id, "stopped: asleep by request");
+      servers.stop(id);
     } finally {
       synchronized (w) {
         w.idleStopping = false;

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Runs one probe against a server's host-published ports on the loopback address (published host
  * port = container port) or against its container log. Blocking I/O, meant for virtual threads.
  */
-public final class ProbeRunner {
+public final class ProbeRunner implements Prober {
   private static final int LOG_TAIL = 2000;
   private final ContainerRuntime runtime;
   private final InetAddress host;
@@ -50,7 +50,7 @@ public final class ProbeRunner {
    * @param detail why it failed (or what answered), for status and logs
    */
   public record Result(boolean ok, PlayerInfo players, String detail) {
-    static Result failed(String detail) {
+    public static Result failed(String detail) {
       return new Result(false, null, detail);
     }
   }
@@ -59,6 +59,7 @@ public final class ProbeRunner {
    * Runs {@code spec} for a server whose container started at {@code startedAt}; {@code
    * withPlayers} asks an A2S probe for the names too.
    */
+  @Override
   public Result run(
       ServerId id, List<PortEntry> ports, Instant startedAt, ProbeSpec spec, boolean withPlayers) {
     Probe probe = spec.probe();

@@ -79,6 +79,11 @@ public final class FakeQueryImage {
     }
   }
 
+  /** The fake game compiled for this host (the benchmark runs it outside Docker). */
+  static byte[] compiledBinary() throws IOException, InterruptedException {
+    return compile(resource("fakequery/fakequery.c"));
+  }
+
   private static byte[] compile(byte[] source) throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("fakequery");
     try {

@@ -200,7 +200,18 @@ public final class WakeService implements Sleeper {
             byte[] reply = answerQuery(type, p, s.getLocalPort());
             s.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
           } else {
-            wake("udp packet from " + from.getHostAddress() + " on port " + s.getLocalPort());
+            wake(
+                "udp packet from "
+                    + from.getHostAddress()
+                    + ":"
+                    + p.getPort()
+                    + " on port "
+                    + s.getLocalPort()
+                    + " ("
+                    + p.getLength()
+                    + " bytes, "
+                    + java.util.HexFormat.of().formatHex(p.getData(), 0, Math.min(8, p.getLength()))
+                    + "...)");
           }
         } catch (IOException e) {
           return;
