@@ -125,10 +125,15 @@ public final class GameSettingsParser {
     return out;
   }
 
-  /** Checks a section alone (an override as given), throwing with every problem. */
+  /** Checks a server's override as given, throwing with every problem. */
   public void validate(JsonNode section) {
     if (!(section instanceof ObjectNode o)) {
       throw new InvalidGameSettings(List.of("game settings must be a JSON object"));
+    }
+    if (o.has("say") && !o.get("say").isNull()) {
+      // typed into the console: only a plan may declare it (console access is its own permission)
+      throw new InvalidGameSettings(
+          List.of("say can only be declared by the plan, not by a server's own settings"));
     }
     JsonNode profile = o.path("profile");
     if (profile.isTextual() && GameProfiles.json(profile.asText()) == null) {

@@ -81,7 +81,7 @@ public final class ProbeRunner implements Prober {
         }
         case Probe.UdpProbe p -> udp(p, address(p.ports(), ports), timeout);
         case Probe.HttpProbe p -> http(p, address(p.ports(), ports), timeout);
-        case Probe.LogProbe p -> log(id, p, startedAt);
+        case Probe.LogProbe p -> log(id, p, startedAt, timeout);
       };
     } catch (NoPort e) {
       return Result.failed(e.getMessage());
@@ -137,18 +137,24 @@ public final class ProbeRunner implements Prober {
         : Result.failed("http " + r.statusCode());
   }
 
-  private Result log(ServerId id, Probe.LogProbe p, Instant startedAt) {
+  private Result log(ServerId id, Probe.LogProbe p, Instant startedAt, Duration timeout) {
     AtomicBoolean found = new AtomicBoolean();
     Instant since = startedAt == null ? Instant.EPOCH : startedAt;
-    runtime.logs(
-        id.containerName(),
-        since,
-        LOG_TAIL,
-        (LogLine line) -> {
-          if (!found.get() && p.pattern().matcher(line.text()).find()) {
-            found.set(true);
-          }
-        });
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      runtime.logs(
+          id.containerName(),
+          since,
+          LOG_TAIL,
+          (LogLine line) -> {
+            if (!found.get()
+                && p.pattern().matcher(new BoundedText(line.text(), deadline)).find()) {
+              found.set(true);
+            }
+          });
+    } catch (BoundedText.TooSlow e) {
+      return Result.failed("log: the pattern took longer than the timeout");
+    }
     return found.get()
         ? new Result(true, null, "log line matched")
         : Result.failed("no log line matches " + p.pattern().pattern());
@@ -169,6 +175,51 @@ public final class ProbeRunner implements Prober {
       }
     }
     throw new NoPort("the server publishes none of the ports " + names);
+  }
+
+  /**
+   * A line whose reading stops at a deadline: a pathological pattern (catastrophic backtracking)
+   * cannot hold a probe thread longer than the probe's timeout.
+   */
+  static final class BoundedText implements CharSequence {
+    private final String text;
+    private final long deadline;
+    private int reads;
+
+    BoundedText(String text, long deadline) {
+      this.text = text;
+      this.deadline = deadline;
+    }
+
+    @Override
+    public char charAt(int index) {
+      if ((++reads & 0x3FF) == 0 && System.nanoTime() > deadline) {
+        throw new TooSlow();
+      }
+      return text.charAt(index);
+    }
+
+    @Override
+    public int length() {
+      return text.length();
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return new BoundedText(text.substring(start, end), deadline);
+    }
+
+    @Override
+    public String toString() {
+      return text;
+    }
+
+    /** The deadline passed while matching. */
+    static final class TooSlow extends RuntimeException {
+      TooSlow() {
+        super("pattern too slow", null, false, false);
+      }
+    }
   }
 
   /** The server has none of the probe's ports. */

@@ -107,19 +107,18 @@ class GameSettingsParserTest {
                             + " \"health\": {\"type\": \"log\", \"pattern\": \"x\"},"
                             + " \"idle\": {\"after\": \"soon\", \"warnings\": [\"1h\"]},"
                             + " \"wake\": {\"mode\": \"maybe\", \"allow\": [\"nope\"],"
-                            + " \"maxPerHour\": 0}, \"say\": \"say hi\", \"color\": 1}")))
+                            + " \"maxPerHour\": 0}, \"color\": 1}")))
         .isInstanceOfSatisfying(
             GameSettingsParser.InvalidGameSettings.class,
             e ->
                 assertThat(e.problems())
-                    .hasSizeGreaterThanOrEqualTo(7)
+                    .hasSizeGreaterThanOrEqualTo(6)
                     .anyMatch(p -> p.startsWith("readiness.type must be one of"))
                     .anyMatch(p -> p.startsWith("health: a log probe cannot tell health"))
                     .anyMatch(p -> p.startsWith("idle.after"))
                     .anyMatch(p -> p.startsWith("wake.mode"))
                     .anyMatch(p -> p.startsWith("wake.allow"))
                     .anyMatch(p -> p.startsWith("wake.maxPerHour"))
-                    .anyMatch(p -> p.startsWith("say must"))
                     .anyMatch(p -> p.startsWith("unknown field 'color'")));
   }
 
@@ -146,8 +145,19 @@ class GameSettingsParserTest {
         .hasMessageContaining("at least 200ms");
     assertThatThrownBy(() -> parser.validate(node("{\"profile\": \"tetris\"}")))
         .hasMessageContaining("profile 'tetris' is unknown");
+    assertThatThrownBy(() -> parser.validate(node("{\"say\": \"op {message}\"}")))
+        .hasMessageContaining("say can only be declared by the plan");
     assertThatThrownBy(() -> parser.validate(node("[1]")))
         .hasMessageContaining("must be a JSON object");
+  }
+
+  @Test
+  void aPlansSayTemplateMustCarryTheMessage() throws Exception {
+    assertThatThrownBy(
+            () ->
+                parser.parse(
+                    (com.fasterxml.jackson.databind.node.ObjectNode) node("{\"say\": \"say hi\"}")))
+        .hasMessageContaining("say must be a text containing {message}");
   }
 
   @Test

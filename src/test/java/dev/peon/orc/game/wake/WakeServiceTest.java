@@ -109,7 +109,9 @@ class WakeServiceTest {
     sendUdp(ports[1], "\u00ff\u00ff\u00ff\u00ffconnect");
     Await.until(Duration.ofSeconds(10), () -> !wakes.isEmpty());
     assertThat(wakes).hasSize(1);
-    assertThat(wakes.get(0)).startsWith("udp packet from 127.0.0.1 on port " + ports[1]);
+    assertThat(wakes.get(0))
+        .startsWith("udp packet from 127.0.0.1:")
+        .contains(" on port " + ports[1] + " (11 bytes, ffffffff636f6e6e...)");
     assertThat(wake.listening(id)).isFalse();
     try (DatagramSocket again = new DatagramSocket(ports[1], LOOPBACK)) {
       assertThat(again.getLocalPort()).isEqualTo(ports[1]); // free for the game
