@@ -307,6 +307,31 @@ class GameMonitorTest {
     assertThat(sleeper.listening(ONE)).isFalse(); // wake mode idle: a stop by hand does not sleep
   }
 
+  @Test
+  void aSleepingServerIsWatchedAgainAfterAnOrchestratorRestart() {
+    answer = new ProbeRunner.Result(true, EMPTY, "ok");
+    monitor.tick();
+    monitor.sleepNow(ONE);
+    FakeSleeper next = new FakeSleeper();
+    GameMonitor restarted =
+        new GameMonitor(
+            servers,
+            SupervisionSettings.NONE,
+            new FixedPlanCatalog(),
+            db,
+            (id, ports, startedAt, spec, withPlayers) -> answer,
+            bus,
+            clock,
+            next,
+            (id, line) -> {},
+            id -> {},
+            GameMonitor.Limits.DEFAULTS,
+            Runnable::run);
+    restarted.tick();
+    assertThat(next.listening(ONE)).isTrue();
+    assertThat(restarted.status(ONE).lastStopReason()).isEqualTo("stopped: asleep by request");
+  }
+
   /** Records what it was asked to watch. */
   private static final class FakeSleeper implements Sleeper {
     final List<Target> targets = new ArrayList<>();
