@@ -36,6 +36,8 @@ import dev.peon.orc.http.Problem;
 import dev.peon.orc.metrics.Metrics;
 import dev.peon.orc.metrics.MetricsRoutes;
 import dev.peon.orc.metrics.ServerFeed;
+import dev.peon.orc.notify.WebhookRoutes;
+import dev.peon.orc.notify.WebhookService;
 import dev.peon.orc.operation.Operation;
 import dev.peon.orc.operation.OperationRoutes;
 import dev.peon.orc.operation.OperationService;
@@ -90,6 +92,7 @@ public final class Application implements AutoCloseable {
   private Supervisor supervisor;
   private GameMonitor game;
   private EventBus.AsyncSubscription auditEvents;
+  private WebhookService webhooks;
   private dev.peon.orc.auth.FailureTally authFailures;
   private Thread authFailureFlusher;
 
@@ -206,6 +209,7 @@ public final class Application implements AutoCloseable {
     EventBus.AsyncSubscription auditEvents =
         events.subscribeAsync("audit", 10_000, e -> auditSignificant(audit, e));
     EventRoutes eventRoutes = new EventRoutes(events);
+    WebhookService webhooks = new WebhookService(db, events, clock, version());
     Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
     metrics.listen(events);
     metrics.startSampling();
@@ -282,6 +286,7 @@ public final class Application implements AutoCloseable {
                 new BackupRoutes(backups, BackupService.MAX_UPLOAD),
                 new PlanRoutes(plans, operations, events),
                 eventRoutes,
+                new WebhookRoutes(webhooks, id -> servers.find(id).isPresent()),
                 new SystemRoutes(
                     version(),
                     runtime,
@@ -298,6 +303,7 @@ public final class Application implements AutoCloseable {
     app.game = game;
     game.start();
     app.auditEvents = auditEvents;
+    app.webhooks = webhooks;
     app.authFailures = guard.failures();
     app.authFailureFlusher = flushPeriodically(guard.failures());
     // last: missed runs fire and servers autostart only once auditing is wired and the API is
@@ -417,12 +423,8 @@ public final class Application implements AutoCloseable {
       Problem p = BackupRoutes.problem(be);
       return new Operation.OperationError(p.type(), p.title(), p.detail());
     }
-    if (t instanceof PlanSyncException) {
-      return new Operation.OperationError(
-          "upstream-failure",
-          "Upstream failure",
-          "The plans could not be refreshed from the configured source (the orchestrator log says"
-              + " why). Current plans are unchanged.");
+    if (t instanceof PlanSyncException pe) {
+      return PlanRoutes.operationError(pe);
     }
     if (t instanceof RuntimeFailure) {
       return new Operation.OperationError(
@@ -475,6 +477,9 @@ public final class Application implements AutoCloseable {
     }
     if (auditEvents != null) {
       auditEvents.close();
+    }
+    if (webhooks != null) {
+      webhooks.close(); // retries still waiting are lost (marked abandoned at the next start)
     }
     servers.close();
     runtime.close();

@@ -10,11 +10,13 @@ import dev.peon.orc.cli.GameCommand;
 import dev.peon.orc.cli.KeysCommand;
 import dev.peon.orc.cli.LogsCommand;
 import dev.peon.orc.cli.MeCommand;
+import dev.peon.orc.cli.OperationsCommand;
 import dev.peon.orc.cli.PlansCommand;
 import dev.peon.orc.cli.SchedulesCommand;
 import dev.peon.orc.cli.ServersCommand;
 import dev.peon.orc.cli.SystemCommand;
 import dev.peon.orc.cli.UsersCommand;
+import dev.peon.orc.cli.WebhooksCommand;
 import picocli.CommandLine.Command;
 
 /** The top-level {@code peon} command: {@code serve} runs the daemon, the rest are API clients. */
@@ -38,6 +40,8 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       AuditCommand.class,
       MeCommand.class,
+      OperationsCommand.class,
+      WebhooksCommand.class,
       GameCommand.class,
       CompletionCommand.class
     },
@@ -49,7 +53,8 @@ import picocli.CommandLine.Command;
       "3:not found (404)",
       "4:conflict or busy (409)",
       "5:not authorized or rate limited (401, 403, 429)",
-      "6:cannot connect to the orchestrator"
+      "6:cannot connect to the orchestrator",
+      "7:the orchestrator did not answer in time (the action may still be running)"
     })
 public final class PeonCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

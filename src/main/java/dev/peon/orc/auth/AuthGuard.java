@@ -6,6 +6,7 @@ import dev.peon.orc.audit.AuditLog;
 import dev.peon.orc.config.Secret;
 import dev.peon.orc.http.Guard;
 import dev.peon.orc.http.Permissions;
+import dev.peon.orc.notify.WebhookUrl;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -187,6 +188,17 @@ public final class AuthGuard implements Guard {
       // a typed line may carry a password: keep only its first word and length
       String text = n.path("text").asText();
       return Map.of("verb", text.strip().split("\\s+", 2)[0], "length", text.length());
+    }
+    if (action.startsWith("webhook.") && n.path("url").isTextual()) {
+      // a webhook URL may embed its token (Discord does): audited masked, never whole
+      String url = n.path("url").asText();
+      String masked;
+      try {
+        masked = WebhookUrl.parse(url).masked();
+      } catch (IllegalArgumentException e) {
+        masked = "(invalid URL, " + url.length() + " characters)";
+      }
+      ((com.fasterxml.jackson.databind.node.ObjectNode) n).put("url", masked);
     }
     Object body = AuditLog.redacted(mapper.convertValue(n, Map.class));
     String json;

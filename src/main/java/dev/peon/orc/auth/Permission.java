@@ -26,7 +26,8 @@ public enum Permission {
   SYSTEM_READ(false),
   USER_ADMIN(false),
   KEY_ADMIN(false),
-  AUDIT_READ(false);
+  AUDIT_READ(false),
+  WEBHOOK_ADMIN(false);
 
   private final boolean perServer;
 

@@ -96,6 +96,19 @@ public final class RoutePolicy {
     add("GET", "/api/v2/audit", "audit.read", AUDIT_READ, null);
     add("GET", "/api/v2/audit/verify", "audit.verify", AUDIT_READ, null);
     add("GET", "/api/v2/audit/export", "audit.export", AUDIT_READ, null);
+    // webhooks: the global ones need webhook.admin, a server's need server.settings on it
+    String gw = "/api/v2/webhooks";
+    String sw = s + "/{id}/webhooks";
+    for (String[] w : new String[][] {{gw, null}, {sw, "id"}}) {
+      Permission p = w[1] == null ? WEBHOOK_ADMIN : SERVER_SETTINGS;
+      add("GET", w[0], "webhooks.list", p, w[1]);
+      add("POST", w[0], "webhook.create", p, w[1]);
+      add("GET", w[0] + "/{wid}", "webhook.read", p, w[1]);
+      add("PATCH", w[0] + "/{wid}", "webhook.change", p, w[1]);
+      add("DELETE", w[0] + "/{wid}", "webhook.delete", p, w[1]);
+      add("POST", w[0] + "/{wid}/test", "webhook.test", p, w[1]);
+      add("GET", w[0] + "/{wid}/deliveries", "webhook.deliveries", p, w[1]);
+    }
   }
 
   private void add(String method, String route, String action, Permission p, String serverParam) {

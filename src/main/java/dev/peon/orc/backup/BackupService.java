@@ -135,7 +135,30 @@ public final class BackupService {
   public Operation submitBackup(ServerId id, BackupRecord.Origin origin) {
     servers.get(id);
     return operations.submit(
-        "backup.create", id.uid(), true, progress -> json(backupNow(id, origin, progress::report)));
+        "backup.create",
+        id.uid(),
+        true,
+        progress -> {
+          try {
+            return json(backupNow(id, origin, progress::report));
+          } catch (RuntimeException e) {
+            publishFailure(id, origin, e);
+            throw e;
+          }
+        });
+  }
+
+  /** {@code backup.failed}: the message of our own exceptions, never a host detail. */
+  private void publishFailure(ServerId id, BackupRecord.Origin origin, RuntimeException e) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("server", id.uid());
+    data.put("origin", origin.wire());
+    data.put(
+        "error",
+        e instanceof BackupException || e instanceof ServerException
+            ? e.getMessage()
+            : "unexpected failure; the orchestrator log says why");
+    events.publish("backup.failed", id.uid(), data);
   }
 
   /** Reports progress of a long step. */

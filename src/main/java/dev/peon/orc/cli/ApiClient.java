@@ -25,10 +25,20 @@ final class ApiClient {
   private final Secret key;
   private final HttpClient http;
   private final ObjectMapper mapper = new ObjectMapper();
+  private final Duration requestTimeout;
 
   ApiClient(URI base, Secret key) {
+    this(base, key, REQUEST_TIMEOUT);
+  }
+
+  /**
+   * @param requestTimeout how long one short request may wait for its answer; waits for long
+   *     actions poll operations with many short requests instead of one long one
+   */
+  ApiClient(URI base, Secret key, Duration requestTimeout) {
     this.base = base;
     this.key = key;
+    this.requestTimeout = requestTimeout;
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(CONNECT_TIMEOUT)
@@ -79,7 +89,7 @@ final class ApiClient {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    HttpRequest.Builder req = request(path).timeout(REQUEST_TIMEOUT).method(method, publisher);
+    HttpRequest.Builder req = request(path).timeout(requestTimeout).method(method, publisher);
     if (body != null) {
       req.header("Content-Type", "application/json");
     }
@@ -87,7 +97,7 @@ final class ApiClient {
     try {
       res = http.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw unreachable(e);
+      throw failed(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILED, "interrupted");
@@ -143,7 +153,7 @@ final class ApiClient {
       }
       return new Download(res.body(), res.headers());
     } catch (IOException e) {
-      throw unreachable(e);
+      throw failed(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILED, "interrupted");
@@ -166,7 +176,7 @@ final class ApiClient {
     try {
       res = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw unreachable(e);
+      throw failed(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILED, "interrupted");
@@ -215,6 +225,28 @@ final class ApiClient {
 
   URI base() {
     return base;
+  }
+
+  /**
+   * A request that failed without an answer: a request that timed out is reported as such (the
+   * orchestrator was reached, the action may still be running), anything else as unreachable.
+   */
+  CliException failed(IOException e) {
+    if (e instanceof java.net.http.HttpTimeoutException
+        && !(e instanceof java.net.http.HttpConnectTimeoutException)) {
+      return new CliException(
+          ExitCodes.TIMED_OUT,
+          List.of(
+              "the orchestrator at "
+                  + base
+                  + " did not answer within "
+                  + (requestTimeout.toSeconds() > 0
+                      ? requestTimeout.toSeconds() + " s"
+                      : requestTimeout.toMillis() + " ms")
+                  + " (request timed out)",
+              "  what was asked may still be under way: see `peon operations list`"));
+    }
+    return unreachable(e);
   }
 
   CliException unreachable(IOException e) {

@@ -12,6 +12,7 @@ final class ExitCodes {
   static final int CONFLICT = 4;
   static final int AUTH = 5;
   static final int UNREACHABLE = 6;
+  static final int TIMED_OUT = 7;
 
   private ExitCodes() {}
 

@@ -6,6 +6,10 @@ import java.time.Duration;
 /** Waits for an operation by polling it, showing its progress on stderr. */
 final class OperationWaiter {
   static final Duration POLL = Duration.ofMillis(250);
+
+  /** Timed-out looks in a row that end a wait. */
+  static final int PATIENCE = 5;
+
   private final Session session;
   private final Duration interval;
 
@@ -52,10 +56,7 @@ final class OperationWaiter {
     try {
       while (true) {
         JsonNode op = current.json();
-        JsonNode p = op.path("progress");
-        progress.show(
-            p.path("percent").isNumber() ? p.path("percent").asInt() : null,
-            p.path("message").isTextual() ? p.path("message").asText() : null);
+        progress.show(op.path("progress"));
         String status = op.path("status").asText();
         if (status.equals("succeeded")) {
           return current;
@@ -74,10 +75,27 @@ final class OperationWaiter {
                   + (detail.isEmpty() ? "" : ": " + detail));
         }
         sleep();
-        current = session.api().get("/api/v2/operations/" + ApiClient.segment(id));
+        current = poll(id);
       }
     } finally {
       progress.finish();
+    }
+  }
+
+  /**
+   * One look at the operation. A look that times out is tried again (a busy orchestrator is no
+   * reason to give up on an operation that runs on); only {@link #PATIENCE} in a row end the wait.
+   */
+  private ApiClient.Response poll(String id) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return session.api().get("/api/v2/operations/" + ApiClient.segment(id));
+      } catch (CliException e) {
+        if (e.exitCode() != ExitCodes.TIMED_OUT || attempt >= PATIENCE) {
+          throw e;
+        }
+        sleep();
+      }
     }
   }
 

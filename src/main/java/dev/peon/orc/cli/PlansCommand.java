@@ -17,6 +17,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "The plans (game recipes) servers are created from.")
 public final class PlansCommand implements Runnable {
+  static final String NO_PLANS =
+      "No plans yet. Set the source with plans.source (PEON_PLANS_SOURCE, peon serve --plans)"
+          + " and fetch them with `peon plans sync`.";
+
   @Spec CommandSpec spec;
 
   @Override
@@ -31,6 +35,10 @@ public final class PlansCommand implements Runnable {
           ApiClient.Response r = s.api().get("/api/v2/plans");
           if (s.json()) {
             s.printRaw(r);
+            return ExitCodes.OK;
+          }
+          if (r.json().path("items").isEmpty()) {
+            s.out().println(r.json().path("hint").asText(NO_PLANS));
             return ExitCodes.OK;
           }
           Table t = Table.withHeader("ID", "TITLE", "VERSION", "IMAGE", "WARNINGS");
@@ -119,7 +127,25 @@ public final class PlansCommand implements Runnable {
                             added.isEmpty()
                                 ? "plans synced; no new plans"
                                 : "plans synced; new: " + String.join(", ", added));
+                    for (JsonNode p : op.path("result").path("problems")) {
+                      s.out().println("warning: " + problem(p));
+                    }
                   });
         });
+  }
+
+  /** {@code ark/plan.json line 3, column 7: broken JSON: ...; the previous version stays}. */
+  static String problem(JsonNode p) {
+    String where = p.path("file").asText();
+    if (p.path("line").isNumber()) {
+      where += " line " + p.path("line").asInt() + ", column " + p.path("column").asInt();
+    }
+    String outcome;
+    if (p.path("kept").asBoolean()) {
+      outcome = "the previous version stays in use";
+    } else {
+      outcome = p.path("plan").isTextual() ? "the plan is not available" : "plan folders listed";
+    }
+    return where + ": " + p.path("message").asText() + "; " + outcome;
   }
 }

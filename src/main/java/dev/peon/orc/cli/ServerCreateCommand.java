@@ -1,5 +1,6 @@
 package dev.peon.orc.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -10,7 +11,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code peon servers create <game> [<name>] --set KEY=VALUE... --port NAME=N... [--start]
- * [--restart-policy P] [--autostart true|false]}.
+ * [--restart-policy P] [--autostart true|false] [--no-wait]}: the create runs as an operation (the
+ * image download with its progress, then folder, network, container and the start if asked),
+ * followed with a progress bar unless {@code --no-wait}.
  */
 @Command(
     name = "create",
@@ -46,8 +49,13 @@ final class ServerCreateCommand implements Callable<Integer> {
   @Option(names = "--description", paramLabel = "D", description = "A free-text description.")
   String description;
 
-  @Option(names = "--start", description = "Start the server after creating it, and wait.")
+  @Option(names = "--start", description = "Start the server once created (same operation).")
   boolean start;
+
+  @Option(
+      names = "--no-wait",
+      description = "Print the operation id and return; follow it with `peon operations wait`.")
+  boolean noWait;
 
   @Option(
       names = "--restart-policy",
@@ -89,33 +97,49 @@ final class ServerCreateCommand implements Callable<Integer> {
           if (limits.any()) {
             body.put("limits", limits.body());
           }
-          ApiClient.Response created = s.api().post("/api/v2/servers", body);
-          String id = created.json().path("id").asText();
-          if (!start) {
-            if (s.json()) {
-              s.printRaw(created);
-            } else {
-              s.out().println("created " + id);
-              ServerShowCommand.print(created.json(), s.out());
-            }
-            return ExitCodes.OK;
+          if (start) {
+            body.put("start", true);
           }
-          if (!s.json()) {
-            s.out().println("created " + id);
+          ApiClient.Response answer = s.api().post("/api/v2/servers", body);
+          if (answer.status() == 201) {
+            return createdAtOnce(s, answer); // an orchestrator from before create operations
           }
-          ApiClient.Response accepted =
-              s.api()
-                  .post(
-                      "/api/v2/servers/" + ApiClient.segment(id) + "/power",
-                      Map.of("action", "start"));
-          new OperationWaiter(s).await(accepted);
-          ApiClient.Response now = s.api().get("/api/v2/servers/" + ApiClient.segment(id));
+          if (noWait) {
+            return new OperationWaiter(s).complete(answer, true, op -> {});
+          }
+          ApiClient.Response done = new OperationWaiter(s).await(answer);
+          JsonNode server = done.json().path("result");
           if (s.json()) {
-            s.printRaw(now);
+            s.out().println(server.toString());
           } else {
-            ServerShowCommand.print(now.json(), s.out());
+            s.out()
+                .println(
+                    (start ? "created and started " : "created ") + server.path("id").asText());
+            ServerShowCommand.print(server, s.out());
           }
           return ExitCodes.OK;
         });
+  }
+
+  /** The 201 of an older orchestrator: the server itself, then a separate start if asked. */
+  private int createdAtOnce(Session s, ApiClient.Response created) {
+    String id = created.json().path("id").asText();
+    ApiClient.Response now = created;
+    if (start) {
+      new OperationWaiter(s)
+          .await(
+              s.api()
+                  .post(
+                      "/api/v2/servers/" + ApiClient.segment(id) + "/power",
+                      Map.of("action", "start")));
+      now = s.api().get("/api/v2/servers/" + ApiClient.segment(id));
+    }
+    if (s.json()) {
+      s.printRaw(now);
+    } else {
+      s.out().println("created " + id);
+      ServerShowCommand.print(now.json(), s.out());
+    }
+    return ExitCodes.OK;
   }
 }

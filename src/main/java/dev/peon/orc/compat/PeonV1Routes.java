@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
 public final class PeonV1Routes implements Routes {
   private static final Logger LOG = LoggerFactory.getLogger(PeonV1Routes.class);
   private static final List<String> PREFIXES = List.of("/api/v1", "/api/1.0");
+
+  /** Set on an empty plan list: how to get plans (the v1 body has no room for it). */
+  static final String HINT_HEADER = "X-Peon-Hint";
+
   private static final DateTimeFormatter ZIP_STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -257,7 +261,15 @@ public final class PeonV1Routes implements Routes {
   }
 
   private void listPlans(Context ctx) {
+    // the body stays PEON's plain list; an empty catalogue says how to fill it in a header
+    plans.emptyHint().ifPresent(h -> ctx.header(HINT_HEADER, asciiHeader(h)));
     ctx.json(plans.registry().stream().map(PeonV1Routes::registryObject).toList());
+  }
+
+  private static String asciiHeader(String text) {
+    StringBuilder b = new StringBuilder(text.length());
+    text.chars().forEach(c -> b.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
+    return b.toString();
   }
 
   private void syncPlans(Context ctx) {
@@ -268,8 +280,7 @@ public final class PeonV1Routes implements Routes {
       LOG.atWarn().addKeyValue("reason", e.getMessage()).log("plan refresh failed");
       throw new V1Error(
           502,
-          "The plans could not be refreshed from the configured source (the orchestrator log says"
-              + " why). Current plans are unchanged.");
+          "The plans could not be refreshed: " + e.getMessage() + ". Current plans are unchanged.");
     }
     Map<String, Object> m = new LinkedHashMap<>();
     for (RegistryEntry e : added) {

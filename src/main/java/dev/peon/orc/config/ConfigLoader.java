@@ -24,7 +24,7 @@ public final class ConfigLoader {
 
   /** Upstream PEON plans repository. */
   public static final String DEFAULT_PLAN_SOURCE =
-      "https://github.com/nox-noctua-consulting/peon-warplans.git";
+      "https://github.com/the-peon-project/peon-warplans";
 
   /** Every key with its default (null = none). Order is the documentation order. */
   public static final Map<String, String> DEFAULTS = defaults();

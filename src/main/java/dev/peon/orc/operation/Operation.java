@@ -36,8 +36,22 @@ public record Operation(
     }
   }
 
-  /** {@code percent} null when unknown. */
-  public record Progress(Integer percent, String message) {}
+  /**
+   * How far an operation is. {@code percent} null when unknown; {@code step} (e.g. {@code pull},
+   * {@code container}) and {@code download} only where the work reports them, else null.
+   */
+  public record Progress(Integer percent, String message, String step, Download download) {
+    public Progress(Integer percent, String message) {
+      this(percent, message, null, null);
+    }
+  }
+
+  /**
+   * An image download so far: bytes of the layers whose size is known yet, layers finished (pulled
+   * or already present) of those announced, and the recent rate (0 until measurable).
+   */
+  public record Download(
+      long bytesDone, long bytesTotal, int layersDone, int layersTotal, long bytesPerSecond) {}
 
   /** Why an operation failed, in problem-details words. */
   public record OperationError(String type, String title, String detail) {}

@@ -18,6 +18,19 @@ public final class OperationJson {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("percent", op.progress() == null ? null : op.progress().percent());
     p.put("message", op.progress() == null ? null : op.progress().message());
+    if (op.progress() != null && op.progress().step() != null) {
+      p.put("step", op.progress().step());
+    }
+    Operation.Download d = op.progress() == null ? null : op.progress().download();
+    if (d != null) {
+      Map<String, Object> dm = new LinkedHashMap<>();
+      dm.put("bytesDone", d.bytesDone());
+      dm.put("bytesTotal", d.bytesTotal());
+      dm.put("layersDone", d.layersDone());
+      dm.put("layersTotal", d.layersTotal());
+      dm.put("bytesPerSecond", d.bytesPerSecond());
+      p.put("download", dm);
+    }
     m.put("progress", p);
     if (op.error() == null) {
       m.put("error", null);

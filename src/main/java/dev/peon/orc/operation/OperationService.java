@@ -38,7 +38,11 @@ public final class OperationService implements AutoCloseable {
   /** Lets work report how far it is. */
   @FunctionalInterface
   public interface ProgressReporter {
-    void report(Integer percent, String message);
+    void report(Operation.Progress progress);
+
+    default void report(Integer percent, String message) {
+      report(new Operation.Progress(percent, message));
+    }
   }
 
   private final EventBus bus;
@@ -145,17 +149,12 @@ public final class OperationService implements AutoCloseable {
     try {
       Object result =
           work.run(
-              (percent, message) -> {
+              progress -> {
                 Operation cur = byId.get(running.id());
                 if (cur != null && !cur.status().finished()) {
                   update(
                       cur.with(
-                          Operation.Status.RUNNING,
-                          new Operation.Progress(percent, message),
-                          null,
-                          null,
-                          cur.startedAt(),
-                          null));
+                          Operation.Status.RUNNING, progress, null, null, cur.startedAt(), null));
                 }
               });
       Operation cur = byId.getOrDefault(running.id(), running);

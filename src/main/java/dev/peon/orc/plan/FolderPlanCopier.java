@@ -31,7 +31,10 @@ final class FolderPlanCopier {
   /** Copies the source into {@code target} (which must not exist yet); skips {@code exclude}. */
   void copyTo(Path target, Path exclude) throws IOException {
     if (!Files.isDirectory(source)) {
-      throw new PlanSyncException("plan source folder " + source + " does not exist", null);
+      throw new PlanSyncException(
+          PlanSyncException.Reason.SOURCE_MISSING,
+          "plan source folder " + source + " does not exist",
+          null);
     }
     Path realSource = source.toRealPath();
     Path excluded = exclude.toAbsolutePath().normalize();

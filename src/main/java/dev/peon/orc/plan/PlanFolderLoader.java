@@ -1,7 +1,9 @@
 package dev.peon.orc.plan;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peon.orc.plan.PlanSnapshot.RegistryOrigin;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,15 +16,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** Loads every plan folder and the registry of a plans directory into a snapshot. */
+/**
+ * Loads every plan folder and the registry of a plans directory into a snapshot. A plan or registry
+ * that cannot be read falls back to its kept previous version when there is one. Logs nothing: the
+ * catalog reports a snapshot's problems and warnings once, summarised.
+ */
 final class PlanFolderLoader {
   static final String REGISTRY_FILE = "plans.json";
-  private static final Logger LOG = LoggerFactory.getLogger(PlanFolderLoader.class);
   private static final Comparator<RegistryEntry> BY_TITLE =
       Comparator.comparing((RegistryEntry e) -> e.title().toLowerCase(Locale.ROOT))
           .thenComparing(RegistryEntry::gameUid);
@@ -35,29 +39,76 @@ final class PlanFolderLoader {
     this.parser = new PlanParser(mapper);
   }
 
-  PlanSnapshot load(Path plansDir) {
+  PlanSnapshot load(Path plansDir, KeptPlans kept) {
     if (!Files.isDirectory(plansDir)) {
       return PlanSnapshot.EMPTY;
     }
     Map<PlanId, Plan> plans = new TreeMap<>();
     Map<String, String> rejected = new TreeMap<>();
+    List<PlanProblem> problems = new ArrayList<>();
     for (Path folder : planFolders(plansDir)) {
       String name = folder.getFileName().toString();
       try {
         Plan plan = parser.parse(folder);
         plans.put(plan.id(), plan);
-        if (!plan.warnings().isEmpty()) {
-          LOG.atWarn()
-              .addKeyValue("plan", name)
-              .addKeyValue("warnings", plan.warnings().size())
-              .log("plan loaded with warnings: {}", plan.warnings());
-        }
       } catch (PlanRejectedException e) {
-        rejected.put(name, e.getMessage());
-        LOG.atWarn().addKeyValue("plan", name).log("plan rejected: {}", e.getMessage());
+        PlanProblem problem = problem(plansDir, name, e);
+        Optional<Plan> previous = previous(name, kept);
+        if (previous.isPresent()) {
+          plans.put(previous.get().id(), previous.get());
+          problems.add(problem.keptPrevious());
+        } else {
+          rejected.put(name, e.getMessage());
+          problems.add(problem);
+        }
       }
     }
-    return new PlanSnapshot(plans, registry(plansDir, plans), rejected);
+    List<String> registryWarnings = new ArrayList<>();
+    Path file = plansDir.resolve(REGISTRY_FILE);
+    RegistryOrigin origin = RegistryOrigin.FOLDERS;
+    List<RegistryEntry> registry = null;
+    if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        registry = readRegistry(file, registryWarnings);
+        origin = RegistryOrigin.FILE;
+      } catch (PlanRejectedException e) {
+        PlanProblem problem = problem(plansDir, null, e);
+        registry = kept.registry().orElse(null);
+        origin = registry == null ? RegistryOrigin.FOLDERS : RegistryOrigin.KEPT;
+        problems.add(registry == null ? problem : problem.keptPrevious());
+      }
+    }
+    if (registry == null) {
+      registry = new ArrayList<>();
+      for (PlanId id : plans.keySet()) {
+        registry.add(new RegistryEntry(id.value(), id.value(), ""));
+      }
+    }
+    registry = new ArrayList<>(registry);
+    registry.sort(BY_TITLE);
+    return new PlanSnapshot(plans, registry, rejected, problems, origin, registryWarnings);
+  }
+
+  private Optional<Plan> previous(String name, KeptPlans kept) {
+    if (!PlanId.isValid(name)) {
+      return Optional.empty();
+    }
+    return kept.folder(new PlanId(name))
+        .flatMap(
+            folder -> {
+              try {
+                return Optional.of(parser.parse(folder));
+              } catch (PlanRejectedException e) {
+                return Optional.empty();
+              }
+            });
+  }
+
+  private static PlanProblem problem(Path plansDir, String plan, PlanRejectedException e) {
+    Path file = e.file();
+    String relative =
+        file.startsWith(plansDir) ? plansDir.relativize(file).toString() : file.toString();
+    return new PlanProblem(plan, relative, e.line(), e.column(), e.problem(), false);
   }
 
   private static List<Path> planFolders(Path plansDir) {
@@ -72,47 +123,42 @@ final class PlanFolderLoader {
         }
       }
     } catch (IOException e) {
-      LOG.atWarn().addKeyValue("dir", plansDir).log("cannot list plans: {}", e.getMessage());
+      // an unlistable folder reads as empty; the sync that filled it reported the cause
+      return folders;
     }
     folders.sort(Comparator.naturalOrder());
     return folders;
   }
 
-  private List<RegistryEntry> registry(Path plansDir, Map<PlanId, Plan> plans) {
-    Path file = plansDir.resolve(REGISTRY_FILE);
-    List<RegistryEntry> entries = null;
-    if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-      entries = readRegistry(file);
-    }
-    if (entries == null) {
-      entries = new ArrayList<>();
-      for (PlanId id : plans.keySet()) {
-        entries.add(new RegistryEntry(id.value(), id.value(), ""));
-      }
-    }
-    entries.sort(BY_TITLE);
-    return entries;
-  }
-
-  /** The entries of plans.json, or null when it cannot be used (then folders are listed). */
-  private List<RegistryEntry> readRegistry(Path file) {
+  /**
+   * The entries of plans.json; entries without game_uid or repeated are skipped into {@code
+   * warnings}.
+   *
+   * @throws PlanRejectedException when the file is not a readable JSON list
+   */
+  private List<RegistryEntry> readRegistry(Path file, List<String> warnings) {
     JsonNode tree;
     try {
       tree = mapper.readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      throw new PlanRejectedException(
+          file, "broken JSON: " + e.getOriginalMessage(), e.getLocation());
     } catch (IOException e) {
-      LOG.atWarn().addKeyValue("file", file).log("unreadable registry, listing plan folders");
-      return null;
+      throw new PlanRejectedException(file, "unreadable: " + e.getMessage());
     }
-    if (!tree.isArray()) {
-      LOG.atWarn().addKeyValue("file", file).log("registry is not a list, listing plan folders");
-      return null;
+    if (tree == null || !tree.isArray()) {
+      throw new PlanRejectedException(file, "the registry must be a JSON list");
     }
     List<RegistryEntry> entries = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (JsonNode node : tree) {
       String gameUid = node.path("game_uid").asText("");
-      if (gameUid.isBlank() || !seen.add(gameUid)) {
-        LOG.atWarn().addKeyValue("file", file).log("registry entry skipped: {}", node);
+      if (gameUid.isBlank()) {
+        warnings.add("registry entry without game_uid skipped");
+        continue;
+      }
+      if (!seen.add(gameUid)) {
+        warnings.add("registry entry repeating game_uid " + gameUid + " skipped");
         continue;
       }
       String title = node.path("title").asText("");

@@ -42,7 +42,7 @@ public final class PlanParser {
     String folderName = name == null ? "" : name.toString();
     if (!PlanId.isValid(folderName)) {
       throw new PlanRejectedException(
-          file + ": folder name '" + folderName + "' is not a valid game_uid");
+          file, "folder name '" + folderName + "' is not a valid game_uid");
     }
     ObjectNode root = read(file);
     return parse(new PlanId(folderName), root, file, folder);
@@ -50,36 +50,32 @@ public final class PlanParser {
 
   private ObjectNode read(Path file) {
     if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-      throw new PlanRejectedException(file + ": missing or not a regular file");
+      throw new PlanRejectedException(file, "missing or not a regular file");
     }
     JsonNode tree;
     try {
       tree = mapper.readTree(file.toFile());
     } catch (JsonProcessingException e) {
-      throw new PlanRejectedException(file + ": broken JSON: " + e.getOriginalMessage() + at(e));
+      throw new PlanRejectedException(
+          file, "broken JSON: " + e.getOriginalMessage(), e.getLocation());
     } catch (IOException e) {
-      throw new PlanRejectedException(file + ": unreadable: " + e.getMessage());
+      throw new PlanRejectedException(file, "unreadable: " + e.getMessage());
     }
     if (tree instanceof ObjectNode object) {
       return object;
     }
-    throw new PlanRejectedException(file + ": top level must be a JSON object");
-  }
-
-  private static String at(JsonProcessingException e) {
-    var loc = e.getLocation();
-    return loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+    throw new PlanRejectedException(file, "top level must be a JSON object");
   }
 
   private static Plan parse(PlanId id, ObjectNode root, Path file, Path folder) {
     List<String> warnings = new ArrayList<>();
     JsonNode metadata = root.path("metadata");
     if (!metadata.isObject()) {
-      throw new PlanRejectedException(file + ": missing metadata (and so metadata.image)");
+      throw new PlanRejectedException(file, "missing metadata (and so metadata.image)");
     }
     JsonNode imageNode = metadata.path("image");
     if (!imageNode.isTextual() || imageNode.asText().isBlank()) {
-      throw new PlanRejectedException(file + ": missing or empty metadata.image");
+      throw new PlanRejectedException(file, "missing or empty metadata.image");
     }
     String image = imageNode.asText().trim();
     JsonNode gameUid = metadata.path("game_uid");

@@ -60,7 +60,10 @@ public final class PlanRoutes implements Routes {
       m.put("warnings", p.warnings());
       items.add(m);
     }
-    ctx.json(Map.of("items", items));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("items", items);
+    body.put("hint", plans.emptyHint().orElse(null));
+    ctx.json(body);
   }
 
   private void get(Context ctx) {
@@ -130,6 +133,28 @@ public final class PlanRoutes implements Routes {
     return out;
   }
 
+  private static Map<String, Object> problem(PlanProblem p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("plan", p.plan());
+    m.put("file", p.file());
+    m.put("line", p.line());
+    m.put("column", p.column());
+    m.put("message", p.message());
+    m.put("kept", p.kept());
+    return m;
+  }
+
+  /** A failed sync in problem-details words, with the reason the source could not be read. */
+  public static Operation.OperationError operationError(PlanSyncException e) {
+    return new Operation.OperationError(
+        "upstream-failure",
+        "Upstream failure",
+        e.getMessage()
+            + " (reason: "
+            + e.reason().wire()
+            + "). Current plans are unchanged; the source is set by plans.source.");
+  }
+
   private void sync(Context ctx) {
     Operation op =
         operations.submit(
@@ -138,9 +163,14 @@ public final class PlanRoutes implements Routes {
             false,
             progress -> {
               progress.report(null, "syncing plans");
-              List<String> added = plans.sync().stream().map(RegistryEntry::gameUid).toList();
+              PlanSyncResult result = plans.refresh();
+              List<String> added = result.added().stream().map(RegistryEntry::gameUid).toList();
               events.publish("plans.synced", null, Map.of("added", added));
-              return Map.of("added", added);
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("added", added);
+              m.put("plans", result.plans());
+              m.put("problems", result.problems().stream().map(PlanRoutes::problem).toList());
+              return m;
             });
     ctx.status(202);
     ctx.header("Location", "/api/v2/operations/" + op.id());

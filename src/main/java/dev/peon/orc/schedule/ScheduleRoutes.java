@@ -5,6 +5,7 @@ import dev.peon.orc.http.Problem;
 import dev.peon.orc.http.Problem.ProblemException;
 import dev.peon.orc.http.Routes;
 import dev.peon.orc.server.ServerId;
+import dev.peon.orc.server.ServerRoutes;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -189,17 +190,7 @@ public final class ScheduleRoutes implements Routes {
   // ------------------------------------------------------------ input
 
   private ServerId knownServer(Context ctx) {
-    ServerId server;
-    try {
-      server = ServerId.parse(ctx.pathParam("id"));
-    } catch (IllegalArgumentException e) {
-      throw new ProblemException(Problem.invalid("id", e.getMessage()));
-    }
-    if (!serverExists.test(server)) {
-      throw new ProblemException(
-          Problem.of("not-found", 404, "Server [" + server.uid() + "] does not exist."));
-    }
-    return server;
+    return ServerRoutes.knownServer(ctx, serverExists);
   }
 
   private static long scheduleId(Context ctx) {

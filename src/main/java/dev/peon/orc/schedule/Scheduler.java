@@ -406,6 +406,9 @@ public final class Scheduler implements AutoCloseable {
     data.put("server", s.server().uid());
     data.put("action", s.action().wire());
     data.put("result", result.status().wire());
+    if (result.detail() != null) {
+      data.put("detail", result.detail()); // why it failed or was skipped (notifications)
+    }
     data.put("at", ranAt.toString());
     events.publish("schedule.run", s.server().uid(), data);
   }

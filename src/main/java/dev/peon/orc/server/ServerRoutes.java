@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * GET    /api/v2/servers                 list (?game=, ?state=)
- * POST   /api/v2/servers                 create (Idempotency-Key honoured; "ports" by name)
+ * POST   /api/v2/servers                 create -> 202 operation (Idempotency-Key honoured)
  * GET    /api/v2/servers/{id}            one
  * PATCH  /api/v2/servers/{id}            description, settings, restartPolicy, autostart
  * DELETE /api/v2/servers/{id}            ?deleteFiles=true&amp;confirm={id}
@@ -201,6 +201,12 @@ public final class ServerRoutes implements Routes {
                   "conflict", 409, "This Idempotency-Key was used with a different request body."));
         }
         ctx.header("Idempotent-Replayed", "true");
+        Operation running = storedOperation(stored.get());
+        if (running != null) {
+          // the same operation, as it stands now rather than as it was first answered
+          accepted(ctx, running);
+          return;
+        }
         ctx.status(stored.get().status())
             .contentType("application/json")
             .result(stored.get().body());
@@ -225,28 +231,65 @@ public final class ServerRoutes implements Routes {
     Map<String, Integer> ports = in.integerMap("ports", 1, 65535).orElse(Map.of());
     RestartPolicy policy = restartPolicy(in);
     Boolean autostart = in.bool("autostart").orElse(null);
+    boolean start = in.bool("start").orElse(false);
     in.finish();
     for (String k : settings.keySet()) {
       if (k.equals("STEAM_ID")) {
         throw new ProblemException(Problem.invalid("settings.STEAM_ID", "cannot be set"));
       }
     }
-    ServerView v =
-        servers.create(
+    // checks and reservations answer now (400, 404, 409); the download and the rest run after
+    ServerService.PendingCreate pending =
+        servers.prepareCreate(
             new CreateRequest(new PlanId(game), name, settings, description, true, false, ports));
-    if (limits != null) {
-      // the server is not started by a v2 create: its first container is made with these
-      v = servers.changeLimits(v.id(), limits);
-    }
-    if (policy != null || autostart != null) {
-      supervision.change(v.id(), policy, autostart);
-    }
-    ctx.status(201);
-    ctx.header("Location", "/api/v2/servers/" + v.id().uid());
+    ServerId id = pending.id();
+    Operation op;
     try {
-      ctx.contentType("application/json").result(mapper.writeValueAsString(json(v, ctx)));
+      op =
+          operations.submit(
+              "server.create",
+              id.uid(),
+              true,
+              progress -> {
+                ServerView v = servers.finishCreate(pending, progress::report);
+                if (limits != null) {
+                  // made with the create's container; the first start recreates it with these
+                  v = servers.changeLimits(id, limits);
+                }
+                if (policy != null || autostart != null) {
+                  supervision.change(id, policy, autostart);
+                }
+                if (start) {
+                  progress.report(
+                      new Operation.Progress(null, "starting the server", "start", null));
+                  v = servers.start(id);
+                }
+                // the result is shown to whoever may read operations: secrets stay masked
+                return json(v, exposeSecrets);
+              });
+    } catch (RuntimeException e) {
+      servers.abandonCreate(pending);
+      throw e;
+    }
+    ctx.status(202);
+    ctx.header("Location", "/api/v2/operations/" + op.id());
+    try {
+      ctx.contentType("application/json").result(mapper.writeValueAsString(OperationJson.of(op)));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The operation a stored 202 answer names, if it is still known. */
+  private Operation storedOperation(IdempotencyStore.Stored stored) {
+    if (stored.status() != 202) {
+      return null;
+    }
+    try {
+      String opId = mapper.readTree(stored.body()).path("id").asText("");
+      return operations.find(opId).orElse(null);
+    } catch (JsonProcessingException e) {
+      return null;
     }
   }
 
@@ -381,7 +424,12 @@ public final class ServerRoutes implements Routes {
 
   /** Secrets are shown only to callers holding {@code server.secrets} on that server. */
   Map<String, Object> json(ServerView v, Context ctx) {
-    boolean show = exposeSecrets || HttpServer.permissions(ctx).may("server.secrets", v.id().uid());
+    return json(
+        v, exposeSecrets || HttpServer.permissions(ctx).may("server.secrets", v.id().uid()));
+  }
+
+  /** The v2 view of a server, its secrets shown only with {@code show}. */
+  private Map<String, Object> json(ServerView v, boolean show) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", v.id().uid());
     m.put("game", v.id().game().value());
@@ -463,6 +511,19 @@ public final class ServerRoutes implements Routes {
     } catch (IllegalArgumentException e) {
       throw new ProblemException(Problem.invalid("id", e.getMessage()));
     }
+  }
+
+  /**
+   * The server named by the path's {@code id}, which must exist: 400 when malformed, 404 when
+   * {@code exists} does not know it (for the routes of other features under a server).
+   */
+  public static ServerId knownServer(Context ctx, java.util.function.Predicate<ServerId> exists) {
+    ServerId server = id(ctx);
+    if (!exists.test(server)) {
+      throw new ProblemException(
+          Problem.of("not-found", 404, "Server [" + server.uid() + "] does not exist."));
+    }
+    return server;
   }
 
   /** Maps a server failure to its problem. */

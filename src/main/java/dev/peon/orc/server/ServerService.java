@@ -7,6 +7,7 @@ import dev.peon.orc.config.ContainerPolicy;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.event.EventBus;
 import dev.peon.orc.fs.FileTrees;
+import dev.peon.orc.operation.Operation;
 import dev.peon.orc.plan.Plan;
 import dev.peon.orc.plan.PlanCatalog;
 import dev.peon.orc.plan.PlanVariable;
@@ -62,6 +63,7 @@ public final class ServerService {
   private final Duration lockWait;
   private final EventBus events;
   private final Ownership ownership;
+  private final Clock clock;
 
   /** Servers with a record whose config.json cannot be read: the reason, by id (review M8). */
   private final Map<ServerId, String> broken = new ConcurrentHashMap<>();
@@ -94,6 +96,7 @@ public final class ServerService {
       Clock clock,
       EventBus events) {
     this.events = events;
+    this.clock = clock;
     this.config = config;
     this.layout = new ServerLayout(config.dataDir(), config.bindSourceRoot());
     this.repository =
@@ -308,6 +311,45 @@ public final class ServerService {
 
   /** Creates a server; starts it unless {@code startLater}. Nothing is left behind on failure. */
   public ServerView create(CreateRequest req) {
+    return finishCreate(prepareCreate(req), progress -> {});
+  }
+
+  /**
+   * A create that passed every check and holds its name, ports and subnet (a {@code CREATING}
+   * record): {@link #finishCreate} makes the server, {@link #abandonCreate} gives everything back.
+   * A crash in between leaves only the record, which boot reconciliation undoes.
+   */
+  public static final class PendingCreate {
+    private final CreateRequest request;
+    private final Plan plan;
+    private final ServerId id;
+    private final Map<String, String> values;
+    private final ServerRepository.Created created;
+
+    private PendingCreate(
+        CreateRequest request,
+        Plan plan,
+        ServerId id,
+        Map<String, String> values,
+        ServerRepository.Created created) {
+      this.request = request;
+      this.plan = plan;
+      this.id = id;
+      this.values = values;
+      this.created = created;
+    }
+
+    public ServerId id() {
+      return id;
+    }
+  }
+
+  /**
+   * The quick, checking half of a create: the plan, the name, the settings, the ports and the
+   * record. Throws the request's problem (unknown plan, missing settings, name taken, ports used)
+   * before anything is written; on success the name, ports and subnet are reserved.
+   */
+  public PendingCreate prepareCreate(CreateRequest req) {
     Plan plan =
         plans
             .find(req.game())
@@ -322,7 +364,9 @@ public final class ServerService {
           names.generate(
               n ->
                   layout.exists(new ServerId(req.game(), n))
-                      || tracker.knows(new ServerId(req.game(), n)));
+                      || tracker.knows(new ServerId(req.game(), n))
+                      // a create still downloading its image holds its name in the record only
+                      || repository.find(new ServerId(req.game(), n)).isPresent());
     }
     ServerId id = new ServerId(req.game(), name);
     List<String> missing = new ArrayList<>();
@@ -353,9 +397,33 @@ public final class ServerService {
     }
     PortAllocator.validate(plan.id(), plan.portGroups(), req.ports());
     refuseForeignNames(id);
-    ensureImage(plan.image());
-    ServerRepository.Created created =
-        repository.insertCreating(id, plan.portGroups(), req.ports());
+    return new PendingCreate(
+        req, plan, id, values, repository.insertCreating(id, plan.portGroups(), req.ports()));
+  }
+
+  /** Gives back what {@link #prepareCreate} reserved, for a create that will not run. */
+  public void abandonCreate(PendingCreate pending) {
+    undoCreate(pending.id, true);
+  }
+
+  /**
+   * The slow half of a create: downloads the image if missing (reporting its progress), writes the
+   * folder, makes the network and the container, and starts the server unless {@code startLater}.
+   * Any failure undoes everything, the record included.
+   */
+  public ServerView finishCreate(PendingCreate pending, ProgressListener progress) {
+    CreateRequest req = pending.request;
+    Plan plan = pending.plan;
+    ServerId id = pending.id;
+    Map<String, String> values = pending.values;
+    ServerRepository.Created created = pending.created;
+    try {
+      ensureImage(plan.image(), progress);
+    } catch (RuntimeException e) {
+      undoCreate(id, true);
+      throw e;
+    }
+    progress.report(new Operation.Progress(null, "creating the server folder", "folder", null));
     ServerRecord rec = created.record();
     ServerDefinition def;
     String subnet = rec.subnet();
@@ -380,10 +448,12 @@ public final class ServerService {
       def = configJson.definition(id, cfg);
       ContainerSpec spec = containerSpec(def);
       handOver(dir);
+      progress.report(new Operation.Progress(null, "creating the network", "network", null));
       subnet = ensureNewNetwork(id, rec.subnet());
       FileTrees.writeAtomically(
           dir.resolve("docker-compose.yml"),
           ComposeFile.render(spec, subnet).getBytes(StandardCharsets.UTF_8));
+      progress.report(new Operation.Progress(null, "creating the container", "container", null));
       runtime.create(spec);
       repository.markActive(id);
     } catch (IOException | RuntimeException e) {
@@ -400,6 +470,7 @@ public final class ServerService {
             created.ports().fromRange() ? "server created on ports.range ports" : "server created");
     if (!req.startLater()) {
       try {
+        progress.report(new Operation.Progress(null, "starting the server", "start", null));
         start(id);
       } catch (ServerException e) {
         if (!req.noclean()) {
@@ -474,7 +545,7 @@ public final class ServerService {
         () -> {
           get(id);
           observer.startRequested(id);
-          return startContainer(id);
+          return startAndTell(id, "start");
         });
   }
 
@@ -484,7 +555,28 @@ public final class ServerService {
    */
   public ServerView resume(ServerId id, java.util.function.BooleanSupplier stillWanted) {
     // asked again under the lock: a stop that got the lock first wins
-    return withPowerLock(id, () -> stillWanted.getAsBoolean() ? startContainer(id) : get(id));
+    return withPowerLock(
+        id, () -> stillWanted.getAsBoolean() ? startAndTell(id, "resume") : get(id));
+  }
+
+  /**
+   * Starts the container and, when it really started, publishes {@code server.started} with why
+   * ({@code start}, {@code restart}, {@code resume}); updates and quiesces start it silently.
+   */
+  private ServerView startAndTell(ServerId id, String reason) {
+    boolean wasRunning = get(id).running();
+    ServerView v = startContainer(id);
+    if (!wasRunning && v.running()) {
+      events.publish("server.started", id.uid(), Map.of("server", id.uid(), "reason", reason));
+    }
+    return v;
+  }
+
+  /** Publishes {@code server.stopped} ({@code stop} or {@code kill}) when it ran before. */
+  private void tellStopped(ServerId id, boolean wasRunning, String reason) {
+    if (wasRunning && !get(id).running()) {
+      events.publish("server.stopped", id.uid(), Map.of("server", id.uid(), "reason", reason));
+    }
   }
 
   private ServerView startContainer(ServerId id) {
@@ -581,11 +673,12 @@ public final class ServerService {
     return withPowerLock(
         id,
         () -> {
-          get(id);
+          boolean wasRunning = get(id).running();
           observer.stopRequested(id);
           stopQuietly(id);
           tracker.refresh(id);
           LOG.atInfo().addKeyValue("serverId", id).log("server stopped");
+          tellStopped(id, wasRunning, "stop");
           return get(id);
         });
   }
@@ -598,13 +691,13 @@ public final class ServerService {
           observer.startRequested(id);
           stopQuietly(id);
           tracker.refresh(id);
-          return startContainer(id);
+          return startAndTell(id, "restart");
         });
   }
 
   /** Kills at once, bypassing a running power action. */
   public ServerView kill(ServerId id) {
-    get(id);
+    boolean wasRunning = get(id).running();
     observer.stopRequested(id);
     onPurpose(
         id,
@@ -617,6 +710,7 @@ public final class ServerService {
             }
           }
         });
+    tellStopped(id, wasRunning, "kill");
     return get(id);
   }
 
@@ -624,17 +718,43 @@ public final class ServerService {
 
   /** Runs an update in one of the PEON modes; returns a human account of what was done. */
   public String update(ServerId id, UpdateMode mode) {
-    return update(id, mode, (percent, message) -> {});
+    return update(id, mode, progress -> {});
   }
 
-  /** Reports progress of a long step (an image pull): percent (or null) and a message. */
+  /** Reports progress of a long action: its step, and while an image downloads, the download. */
   @FunctionalInterface
   public interface ProgressListener {
-    void report(Integer percent, String message);
+    void report(Operation.Progress progress);
   }
 
-  /** Runs an update, reporting the image pull's progress. */
+  /**
+   * Runs an update, reporting the image pull's progress; publishes {@code update.succeeded} or
+   * {@code update.failed} (with the error's message) at the end.
+   */
   public String update(ServerId id, UpdateMode mode, ProgressListener progress) {
+    String result;
+    try {
+      result = runUpdate(id, mode, progress);
+    } catch (RuntimeException e) {
+      Map<String, Object> data = new java.util.LinkedHashMap<>();
+      data.put("server", id.uid());
+      data.put("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
+      data.put(
+          "error",
+          e instanceof ServerException
+              ? e.getMessage()
+              : "unexpected failure; the orchestrator log says why");
+      events.publish("update.failed", id.uid(), data);
+      throw e;
+    }
+    events.publish(
+        "update.succeeded",
+        id.uid(),
+        Map.of("server", id.uid(), "mode", mode.name().toLowerCase(java.util.Locale.ROOT)));
+    return result;
+  }
+
+  private String runUpdate(ServerId id, UpdateMode mode, ProgressListener progress) {
     List<String> done = new ArrayList<>();
     if (mode == UpdateMode.FULL || mode == UpdateMode.IMAGE || mode == UpdateMode.REINIT) {
       // the download happens before the power lock: a slow or stalled pull never blocks the
@@ -686,20 +806,30 @@ public final class ServerService {
 
   private void pull(String image, List<String> done, ProgressListener progress) {
     try {
-      PullTally tally = new PullTally();
-      progress.report(0, "pulling " + image);
-      runtime.pull(
-          image,
-          p -> {
-            Integer percent = tally.add(p);
-            progress.report(
-                percent, "pulling " + image + (percent == null ? "" : ": " + percent + "%"));
-          });
+      pullReporting(image, progress);
       tracker.forgetImage(image);
       done.add("Pulled image " + image + ".");
     } catch (RuntimeFailure e) {
       throw imageFailure(image, e);
     }
+  }
+
+  /** Pulls {@code image}, reporting each change of its download as step {@code pull}. */
+  private void pullReporting(String image, ProgressListener progress) {
+    PullTally tally = new PullTally(clock);
+    progress.report(new Operation.Progress(0, "pulling " + image, "pull", null));
+    runtime.pull(
+        image,
+        p -> {
+          Operation.Download d = tally.add(p);
+          String detail = PullTally.describe(d);
+          progress.report(
+              new Operation.Progress(
+                  PullTally.percent(d),
+                  "pulling " + image + (detail.isEmpty() ? "" : ": " + detail),
+                  "pull",
+                  d));
+        });
   }
 
   private static ServerException imageFailure(String image, RuntimeFailure e) {
@@ -718,13 +848,13 @@ public final class ServerService {
         e);
   }
 
-  private void ensureImage(String image) {
+  private void ensureImage(String image, ProgressListener progress) {
     if (runtime.inspectImage(image).isPresent()) {
       return;
     }
     try {
       LOG.atInfo().addKeyValue("image", image).log("pulling image");
-      runtime.pull(image, p -> {});
+      pullReporting(image, progress);
     } catch (RuntimeFailure e) {
       throw imageFailure(image, e);
     }
@@ -1070,7 +1200,7 @@ public final class ServerService {
 
   private void ensureImagePresentOrWarn(String image) {
     try {
-      ensureImage(image);
+      ensureImage(image, progress -> {});
     } catch (ServerException e) {
       LOG.atWarn()
           .addKeyValue("image", image)

@@ -12,6 +12,7 @@ import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
 import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.FreePorts;
+import dev.peon.orc.testing.Operations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -171,14 +172,22 @@ class ApiV2IT {
     String body =
         "{\"game\": \"vtwo\", \"name\": \"main\", \"settings\": {\"SERVER_NAME\": \"Main\"}}";
     Res first = call("POST", "/api/v2/servers", body, Map.of("Idempotency-Key", "create-main-1"));
-    assertThat(first.status()).as(first.json().toString()).isEqualTo(201);
-    assertThat(first.raw().headers().firstValue("Location")).contains("/api/v2/servers/vtwo.main");
-    assertThat(first.json().get("state").asText()).isEqualTo("created");
-    // the v1 key acts as an admin, who holds server.secrets: secrets are shown
-    assertThat(first.json().get("settings").get("ADMIN_PASSWORD").asText()).isEqualTo("pw");
+    assertThat(first.status()).as(first.json().toString()).isEqualTo(202);
+    String opId = first.json().get("id").asText();
+    assertThat(first.raw().headers().firstValue("Location")).contains("/api/v2/operations/" + opId);
+    JsonNode created = Operations.awaitResult(p -> get(p).json(), first.json());
+    assertThat(created.get("id").asText()).isEqualTo("vtwo.main");
+    assertThat(created.get("state").asText()).isEqualTo("created");
+    // an operation's result is readable by whoever may read operations: secrets stay masked
+    assertThat(created.get("settings").get("ADMIN_PASSWORD").asText()).isEqualTo("********");
+    // the v1 key acts as an admin, who holds server.secrets: the server itself shows them
+    assertThat(
+            get("/api/v2/servers/vtwo.main").json().get("settings").get("ADMIN_PASSWORD").asText())
+        .isEqualTo("pw");
     Res again = call("POST", "/api/v2/servers", body, Map.of("Idempotency-Key", "create-main-1"));
-    assertThat(again.status()).isEqualTo(201);
-    assertThat(again.json()).isEqualTo(first.json());
+    assertThat(again.status()).isEqualTo(202);
+    assertThat(again.json().get("id").asText()).isEqualTo(opId);
+    assertThat(again.json().get("status").asText()).isEqualTo("succeeded");
     assertThat(again.raw().headers().firstValue("Idempotent-Replayed")).contains("true");
     Res other =
         call(
@@ -439,6 +448,36 @@ class ApiV2IT {
     String op = sync.json().get("id").asText();
     Await.until(
         () -> get("/api/v2/operations/" + op).json().get("status").asText().equals("succeeded"));
+    assertThat(get("/api/v2/operations/" + op).json().path("result").path("problems")).isEmpty();
+    assertThat(get("/api/v2/plans").json().path("hint").isNull()).isTrue();
+  }
+
+  @Test
+  @Order(10)
+  void aSyncBringingInABrokenPlanKeepsItsPreviousVersionAndSaysWhere() throws IOException {
+    Path source = root.resolve("plans/vtwo/plan.json");
+    String good = Files.readString(source);
+    Files.writeString(source, "{\n  \"metadata\": {\"image\" \"x\"}\n}\n");
+    try {
+      JsonNode done = syncAndWait();
+      assertThat(done.path("status").asText()).isEqualTo("succeeded");
+      JsonNode problem = done.path("result").path("problems").get(0);
+      assertThat(problem.path("file").asText()).isEqualTo("vtwo/plan.json");
+      assertThat(problem.path("line").asInt()).isEqualTo(2);
+      assertThat(problem.path("column").asInt()).isEqualTo(24);
+      assertThat(problem.path("kept").asBoolean()).isTrue();
+      assertThat(get("/api/v2/plans/vtwo").json().path("portGroups").get(0).get(0).path("port"))
+          .hasToString(String.valueOf(port));
+    } finally {
+      Files.writeString(source, good);
+    }
+    assertThat(syncAndWait().path("result").path("problems")).isEmpty();
+  }
+
+  private JsonNode syncAndWait() {
+    String op = post("/api/v2/plans/sync", null).json().get("id").asText();
+    Await.until(() -> !get("/api/v2/operations/" + op).json().path("finishedAt").isNull());
+    return get("/api/v2/operations/" + op).json();
   }
 
   @Test

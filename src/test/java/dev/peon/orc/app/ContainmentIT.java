@@ -14,6 +14,7 @@ import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
 import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.FreePorts;
+import dev.peon.orc.testing.Operations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -118,11 +119,12 @@ class ContainmentIT {
             "POST",
             "/api/v2/servers",
             "{\"game\": \"" + GAME + "\", \"name\": \"limited\", \"limits\": {\"pids\": 200}}");
-    assertThat(created.status()).as(created.json().toString()).isEqualTo(201);
-    assertThat(created.json().path("limits").path("memory").asLong()).isEqualTo(256L << 20);
-    assertThat(created.json().path("limits").path("cpus").asDouble()).isEqualTo(0.5);
-    assertThat(created.json().path("limits").path("pids").asLong()).isEqualTo(200);
-    assertThat(created.json().path("limits").path("serverOwn").toString()).contains("pids");
+    assertThat(created.status()).as(created.json().toString()).isEqualTo(202);
+    JsonNode server = Operations.awaitResult(p -> call("GET", p, null).json(), created.json());
+    assertThat(server.path("limits").path("memory").asLong()).isEqualTo(256L << 20);
+    assertThat(server.path("limits").path("cpus").asDouble()).isEqualTo(0.5);
+    assertThat(server.path("limits").path("pids").asLong()).isEqualTo(200);
+    assertThat(server.path("limits").path("serverOwn").toString()).contains("pids");
     String id = GAME + ".limited";
     power(id, "start");
     Await.until(() -> state(id).equals("running"));
@@ -189,7 +191,8 @@ class ContainmentIT {
   void deleteKeepingFilesStopsTheGameGracefullyFirst() throws IOException {
     Res created =
         call("POST", "/api/v2/servers", "{\"game\": \"" + GAME + "\", \"name\": \"bye\"}");
-    assertThat(created.status()).isEqualTo(201);
+    assertThat(created.status()).isEqualTo(202);
+    Operations.awaitResult(p -> call("GET", p, null).json(), created.json());
     String id = GAME + ".bye";
     power(id, "start");
     Path state = data.resolve("servers").resolve(GAME).resolve("bye").resolve("config/state");

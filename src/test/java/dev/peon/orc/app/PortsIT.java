@@ -11,6 +11,7 @@ import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
 import dev.peon.orc.testing.Await;
+import dev.peon.orc.testing.Operations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
@@ -136,8 +137,11 @@ class PortsIT {
     for (int i = 0; i < names.length; i++) {
       Res created =
           post("/api/v2/servers", "{\"game\": \"" + GAME + "\", \"name\": \"" + names[i] + "\"}");
-      assertThat(created.status()).as(created.json().toString()).isEqualTo(201);
-      assertThat(created.json().get("ports").findValuesAsText("port"))
+      assertThat(created.status()).as(created.json().toString()).isEqualTo(202);
+      assertThat(
+              Operations.awaitResult(p -> get(p).json(), created.json())
+                  .get("ports")
+                  .findValuesAsText("port"))
           .as("v2 details show the allocated ports")
           .containsOnly(Integer.toString(expected[i]));
     }
@@ -248,8 +252,12 @@ class PortsIT {
                 + "\", \"name\": \"four\", \"ports\": {\"PORT\": "
                 + port
                 + "}}");
-    assertThat(r.status()).as(r.json().toString()).isEqualTo(201);
-    assertThat(r.json().get("ports").findValuesAsText("port")).containsOnly(Integer.toString(port));
+    assertThat(r.status()).as(r.json().toString()).isEqualTo(202);
+    assertThat(
+            Operations.awaitResult(p -> get(p).json(), r.json())
+                .get("ports")
+                .findValuesAsText("port"))
+        .containsOnly(Integer.toString(port));
 
     powerAndWait(GAME + ".four", "start", "succeeded");
 

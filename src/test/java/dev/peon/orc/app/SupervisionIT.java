@@ -18,6 +18,7 @@ import dev.peon.orc.runtime.docker.TestImages;
 import dev.peon.orc.server.ServerId;
 import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.FreePorts;
+import dev.peon.orc.testing.Operations;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -134,11 +135,12 @@ class SupervisionIT {
   @Order(1)
   void aContainerKilledBehindTheOrchestratorsBackIsRestartedAndTheExitCodeShown() {
     Res created = post("/api/v2/servers", "{\"game\": \"supit\", \"name\": \"killed\"}");
-    assertThat(created.status()).as(created.json().toString()).isEqualTo(201);
-    assertThat(created.json().get("restartPolicy").asText()).isEqualTo("on-failure");
-    assertThat(created.json().get("autostart").asBoolean()).isTrue();
-    assertThat(created.json().get("desiredState").asText()).isEqualTo("stopped");
-    assertThat(created.json().get("lastCrash").isNull()).isTrue();
+    assertThat(created.status()).as(created.json().toString()).isEqualTo(202);
+    JsonNode server = Operations.awaitResult(p -> get(p).json(), created.json());
+    assertThat(server.get("restartPolicy").asText()).isEqualTo("on-failure");
+    assertThat(server.get("autostart").asBoolean()).isTrue();
+    assertThat(server.get("desiredState").asText()).isEqualTo("stopped");
+    assertThat(server.get("lastCrash").isNull()).isTrue();
     startAndAwaitRunning("supit.killed");
     String startedAt = get("/api/v2/servers/supit.killed").json().get("startedAt").asText();
 
@@ -186,7 +188,8 @@ class SupervisionIT {
   @Order(3)
   void aContainerThatDiesAtOnceEndsInACrashLoop() {
     Res created = post("/api/v2/servers", "{\"game\": \"supcrash\", \"name\": \"loop\"}");
-    assertThat(created.status()).as(created.json().toString()).isEqualTo(201);
+    assertThat(created.status()).as(created.json().toString()).isEqualTo(202);
+    Operations.awaitResult(p -> get(p).json(), created.json());
     Res start = post("/api/v2/servers/supcrash.loop/power", "{\"action\": \"start\"}");
     assertThat(start.status()).isEqualTo(202);
 
@@ -222,16 +225,18 @@ class SupervisionIT {
   @Test
   @Order(4)
   void serversThatShouldRunComeBackAfterAHostRebootUnlessAutostartIsOff() {
-    assertThat(post("/api/v2/servers", "{\"game\": \"supit\", \"name\": \"rebootyes\"}").status())
-        .isEqualTo(201);
+    Res yes = post("/api/v2/servers", "{\"game\": \"supit\", \"name\": \"rebootyes\"}");
+    assertThat(yes.status()).isEqualTo(202);
+    Operations.awaitResult(p -> get(p).json(), yes.json());
     Res off =
         post(
             "/api/v2/servers",
             "{\"game\": \"supit\", \"name\": \"rebootno\", \"autostart\": false,"
                 + " \"restartPolicy\": \"always\"}");
-    assertThat(off.status()).as(off.json().toString()).isEqualTo(201);
-    assertThat(off.json().get("autostart").asBoolean()).isFalse();
-    assertThat(off.json().get("restartPolicy").asText()).isEqualTo("always");
+    assertThat(off.status()).as(off.json().toString()).isEqualTo(202);
+    JsonNode offServer = Operations.awaitResult(p -> get(p).json(), off.json());
+    assertThat(offServer.get("autostart").asBoolean()).isFalse();
+    assertThat(offServer.get("restartPolicy").asText()).isEqualTo("always");
     startAndAwaitRunning("supit.rebootyes");
     startAndAwaitRunning("supit.rebootno");
 

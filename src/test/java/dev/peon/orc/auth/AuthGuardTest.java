@@ -192,6 +192,18 @@ class AuthGuardTest {
   }
 
   @Test
+  void keepsAWebhookUrlMaskedAndItsSecretRedacted() {
+    String body =
+        "{\"url\":\"https://discord.com/api/webhooks/1/SeCrEtToKeNvalue\","
+            + "\"secret\":\"0123456789abcdef\",\"enabled\":true}";
+    assertThat(guard.auditedBody("webhook.create", body))
+        .isEqualTo(
+            Map.of("url", "https://discord.com/…/alue", "secret", "[redacted]", "enabled", true));
+    assertThat(guard.auditedBody("webhook.change", "{\"url\":\"ftp://x/SeCrEtToKeN\"}"))
+        .isEqualTo(Map.of("url", "(invalid URL, 19 characters)"));
+  }
+
+  @Test
   void freshAddressesBeyondWhatIsTrackedShareOneEntry() {
     FailureTally tally = new FailureTally(audit, clock, Duration.ofMinutes(1), 3);
     for (int i = 0; i < 100; i++) {

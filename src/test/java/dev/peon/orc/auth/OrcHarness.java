@@ -32,7 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * it over HTTP from any loopback source address (so address throttling can be shown without locking
  * the test itself out).
  */
-final class OrcHarness implements AutoCloseable {
+public final class OrcHarness implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String OWNER_PASSWORD = "owner-pass-" + Long.toHexString(System.nanoTime());
 
@@ -40,11 +40,11 @@ final class OrcHarness implements AutoCloseable {
   final Path data;
   final Path plans;
   final String game;
-  final String v1Key;
+  public final String v1Key;
   private final String subnetPool;
   private final Clock clock;
   final int gamePort;
-  final DockerContainerRuntime docker;
+  public final DockerContainerRuntime docker;
   Application app;
   String base;
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
@@ -52,12 +52,13 @@ final class OrcHarness implements AutoCloseable {
   /** More configuration for the next {@link #start()}. */
   final Map<String, String> extraConfig = new HashMap<>();
 
-  record Res(int status, byte[] bytes, HttpResponse<byte[]> raw) {
-    String text() {
+  /** One answer. */
+  public record Res(int status, byte[] bytes, HttpResponse<byte[]> raw) {
+    public String text() {
       return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    JsonNode json() {
+    public JsonNode json() {
       try {
         return JSON.readTree(bytes);
       } catch (IOException e) {
@@ -70,7 +71,7 @@ final class OrcHarness implements AutoCloseable {
     }
   }
 
-  OrcHarness(String game, String subnetPool, Clock clock) throws IOException {
+  public OrcHarness(String game, String subnetPool, Clock clock) throws IOException {
     this.game = game;
     this.subnetPool = subnetPool;
     this.clock = clock;
@@ -95,7 +96,7 @@ final class OrcHarness implements AutoCloseable {
             .formatted(game, image, portGroups(gamePort, 80)));
   }
 
-  void start() {
+  public void start() {
     Map<String, String> cfg = new HashMap<>();
     cfg.put("listen.host", "127.0.0.1");
     cfg.put("listen.port", "0");
@@ -157,7 +158,7 @@ final class OrcHarness implements AutoCloseable {
         });
   }
 
-  Res call(String method, String path, String body, Map<String, String> headers) {
+  public Res call(String method, String path, String body, Map<String, String> headers) {
     return call("127.0.0.1", method, path, body, headers);
   }
 
@@ -186,7 +187,7 @@ final class OrcHarness implements AutoCloseable {
   }
 
   /** Headers for a key: personal keys as Bearer on v2, X-Api-Key elsewhere. */
-  static Map<String, String> key(String key) {
+  public static Map<String, String> key(String key) {
     Map<String, String> h = new LinkedHashMap<>();
     h.put("X-Api-Key", key);
     return h;

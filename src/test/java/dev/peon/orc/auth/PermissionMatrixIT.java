@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.peon.orc.auth.OrcHarness.Res;
 import dev.peon.orc.testing.Await;
+import dev.peon.orc.testing.Operations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -169,11 +170,13 @@ class PermissionMatrixIT {
             "/api/v2/servers",
             "{\"game\": \"%s\", \"name\": \"alpha\", \"settings\": {\"SERVER_PASSWORD\": \"%s\"}}"
                 .formatted(GAME, SECRET));
-    assertThat(a.status()).as(a.text()).isEqualTo(201);
+    assertThat(a.status()).as(a.text()).isEqualTo(202);
+    Operations.awaitResult(p -> h.ownerCall("GET", p, null).json(), a.json());
     Res b =
         h.ownerCall(
             "POST", "/api/v2/servers", "{\"game\": \"%s\", \"name\": \"beta\"}".formatted(GAME));
-    assertThat(b.status()).as(b.text()).isEqualTo(201);
+    assertThat(b.status()).as(b.text()).isEqualTo(202);
+    Operations.awaitResult(p -> h.ownerCall("GET", p, null).json(), b.json());
     assertThat(
             h.ownerCall("POST", "/api/v2/servers/" + ALPHA + "/power", "{\"action\": \"start\"}")
                 .status())
@@ -840,8 +843,10 @@ class PermissionMatrixIT {
                 "POST",
                 "/api/v2/servers",
                 "{\"game\": \"%s\", \"name\": \"tmp%d\"}".formatted(GAME, n));
-        assertThat(r.status()).as(r.text()).isEqualTo(201);
-        return r.json().get("id").asText();
+        assertThat(r.status()).as(r.text()).isEqualTo(202);
+        return Operations.awaitResult(p -> h.ownerCall("GET", p, null).json(), r.json())
+            .get("id")
+            .asText();
       }
       case USER -> {
         Res r =

@@ -91,7 +91,7 @@ public final class BackupBench {
               Clock.systemUTC());
       base = "http://127.0.0.1:" + app.port();
       String server = "benchgame.b1";
-      call("POST", "/api/v2/servers", "{\"game\": \"benchgame\", \"name\": \"b1\"}");
+      op("POST", "/api/v2/servers", "{\"game\": \"benchgame\", \"name\": \"b1\"}");
       Path dir = data.resolve("servers/benchgame/b1");
       Files.move(fixture.resolve("data/install"), dir.resolve("data/install"));
       Files.move(fixture.resolve("user/worlds"), dir.resolve("user/worlds"));

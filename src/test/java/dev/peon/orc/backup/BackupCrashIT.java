@@ -10,6 +10,7 @@ import dev.peon.orc.runtime.ContainerState;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
+import dev.peon.orc.testing.Operations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -142,10 +143,10 @@ class BackupCrashIT {
   @Test
   @Order(1)
   void serverRunsWithABigInstall() throws Exception {
-    assertThat(
-            call("POST", "/api/v2/servers", "{\"game\": \"" + GAME + "\", \"name\": \"crash1\"}")
-                .status())
-        .isEqualTo(201);
+    BackupIT.Res created =
+        call("POST", "/api/v2/servers", "{\"game\": \"" + GAME + "\", \"name\": \"crash1\"}");
+    assertThat(created.status()).isEqualTo(202);
+    Operations.awaitResult(p -> call("GET", p, null).json(), created.json());
     Files.createDirectories(serverDir.resolve("data/install"));
     var md = BackupArchive.sha256();
     byte[] chunk = new byte[1 << 20];

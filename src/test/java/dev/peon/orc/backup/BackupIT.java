@@ -13,6 +13,7 @@ import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
 import dev.peon.orc.testing.FreePorts;
+import dev.peon.orc.testing.Operations;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -180,7 +181,8 @@ class BackupIT {
   void serverRunsAndWritesItsWorld() {
     Res created =
         call("POST", "/api/v2/servers", "{\"game\": \"" + GAME + "\", \"name\": \"world1\"}");
-    assertThat(created.status()).as(created.json().toString()).isEqualTo(201);
+    assertThat(created.status()).as(created.json().toString()).isEqualTo(202);
+    Operations.awaitResult(p -> call("GET", p, null).json(), created.json());
     awaitOperation(call("POST", "/api/v2/servers/" + SERVER + "/power", "{\"action\": \"start\"}"));
     await("the world to be written", () -> index(serverDir) > 50);
   }

@@ -180,6 +180,135 @@ class CliCommandsTest {
     assertThat(r.err()).contains("cannot connect to the orchestrator at http://127.0.0.1:" + port);
   }
 
+  private static String createOp(String status, String progress, String result) {
+    return "{\"id\":\"op_00000000000000c1\",\"kind\":\"server.create\","
+        + "\"server\":\"fakegame.one\",\"status\":\""
+        + status
+        + "\",\"progress\":"
+        + progress
+        + ",\"error\":null,\"result\":"
+        + result
+        + "}";
+  }
+
+  @Test
+  void createFollowsItsOperationShowingTheDownloadThenPrintsTheServer() {
+    api.on("POST /api/v2/servers", 202, createOp("queued", "{\"percent\":null}", "null"));
+    api.on(
+        "GET /api/v2/operations/op_00000000000000c1",
+        200,
+        createOp(
+            "running",
+            "{\"percent\":25,\"message\":\"pulling img:1\",\"step\":\"pull\","
+                + "\"download\":{\"bytesDone\":1048576,\"bytesTotal\":4194304,"
+                + "\"layersDone\":1,\"layersTotal\":3,\"bytesPerSecond\":524288}}",
+            "null"));
+    api.on(
+        "GET /api/v2/operations/op_00000000000000c1",
+        200,
+        createOp(
+            "running",
+            "{\"percent\":null,\"message\":\"starting the server\",\"step\":\"start\"}",
+            "null"));
+    api.on(
+        "GET /api/v2/operations/op_00000000000000c1",
+        200,
+        createOp(
+            "succeeded",
+            "{\"percent\":100,\"message\":\"done\"}",
+            SERVER.replace("\"exited\"", "\"running\"")));
+
+    CliRun r = run("servers", "create", "fakegame", "one", "--start");
+
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(api.requests.get(0).body())
+        .isEqualTo("{\"game\":\"fakegame\",\"name\":\"one\",\"settings\":{},\"start\":true}");
+    assertThat(r.err())
+        .contains("25% pull 1.0/4.0 MiB 1/3 layers 512.0 KiB/s\n")
+        .contains("starting the server\n");
+    assertThat(r.out()).startsWith("created and started fakegame.one\n").contains("running");
+    assertThat(api.requests).noneMatch(q -> q.uri().endsWith("/power"));
+  }
+
+  @Test
+  void createWithNoWaitPrintsTheOperationIdThatOperationsWaitFollows() {
+    api.on("POST /api/v2/servers", 202, createOp("queued", "{\"percent\":null}", "null"));
+    api.on(
+        "GET /api/v2/operations/op_00000000000000c1",
+        200,
+        createOp("succeeded", "{\"percent\":100,\"message\":\"done\"}", SERVER));
+
+    CliRun created = run("servers", "create", "fakegame", "one", "--no-wait");
+    CliRun waited = run("operations", "wait", "op_00000000000000c1");
+    CliRun shown = run("operations", "show", "op_00000000000000c1");
+
+    assertThat(created.code()).as(created.toString()).isZero();
+    assertThat(created.out()).isEqualTo("op_00000000000000c1\n");
+    assertThat(waited.code()).as(waited.toString()).isZero();
+    assertThat(waited.out()).contains("status").contains("succeeded").contains("fakegame.one");
+    assertThat(shown.out()).contains("kind").contains("server.create");
+  }
+
+  @Test
+  void listsOperationsWithTheirProgress() {
+    api.on(
+        "GET /api/v2/operations?status=running",
+        200,
+        "{\"items\":["
+            + createOp(
+                "running",
+                "{\"percent\":50,\"message\":\"pulling img:1\",\"download\":{\"bytesDone\":"
+                    + "2048,\"bytesTotal\":4096,\"layersDone\":0,\"layersTotal\":1,"
+                    + "\"bytesPerSecond\":0}}",
+                "null")
+            + "]}");
+
+    CliRun r = run("operations", "list", "--status", "running");
+
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains("op_00000000000000c1")
+        .contains("server.create")
+        .contains("50% pull 2.0/4.0 KiB 0/1 layers");
+  }
+
+  @Test
+  void waitingForAFailedCreateExitsWith1AndTheReason() {
+    api.on(
+        "GET /api/v2/operations/op_00000000000000c1",
+        200,
+        createOp("failed", "{\"percent\":3,\"message\":\"pulling img:1\"}", "null")
+            .replace(
+                "\"error\":null",
+                "\"error\":{\"type\":\"x\",\"title\":\"Upstream failure\","
+                    + "\"detail\":\"Pull failed\"}"));
+
+    CliRun r = run("operations", "wait", "op_00000000000000c1");
+
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("Upstream failure: Pull failed");
+  }
+
+  @Test
+  void reportsARequestThatTimesOutAsATimeoutNotAsAnUnreachableOrchestrator() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      ApiClient api =
+          new ApiClient(
+              java.net.URI.create("http://127.0.0.1:" + silent.getLocalPort()),
+              null,
+              java.time.Duration.ofMillis(300));
+
+      CliException e =
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              CliException.class, () -> api.get("/api/v2/servers"));
+
+      assertThat(e.exitCode()).isEqualTo(ExitCodes.TIMED_OUT);
+      assertThat(String.join("\n", e.lines()))
+          .contains("did not answer within 300 ms (request timed out)")
+          .doesNotContain("cannot connect");
+    }
+  }
+
   @Test
   void mapsUsageErrorsToExitCode2() {
     assertThat(CliRun.of("servers", "start").code()).isEqualTo(2);
@@ -308,7 +437,10 @@ class CliCommandsTest {
 
   @Test
   void createsWithARestartPolicy() {
-    api.on("POST /api/v2/servers", 201, SERVER);
+    api.on(
+        "POST /api/v2/servers",
+        202,
+        createOp("succeeded", "{\"percent\":100,\"message\":\"done\"}", SERVER));
     CliRun r =
         run(
             "servers",

@@ -14,6 +14,7 @@ import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
 import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.FreePorts;
+import dev.peon.orc.testing.Operations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -414,7 +415,8 @@ class ConsoleIT {
     String[] parts = id.split("\\.");
     Res created =
         post("/api/v2/servers", "{\"game\": \"" + parts[0] + "\", \"name\": \"" + parts[1] + "\"}");
-    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    assertThat(created.status()).as(created.body()).isEqualTo(202);
+    Operations.awaitResult(p -> get(p).json(), created.json());
     Res op = post("/api/v2/servers/" + id + "/power", "{\"action\": \"start\"}");
     assertThat(op.status()).as(op.body()).isEqualTo(202);
     await(() -> get("/api/v2/servers/" + id).json().path("state").asText().equals("running"));

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peon.orc.config.ConfigLoader;
 import dev.peon.orc.event.EventBus;
-import dev.peon.orc.http.AccessCheck;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.server.ServerId;
 import dev.peon.orc.store.Database;
 import dev.peon.orc.testing.MutableClock;
+import dev.peon.orc.testing.RoutesUnderTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,22 +59,8 @@ class ScheduleRoutesTest {
             new CallerRunsExecutor());
     toClose.add(scheduler);
     HttpServer http =
-        new HttpServer(
-            new ConfigLoader()
-                .load(
-                    null,
-                    Map.of(),
-                    Map.of(
-                        "listen.host",
-                        "127.0.0.1",
-                        "listen.port",
-                        "0",
-                        "data.dir",
-                        dir.resolve("data").toString(),
-                        "plans.source",
-                        dir.resolve("plans").toString())),
-            (address, key) -> AccessCheck.Outcome.ALLOWED,
-            List.of(new ScheduleRoutes(scheduler, Set.of(CAMP, OTHER)::contains, clock)));
+        RoutesUnderTest.server(
+            dir, List.of(new ScheduleRoutes(scheduler, Set.of(CAMP, OTHER)::contains, clock)));
     toClose.add(http);
     // open keep-alive connections would make the server's graceful stop wait
     toClose.add(client::shutdownNow);

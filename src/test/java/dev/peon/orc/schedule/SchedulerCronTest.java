@@ -197,6 +197,8 @@ class SchedulerCronTest {
                 "start",
                 "result",
                 "failed",
+                "detail",
+                "container is gone",
                 "at",
                 "2026-01-01T00:01:00Z"));
   }

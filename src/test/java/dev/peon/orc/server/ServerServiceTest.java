@@ -1378,4 +1378,60 @@ class ServerServiceTest {
     assertThat(told).containsExactly(false);
     assertThat(runtime.state(CAMP.containerName())).contains(ContainerState.EXITED);
   }
+
+  // ---------------------------------------------------------------- events for notifications
+
+  private ServerService serviceOn(dev.peon.orc.event.EventBus bus) {
+    ServerService s =
+        new ServerService(config(Map.of()), db, plans, runtime, hostPorts, clock, bus);
+    services.add(s);
+    s.reconcile();
+    return s;
+  }
+
+  private static List<String> seen(List<dev.peon.orc.event.Event> events, String... types) {
+    return events.stream()
+        .filter(e -> List.of(types).contains(e.type()))
+        .map(e -> e.type() + " " + e.data().get("reason") + e.data().get("mode"))
+        .toList();
+  }
+
+  @Test
+  void publishesStartedAndStoppedOnlyWhenAPowerActionReallyChangedSomething() {
+    var bus = new dev.peon.orc.event.EventBus(clock);
+    List<dev.peon.orc.event.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    bus.subscribe(0, events::add);
+    ServerService service = serviceOn(bus);
+    service.create(startLater("camp1"));
+
+    service.start(CAMP);
+    service.start(CAMP); // already running: nothing
+    service.restart(CAMP);
+    service.runQuiesced(CAMP, ServerService.Quiescing.STOP, was -> {}, running -> running);
+    service.stop(CAMP);
+    service.stop(CAMP); // already stopped: nothing
+    service.kill(CAMP);
+
+    assertThat(seen(events, "server.started", "server.stopped"))
+        .containsExactly(
+            "server.started startnull", "server.started restartnull", "server.stopped stopnull");
+  }
+
+  @Test
+  void publishesTheOutcomeOfEveryUpdate() {
+    var bus = new dev.peon.orc.event.EventBus(clock);
+    List<dev.peon.orc.event.Event> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    bus.subscribe(0, events::add);
+    ServerService service = serviceOn(bus);
+    service.create(startLater("camp1"));
+
+    service.update(CAMP, UpdateMode.SERVER);
+    runtime.failPull(IMAGE, RuntimeFailure.Kind.REGISTRY_UNREACHABLE);
+    catchThrowableOfType(ServerException.class, () -> service.update(CAMP, UpdateMode.IMAGE));
+
+    assertThat(seen(events, "update.succeeded", "update.failed"))
+        .containsExactly("update.succeeded nullserver", "update.failed nullimage");
+    assertThat(events.get(events.size() - 1).data().get("error").toString())
+        .startsWith("Pull failed: the registry of umlatt/steamcmd is unreachable");
+  }
 }

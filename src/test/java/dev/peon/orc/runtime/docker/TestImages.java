@@ -99,6 +99,62 @@ public final class TestImages {
     }
   }
 
+  /**
+   * Builds {@code tag} on top of {@link #fakeGame()} with one more layer of {@code size} random
+   * (incompressible) bytes: an image whose download takes a while through a slow registry.
+   */
+  public static String withRandomLayer(String tag, int size) {
+    String base = fakeGame();
+    byte[] blob = new byte[size];
+    new java.util.Random(tag.hashCode()).nextBytes(blob);
+    DockerClient docker = TestDocker.client();
+    try (InputStream context =
+        new ByteArrayInputStream(tarOf("FROM " + base + "\nCOPY blob /home/steam/blob\n", blob))) {
+      String id =
+          docker
+              .buildImageCmd()
+              .withTarInputStream(context)
+              .withTags(Set.of(tag))
+              .withPull(false)
+              .withRemove(true)
+              .exec(new BuildImageResultCallback())
+              .awaitImageId(120, TimeUnit.SECONDS);
+      if (id == null) {
+        throw new AssertionError("building " + tag + " produced no image");
+      }
+      return tag;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      TestDocker.closeQuietly(docker);
+    }
+  }
+
+  private static byte[] tarOf(String dockerfile, byte[] blob) throws IOException {
+    var bytes = new ByteArrayOutputStream();
+    try (var tar = new TarArchiveOutputStream(bytes)) {
+      addEntry(
+          tar, "Dockerfile", dockerfile.getBytes(java.nio.charset.StandardCharsets.UTF_8), 0644);
+      addEntry(tar, "blob", blob, 0644);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Removes an image reference a test made, and the layers only it used (so a later pull must
+   * download them again); no-op when absent.
+   */
+  public static void removeImage(String reference) {
+    DockerClient docker = TestDocker.client();
+    try {
+      docker.removeImageCmd(reference).exec();
+    } catch (NotFoundException e) {
+      // Already gone.
+    } finally {
+      TestDocker.closeQuietly(docker);
+    }
+  }
+
   private static boolean exists(DockerClient docker, String image) {
     try {
       docker.inspectImageCmd(image).exec();
