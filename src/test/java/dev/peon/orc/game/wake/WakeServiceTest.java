@@ -119,6 +119,29 @@ class WakeServiceTest {
   }
 
   @Test
+  void aTcpConnectionToAPortThatSpeaksNoKnownProtocolWakesTheServer() throws Exception {
+    int tcp = freeTcp();
+    wake.listen(
+        new Sleeper.Target(
+            id,
+            "Vik",
+            List.of(new PortEntry("PORT", tcp, PortEntry.PortProtocol.TCP, "tcp")),
+            Set.of(),
+            Set.of(),
+            GameSettings.Wake.DEFAULT,
+            42,
+            10,
+            (server, reason) -> wakes.add(reason)));
+    try (Socket c = new Socket(LOOPBACK, tcp)) {
+      c.setSoTimeout(5000);
+      assertThat(c.getInputStream().read()).isEqualTo(-1); // closed: the game binds next
+    }
+    Await.until(Duration.ofSeconds(10), () -> !wakes.isEmpty());
+    assertThat(wakes).singleElement().asString().startsWith("tcp connection from 127.0.0.1");
+    assertThat(wake.listening(id)).isFalse();
+  }
+
+  @Test
   void aMinecraftStatusPingSaysSleepingAndALoginWakesWithComeBackMessage() throws Exception {
     int[] ports = listen(GameSettings.Wake.DEFAULT);
     InetSocketAddress mc = new InetSocketAddress(LOOPBACK, ports[0]);
