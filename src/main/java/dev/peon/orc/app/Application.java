@@ -26,6 +26,10 @@ import dev.peon.orc.console.ServerLookup;
 import dev.peon.orc.event.Event;
 import dev.peon.orc.event.EventBus;
 import dev.peon.orc.event.EventRoutes;
+import dev.peon.orc.game.GameMonitor;
+import dev.peon.orc.game.GameRoutes;
+import dev.peon.orc.game.ProbeRunner;
+import dev.peon.orc.game.wake.WakeService;
 import dev.peon.orc.http.DocsRoutes;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.Problem;
@@ -47,9 +51,11 @@ import dev.peon.orc.runtime.docker.DockerSettings;
 import dev.peon.orc.schedule.ScheduleRepository;
 import dev.peon.orc.schedule.ScheduleRoutes;
 import dev.peon.orc.schedule.Scheduler;
+import dev.peon.orc.server.GameLookup;
 import dev.peon.orc.server.HostPorts;
 import dev.peon.orc.server.ScheduleLookup;
 import dev.peon.orc.server.ServerException;
+import dev.peon.orc.server.ServerId;
 import dev.peon.orc.server.ServerRoutes;
 import dev.peon.orc.server.ServerService;
 import dev.peon.orc.server.UpdateMode;
@@ -84,6 +90,7 @@ public final class Application implements AutoCloseable {
   private final int port;
   private ConsoleService console;
   private Supervisor supervisor;
+  private GameMonitor game;
   private EventBus.AsyncSubscription auditEvents;
   private WebhookService webhooks;
   private dev.peon.orc.auth.FailureTally authFailures;
@@ -233,6 +240,20 @@ public final class Application implements AutoCloseable {
                         text.strip().split("\\s+", 2)[0],
                         "length",
                         text.length()))));
+    GameMonitor game =
+        new GameMonitor(
+            servers,
+            supervisor,
+            plans,
+            db,
+            new ProbeRunner(runtime, java.net.InetAddress.getLoopbackAddress()),
+            events,
+            clock,
+            WakeService.standard(clock),
+            console::command,
+            id -> awaitOperation(operations, backups.createBackup(id)),
+            GameMonitor.Limits.DEFAULTS);
+    servers.observePower(game.around(supervisor)); // wake hooks around the supervisor's
     ConsoleTickets tickets = new ConsoleTickets(clock);
     HttpServer http =
         new HttpServer(
@@ -261,7 +282,9 @@ public final class Application implements AutoCloseable {
                                         s.id(), s.action().wire(), s.nextRun())),
                     new IdempotencyStore(db, clock),
                     config.exposeSecrets(),
-                    supervisor),
+                    supervisor,
+                    id -> gameOf(game, id)),
+                new GameRoutes(game),
                 new ScheduleRoutes(scheduler, id -> servers.find(id).isPresent(), clock),
                 new OperationRoutes(operations),
                 new BackupRoutes(backups, BackupService.MAX_UPLOAD),
@@ -281,6 +304,8 @@ public final class Application implements AutoCloseable {
         new Application(db, runtime, servers, scheduler, operations, eventRoutes, metrics, http);
     app.console = console;
     app.supervisor = supervisor;
+    app.game = game;
+    game.start();
     app.auditEvents = auditEvents;
     app.webhooks = webhooks;
     app.authFailures = guard.failures();
@@ -328,6 +353,20 @@ public final class Application implements AutoCloseable {
                 }
               }
             });
+  }
+
+  /** The game's state in the v2 server object's words. */
+  private static GameLookup.Game gameOf(GameMonitor game, ServerId id) {
+    return game.summary(id)
+        .map(
+            g ->
+                new GameLookup.Game(
+                    g.state() == null ? null : g.state().wire(),
+                    g.online(),
+                    g.max(),
+                    g.sleeping(),
+                    g.lastStopReason()))
+        .orElse(GameLookup.Game.NONE);
   }
 
   /** Waits for an operation started by a schedule, so the schedule records its real result. */
@@ -433,6 +472,9 @@ public final class Application implements AutoCloseable {
     }
     metrics.close();
     scheduler.close();
+    if (game != null) {
+      game.close(); // releases sleeping servers' ports
+    }
     operations.close();
     if (supervisor != null) {
       supervisor.close();

@@ -7,6 +7,7 @@ import dev.peon.orc.cli.CompleteCommand;
 import dev.peon.orc.cli.CompletionCommand;
 import dev.peon.orc.cli.ConsoleCommand;
 import dev.peon.orc.cli.EventsCommand;
+import dev.peon.orc.cli.GameCommand;
 import dev.peon.orc.cli.HelpCommand;
 import dev.peon.orc.cli.KeysCommand;
 import dev.peon.orc.cli.LoginCommand;
@@ -45,6 +46,7 @@ import picocli.CommandLine.Command;
       MeCommand.class,
       OperationsCommand.class,
       WebhooksCommand.class,
+      GameCommand.class,
       LoginCommand.class,
       LogoutCommand.class,
       CompletionCommand.class,

@@ -56,6 +56,10 @@ public final class RoutePolicy {
     add("GET", s + "/{id}/logs", "server.logs", SERVER_CONSOLE, "id");
     add("GET", s + "/{id}/logs/download", "server.logs", SERVER_CONSOLE, "id");
     add("POST", s + "/{id}/command", "server.command", SERVER_CONSOLE, "id");
+    add("GET", s + "/{id}/game", "server.game.read", SERVER_READ, "id");
+    add("PUT", s + "/{id}/game/settings", "server.game.settings", SERVER_SETTINGS, "id");
+    add("GET", s + "/{id}/players", "server.players", SERVER_READ, "id");
+    add("POST", s + "/{id}/sleep", "server.sleep", SERVER_POWER, "id");
     add("POST", "/api/v2/console/tickets", "console.ticket", SERVER_CONSOLE, null);
     String b = s + "/{id}/backups/{bid}";
     add("GET", s + "/{id}/backups", "backups.list", BACKUP_READ, "id");

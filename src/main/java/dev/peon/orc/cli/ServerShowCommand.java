@@ -32,6 +32,21 @@ final class ServerShowCommand implements Callable<Integer> {
         });
   }
 
+  /** The game's state beside Docker's: {@code ready, 2/10 players}, {@code sleeping}. */
+  static String game(JsonNode srv) {
+    if (srv.path("sleeping").asBoolean()) {
+      return "sleeping (starts at the first connection)";
+    }
+    if (!srv.path("gameState").isTextual()) {
+      return null;
+    }
+    JsonNode p = srv.path("players");
+    return srv.path("gameState").asText()
+        + (p.isObject()
+            ? ", " + p.path("online").asText() + "/" + p.path("max").asText() + " players"
+            : "");
+  }
+
   /** The human form of a server, times in the system's zone. */
   static void print(JsonNode srv, PrintWriter out) {
     print(srv, out, Times.system());
@@ -49,6 +64,7 @@ final class ServerShowCommand implements Callable<Integer> {
             .row("build", srv.path("buildVersion").asText(null))
             .row("ports", ports(srv))
             .row("started", times.atRelative(srv.path("startedAt").asText(null)))
+            .row("game", game(srv))
             .row(
                 "pending recreate",
                 srv.path("pendingRecreate").asBoolean() ? "yes (at next start)" : "no")

@@ -54,6 +54,7 @@ import org.slf4j.LoggerFactory;
 public final class Metrics implements RequestObserver, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Metrics.class);
   static final long SAMPLE_SECONDS = 15;
+  private static final List<String> GAME_STATES = List.of("starting", "ready", "unhealthy");
   private static final Pattern LABEL_WORD = Pattern.compile("[a-z0-9._-]{1,32}");
   private static final double[] HTTP_BUCKETS = {
     .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30
@@ -74,6 +75,9 @@ public final class Metrics implements RequestObserver, AutoCloseable {
   private final Counter crashes;
   private final Counter crashLoops;
   private final Gauge lastExitCode;
+  private final Gauge players;
+  private final Gauge playersMax;
+  private final Gauge gameState;
   private volatile ScheduledExecutorService sampler;
   private final Consumer<Event> listener = this::onEvent;
   private volatile EventBus bus;
@@ -138,6 +142,24 @@ public final class Metrics implements RequestObserver, AutoCloseable {
             .name("peon_server_last_exit_code")
             .help("Exit code of the server's last crash")
             .labelNames("server")
+            .register(registry);
+    players =
+        Gauge.builder()
+            .name("peon_server_players")
+            .help("Players online, as the game's query last answered, per server")
+            .labelNames("server")
+            .register(registry);
+    playersMax =
+        Gauge.builder()
+            .name("peon_server_players_max")
+            .help("The player limit the game reports, per server")
+            .labelNames("server")
+            .register(registry);
+    gameState =
+        Gauge.builder()
+            .name("peon_server_game_state")
+            .help("1 for the game's current state (starting, ready, unhealthy), per server")
+            .labelNames("server", "state")
             .register(registry);
     Info build =
         Info.builder()
@@ -205,6 +227,27 @@ public final class Metrics implements RequestObserver, AutoCloseable {
           crashes.remove(e.server());
           crashLoops.remove(e.server());
           lastExitCode.remove(e.server());
+          players.remove(e.server());
+          playersMax.remove(e.server());
+          for (String st : GAME_STATES) {
+            gameState.remove(e.server(), st);
+          }
+        }
+      }
+      case "server.players" -> {
+        if (e.server() != null && d.get("online") instanceof Number n) {
+          players.labelValues(e.server()).set(n.doubleValue());
+          if (d.get("max") instanceof Number max) {
+            playersMax.labelValues(e.server()).set(max.doubleValue());
+          }
+        }
+      }
+      case "server.game" -> {
+        if (e.server() != null) {
+          Object to = d.get("state");
+          for (String st : GAME_STATES) {
+            gameState.labelValues(e.server(), st).set(st.equals(to) ? 1 : 0);
+          }
         }
       }
       case "server.crashed" -> {

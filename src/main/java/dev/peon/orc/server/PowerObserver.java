@@ -17,6 +17,13 @@ public interface PowerObserver {
   void stopRequested(ServerId id);
 
   /**
+   * The container is about to start, by any path (start, restart, resume, update, restore), under
+   * the power lock and before its ports are checked: whoever holds the server's ports for it (a
+   * sleeping server's stand-in) lets go now.
+   */
+  default void aboutToStart(ServerId id) {}
+
+  /**
    * The container exited (or was OOM-killed) and no action of the orchestrator caused it: neither a
    * stop, kill, restart, update nor a backup quiesce was stopping it.
    */

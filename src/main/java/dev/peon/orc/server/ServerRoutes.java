@@ -69,6 +69,7 @@ public final class ServerRoutes implements Routes {
   private final IdempotencyStore idempotency;
   private final boolean exposeSecrets;
   private final SupervisionSettings supervision;
+  private final GameLookup game;
   private final ObjectMapper mapper = new ObjectMapper();
 
   /**
@@ -101,6 +102,18 @@ public final class ServerRoutes implements Routes {
       IdempotencyStore idempotency,
       boolean exposeSecrets,
       SupervisionSettings supervision) {
+    this(servers, operations, schedules, idempotency, exposeSecrets, supervision, GameLookup.NONE);
+  }
+
+  public ServerRoutes(
+      ServerService servers,
+      OperationService operations,
+      ScheduleLookup schedules,
+      IdempotencyStore idempotency,
+      boolean exposeSecrets,
+      SupervisionSettings supervision,
+      GameLookup game) {
+    this.game = game;
     this.servers = servers;
     this.operations = operations;
     this.schedules = schedules;
@@ -508,6 +521,15 @@ public final class ServerRoutes implements Routes {
       c.put("oomKilled", crash.oomKilled());
       m.put("lastCrash", c);
     }
+    GameLookup.Game g = game.game(v.id());
+    m.put("gameState", v.running() ? g.state() : null);
+    m.put(
+        "players",
+        g.online() == null || !v.running()
+            ? null
+            : new LinkedHashMap<>(Map.of("online", g.online(), "max", g.max())));
+    m.put("sleeping", g.sleeping());
+    m.put("lastStopReason", g.lastStopReason());
     return m;
   }
 

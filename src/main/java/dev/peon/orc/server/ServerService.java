@@ -602,6 +602,7 @@ public final class ServerService {
             return v;
           }
           ServerDefinition def = v.definition();
+          observer.aboutToStart(id);
           repository
               .startConflict(id, def.ports())
               .ifPresent(

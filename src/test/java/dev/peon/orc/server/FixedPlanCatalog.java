@@ -12,11 +12,11 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A plan catalogue holding plans parsed from folders a test wrote; sync finds nothing new. */
-final class FixedPlanCatalog implements PlanCatalog {
+public final class FixedPlanCatalog implements PlanCatalog {
   private final Map<PlanId, Plan> plans = new ConcurrentHashMap<>();
 
   /** Parses {@code folder/plan.json} with the real parser and adds it. */
-  Plan add(Path folder) {
+  public Plan add(Path folder) {
     Plan plan = new PlanParser().parse(folder);
     plans.put(plan.id(), plan);
     return plan;
