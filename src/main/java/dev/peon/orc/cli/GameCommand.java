@@ -26,7 +26,10 @@ public final class GameCommand implements Runnable {
     throw new ParameterException(spec.commandLine(), "Missing subcommand");
   }
 
-  @Command(name = "status", description = "Game state, probe, players, idle and sleep.")
+  @Command(
+      name = "status",
+      mixinStandardHelpOptions = true,
+      description = "Game state, probe, players, idle and sleep.")
   int status(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<server>", description = "Server id <game>.<name>.")
@@ -73,7 +76,10 @@ public final class GameCommand implements Runnable {
         });
   }
 
-  @Command(name = "players", description = "Players now and the history of their count.")
+  @Command(
+      name = "players",
+      mixinStandardHelpOptions = true,
+      description = "Players now and the history of their count.")
   int players(
       @Mixin ClientOptions client,
       @Parameters(paramLabel = "<server>", description = "Server id <game>.<name>.") String server,
@@ -102,6 +108,7 @@ public final class GameCommand implements Runnable {
 
   @Command(
       name = "set",
+      mixinStandardHelpOptions = true,
       description =
           "Change the server's own game settings (laid over its plan's and the built-in profile).")
   int set(
@@ -198,6 +205,7 @@ public final class GameCommand implements Runnable {
 
   @Command(
       name = "sleep",
+      mixinStandardHelpOptions = true,
       description =
           "Stop the server now; its ports answer and the first real connection starts it.")
   int sleep(
