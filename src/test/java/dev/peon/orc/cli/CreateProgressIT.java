@@ -164,7 +164,7 @@ class CreateProgressIT {
         .anyMatch(l -> l.contains("layers"))
         .anyMatch(l -> l.contains("MiB"));
     assertThat(downloads.stream().distinct().count()).as(r.toString()).isGreaterThanOrEqualTo(3);
-    assertThat(r.err()).contains("starting the server");
+    // the later steps are quick and polled every 250 ms: the start is proven below, not by a line
     assertThat(r.out()).startsWith("created and started slowcli.one\n");
     assertThat(docker.inspect("peon.warcamp.slowcli.one").orElseThrow().state())
         .isEqualTo(ContainerState.RUNNING);
