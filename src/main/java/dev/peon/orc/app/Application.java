@@ -32,6 +32,8 @@ import dev.peon.orc.http.Problem;
 import dev.peon.orc.metrics.Metrics;
 import dev.peon.orc.metrics.MetricsRoutes;
 import dev.peon.orc.metrics.ServerFeed;
+import dev.peon.orc.metrics.StatsHistory;
+import dev.peon.orc.metrics.StatsHistoryRoutes;
 import dev.peon.orc.operation.Operation;
 import dev.peon.orc.operation.OperationRoutes;
 import dev.peon.orc.operation.OperationService;
@@ -55,6 +57,7 @@ import dev.peon.orc.store.Database;
 import dev.peon.orc.store.IdempotencyStore;
 import dev.peon.orc.supervision.DelayedTasks;
 import dev.peon.orc.supervision.Supervisor;
+import dev.peon.orc.web.DashboardRoutes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -199,7 +202,8 @@ public final class Application implements AutoCloseable {
     EventBus.AsyncSubscription auditEvents =
         events.subscribeAsync("audit", 10_000, e -> auditSignificant(audit, e));
     EventRoutes eventRoutes = new EventRoutes(events);
-    Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
+    StatsHistory statsHistory = new StatsHistory(clock);
+    Metrics metrics = new Metrics(version(), ServerFeed.of(servers), statsHistory);
     metrics.listen(events);
     metrics.startSampling();
     ConsoleService console =
@@ -259,6 +263,7 @@ public final class Application implements AutoCloseable {
                 new BackupRoutes(backups, BackupService.MAX_UPLOAD),
                 new PlanRoutes(plans, operations, events),
                 eventRoutes,
+                new StatsHistoryRoutes(statsHistory, id -> servers.find(id).isPresent()),
                 new SystemRoutes(
                     version(),
                     runtime,
@@ -267,7 +272,8 @@ public final class Application implements AutoCloseable {
                     operations,
                     scheduleRepository::count,
                     config.dataDir(),
-                    clock)));
+                    clock),
+                new DashboardRoutes()));
     Application app =
         new Application(db, runtime, servers, scheduler, operations, eventRoutes, metrics, http);
     app.console = console;
