@@ -23,9 +23,18 @@ export async function call(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
-  const res = await fetch(path, {
-    method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const init = { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) };
+  let res;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(path, init);
+      break;
+    } catch (e) {
+      // a network blip (the browser saw an interface change): reads are safe to repeat, changes are not
+      if (method !== 'GET' || attempt === 3) throw new ApiError(0, { detail: `Network error: ${e.message}` });
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
   const type = res.headers.get('Content-Type') || '';
   const json = type.includes('json') ? await res.json().catch(() => null) : null;
   if (res.status === 401 && path !== '/api/v2/login') unauthorized();

@@ -1,5 +1,9 @@
 import { h, replace, field, toast } from './dom.js';
 import * as api from './api.js';
+import { overview } from './overview.js';
+import { wizard } from './wizard.js';
+import { serverPage } from './server.js';
+import { adminPage, accountPage } from './admin.js';
 
 // ------------------------------------------------------------------ theme
 const THEME_KEY = 'peon.theme';
@@ -18,11 +22,11 @@ function toggleTheme() {
 
 // ------------------------------------------------------------------ routing
 const routes = [
-  [/^\/$/, () => import('./overview.js').then((m) => m.overview)],
-  [/^\/new$/, () => import('./wizard.js').then((m) => m.wizard)],
-  [/^\/servers\/([^/]+)(?:\/([a-z]+))?$/, () => import('./server.js').then((m) => m.serverPage)],
-  [/^\/admin\/([a-z]+)$/, () => import('./admin.js').then((m) => m.adminPage)],
-  [/^\/account$/, () => import('./admin.js').then((m) => m.accountPage)],
+  [/^\/$/, overview],
+  [/^\/new$/, wizard],
+  [/^\/servers\/([^/]+)(?:\/([a-z]+))?$/, serverPage],
+  [/^\/admin\/([a-z]+)$/, adminPage],
+  [/^\/account$/, accountPage],
 ];
 let cleanup = null;
 
@@ -63,7 +67,7 @@ function layout() {
 }
 
 let shell = null;
-async function render() {
+function render() {
   if (cleanup) { try { cleanup(); } catch { /* page already gone */ } cleanup = null; }
   if (!api.currentUser()) return;
   if (!shell || !document.body.contains(shell.main)) shell = layout();
@@ -73,10 +77,9 @@ async function render() {
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   const path = location.pathname;
-  for (const [re, load] of routes) {
+  for (const [re, page] of routes) {
     const m = path.match(re);
     if (m) {
-      const page = await load();
       const main = h('main', { id: 'main', tabindex: '-1' });
       shell.main.replaceWith(main);
       shell.main = main;
@@ -149,6 +152,7 @@ function forcedChange(me) {
 
 async function logout() {
   try { await api.post('/api/v2/logout'); } catch { /* already gone */ }
+  history.replaceState(null, '', '/login');
   signedOut();
 }
 
@@ -182,5 +186,6 @@ async function boot() {
     signedOut();
   }
 }
+document.documentElement.dataset.app = 'loaded'; // every module arrived (tests wait for it)
 boot();
-export { toast };
+
