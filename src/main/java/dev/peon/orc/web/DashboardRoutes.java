@@ -50,19 +50,14 @@ public final class DashboardRoutes implements Routes {
 
   private record Asset(byte[] bytes, String type, String etag) {}
 
-  private final String root;
+  private static final String ROOT = "/web";
   private final Asset page;
   private final Map<String, Asset> assets = new ConcurrentHashMap<>();
 
   public DashboardRoutes() {
-    this("/web");
-  }
-
-  DashboardRoutes(String root) {
-    this.root = root;
     this.page =
-        load(root + "/index.html", "text/html; charset=utf-8")
-            .orElseThrow(() -> new IllegalStateException(root + "/index.html is missing"));
+        load(ROOT + "/index.html", "text/html; charset=utf-8")
+            .orElseThrow(() -> new IllegalStateException(ROOT + "/index.html is missing"));
   }
 
   @Override
@@ -91,7 +86,7 @@ public final class DashboardRoutes implements Routes {
     Asset a = assets.get(name);
     if (a == null) {
       // only files that exist are kept, so unknown names cannot grow the map
-      a = load(root + "/assets/" + name, TYPES.get(ext)).orElseThrow(NotFoundResponse::new);
+      a = load(ROOT + "/assets/" + name, TYPES.get(ext)).orElseThrow(NotFoundResponse::new);
       assets.putIfAbsent(name, a);
     }
     send(ctx, a);

@@ -210,6 +210,7 @@ final class Browser implements AutoCloseable {
   }
 
   void screenshot(Path file) {
+    js("window.scrollTo(0, 0); document.activeElement?.blur()");
     try {
       Files.createDirectories(file.getParent());
       Files.write(file, driver.getScreenshotAs(OutputType.BYTES));
