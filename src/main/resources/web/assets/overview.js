@@ -42,12 +42,11 @@ export function overview(main) {
       crash: h('td', { class: 'hide-narrow' }), sched: h('td', { class: 'hide-narrow' }),
     };
     const r = { server: s, cells, cpu: [], mem: [], tr: h('tr', { dataset: { id: s.id } }, Object.values(cells)) };
-    r.cpuSpark = sparkline([], 100, 'CPU: no samples yet');
-    r.memSpark = sparkline([], 0, 'Memory: no samples yet');
+    // the sparklines are made at the first sample: 500 stopped servers cost no SVG
     r.cpuText = h('span', { class: 'muted' }, '–');
     r.memText = h('span', { class: 'muted' }, '–');
-    cells.cpu.append(r.cpuSpark, r.cpuText);
-    cells.mem.append(r.memSpark, r.memText);
+    cells.cpu.append(r.cpuText);
+    cells.mem.append(r.memText);
     fill(r);
     return r;
   }
@@ -69,6 +68,13 @@ export function overview(main) {
 
   function spark(r) {
     const c = r.cpu.at(-1), m = r.mem.at(-1);
+    if (!r.cpuSpark) {
+      if (c == null) return;
+      r.cpuSpark = sparkline([], 100, '');
+      r.memSpark = sparkline([], 0, '');
+      r.cells.cpu.prepend(r.cpuSpark);
+      r.cells.mem.prepend(r.memSpark);
+    }
     updateSparkline(r.cpuSpark, r.cpu, 100, c == null ? 'CPU: no samples' : `CPU ${c.toFixed(1)} %`);
     updateSparkline(r.memSpark, r.mem, 0, m == null ? 'Memory: no samples' : `Memory ${fmtBytes(m)}`);
     r.cpuText.textContent = c == null ? '–' : `${c.toFixed(1)} %`;

@@ -102,6 +102,9 @@ class DashboardIT {
                         "5s",
                         "network.subnet.pool",
                         "10.245.0.0/22",
+                        // not '*': the console's WebSocket must pass as the page's own origin
+                        "cors.origins",
+                        "http://elsewhere.example",
                         "docker.host",
                         TestDocker.host())),
             Clock.systemUTC());
