@@ -35,6 +35,27 @@ export function overview(main) {
       api.may('server.create') ? h('a', { class: 'button primary', href: '/new' }, 'New server') : null),
     h('div', { class: 'row', role: 'search' }, search, stateFilter, gameFilter), count, table);
 
+  // sparklines start from the server's recent history, read once per row when it comes into view
+  // (with 500 servers only the visible ones ask); live values then follow from the stats events
+  const seen = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      seen.unobserve(e.target);
+      const r = rows.get(e.target.dataset.id);
+      if (r && r.server.state === 'running') seed(r);
+    }
+  });
+  async function seed(r) {
+    try {
+      const hist = await api.get(`/api/v2/servers/${encodeURIComponent(r.server.id)}/stats/history`);
+      const pts = hist.recent.points.slice(-KEEP);
+      const live = r.cpu.length;
+      r.cpu = [...pts.map((p) => p.cpuPercent), ...r.cpu].slice(-KEEP);
+      r.mem = [...pts.map((p) => p.memoryBytes), ...r.mem].slice(-KEEP);
+      if (r.cpu.length > live) spark(r);
+    } catch { /* the live values still come */ }
+  }
+
   function row(s) {
     const cells = {
       name: h('td'), state: h('td'), address: h('td'), cpu: h('td', { class: 'hide-narrow' }),
@@ -48,6 +69,7 @@ export function overview(main) {
     cells.cpu.append(r.cpuText);
     cells.mem.append(r.memText);
     fill(r);
+    seen.observe(r.tr);
     return r;
   }
 
@@ -160,5 +182,5 @@ export function overview(main) {
     for (const r of rows.values()) r.cells.up.textContent = r.server.state === 'running' ? uptime(r.server.startedAt) : '–';
   }, 30000);
   load().catch((e) => replace(count, h('span', { class: 'error' }, e.message)));
-  return () => { offs.forEach((f) => f()); clearInterval(ticker); };
+  return () => { offs.forEach((f) => f()); clearInterval(ticker); seen.disconnect(); };
 }
