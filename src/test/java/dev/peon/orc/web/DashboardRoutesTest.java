@@ -118,4 +118,25 @@ class DashboardRoutesTest {
     assertThat(api.statusCode()).isEqualTo(401);
     assertThat(api.body()).doesNotContain("<html");
   }
+
+  /**
+   * User-supplied text (server names, descriptions, console lines, plan fields) must reach the page
+   * as text: no script of the dashboard may use an HTML sink, whatever the data.
+   */
+  @Test
+  void noScriptUsesAnHtmlSinkOrEval() throws Exception {
+    Path assets = Path.of("src", "main", "resources", "web", "assets");
+    Pattern sink =
+        Pattern.compile(
+            "innerHTML|outerHTML|insertAdjacentHTML|document\\.write|\\beval\\(|new Function|"
+                + "setAttribute\\(\\s*['\"]on|javascript:");
+    List<Path> scripts;
+    try (var files = java.nio.file.Files.list(assets)) {
+      scripts = files.filter(f -> f.toString().endsWith(".js")).toList();
+    }
+    assertThat(scripts).hasSizeGreaterThan(5);
+    for (Path f : scripts) {
+      assertThat(java.nio.file.Files.readString(f)).as(f.toString()).doesNotContainPattern(sink);
+    }
+  }
 }
