@@ -82,7 +82,7 @@ export function on(type, fn) {
 
 export function connectEvents() {
   if (source) return;
-  source = new EventSource('/api/v2/events');
+  source = new EventSource('/api/v2/events?stats=true');
   for (const t of TYPES) {
     source.addEventListener(t, (e) => {
       let data = {};
