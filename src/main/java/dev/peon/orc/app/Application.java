@@ -38,6 +38,8 @@ import dev.peon.orc.metrics.MetricsRoutes;
 import dev.peon.orc.metrics.ServerFeed;
 import dev.peon.orc.notify.WebhookRoutes;
 import dev.peon.orc.notify.WebhookService;
+import dev.peon.orc.metrics.StatsHistory;
+import dev.peon.orc.metrics.StatsHistoryRoutes;
 import dev.peon.orc.operation.Operation;
 import dev.peon.orc.operation.OperationRoutes;
 import dev.peon.orc.operation.OperationService;
@@ -63,6 +65,7 @@ import dev.peon.orc.store.Database;
 import dev.peon.orc.store.IdempotencyStore;
 import dev.peon.orc.supervision.DelayedTasks;
 import dev.peon.orc.supervision.Supervisor;
+import dev.peon.orc.web.DashboardRoutes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -218,7 +221,8 @@ public final class Application implements AutoCloseable {
         events.subscribeAsync("audit", 10_000, e -> auditSignificant(audit, e));
     EventRoutes eventRoutes = new EventRoutes(events);
     WebhookService webhooks = new WebhookService(db, events, clock, version());
-    Metrics metrics = new Metrics(version(), ServerFeed.of(servers));
+    StatsHistory statsHistory = new StatsHistory(clock);
+    Metrics metrics = new Metrics(version(), ServerFeed.of(servers), statsHistory);
     metrics.listen(events);
     metrics.startSampling();
     console.auditCommandsWith(
@@ -291,6 +295,7 @@ public final class Application implements AutoCloseable {
                 new PlanRoutes(plans, operations, events),
                 eventRoutes,
                 new WebhookRoutes(webhooks, id -> servers.find(id).isPresent()),
+                new StatsHistoryRoutes(statsHistory, id -> servers.find(id).isPresent()),
                 new SystemRoutes(
                     version(),
                     runtime,
@@ -299,7 +304,8 @@ public final class Application implements AutoCloseable {
                     operations,
                     scheduleRepository::count,
                     config.dataDir(),
-                    clock)));
+                    clock),
+                new DashboardRoutes()));
     Application app =
         new Application(db, runtime, servers, scheduler, operations, eventRoutes, metrics, http);
     app.console = console;

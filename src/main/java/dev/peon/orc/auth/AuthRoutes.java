@@ -196,6 +196,8 @@ public final class AuthRoutes implements Routes {
     p.grants()
         .forEach((s, ps) -> grants.put(s, ps.stream().map(Permission::wire).sorted().toList()));
     m.put("grants", grants);
+    m.put("passwordChangeRequired", ids.passwordChangeRequired(p.userId()));
+    m.put("userId", p.userId());
     ctx.json(m);
   }
 

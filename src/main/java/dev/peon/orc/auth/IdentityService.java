@@ -47,6 +47,9 @@ public final class IdentityService {
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final String dummyHash;
 
+  /** Users still on a generated first-run password, with the file that holds it. */
+  private final Map<Long, java.nio.file.Path> generatedPasswords = new ConcurrentHashMap<>();
+
   /** A browser session: the cookie value maps to it; {@code csrf} must accompany changes. */
   public record Session(String token, long userId, String csrf, Instant expiresAt) {}
 
@@ -145,6 +148,19 @@ public final class IdentityService {
         });
   }
 
+  /**
+   * Marks a user as still using the generated first-run password kept in {@code file}: {@link
+   * #passwordChangeRequired} answers true until their password is changed, which deletes the file.
+   */
+  public void passwordGenerated(long userId, java.nio.file.Path file) {
+    generatedPasswords.put(userId, file);
+  }
+
+  /** Whether the user still signs in with a generated first-run password. */
+  public boolean passwordChangeRequired(Long userId) {
+    return userId != null && generatedPasswords.containsKey(userId);
+  }
+
   /** Changes role, enabled state and/or password (nulls leave a field as is). */
   public User updateUser(long id, Role role, Boolean enabled, char[] password) {
     User u =
@@ -177,7 +193,25 @@ public final class IdentityService {
     if (Boolean.FALSE.equals(enabled) || hash != null) {
       sessions.values().removeIf(s -> s.userId() == id);
     }
+    if (hash != null) {
+      forgetGeneratedPassword(id);
+    }
     return user(id).orElseThrow();
+  }
+
+  private void forgetGeneratedPassword(long id) {
+    java.nio.file.Path file = generatedPasswords.remove(id);
+    if (file != null) {
+      try {
+        java.nio.file.Files.deleteIfExists(file);
+      } catch (java.io.IOException e) {
+        org.slf4j.LoggerFactory.getLogger(IdentityService.class)
+            .atWarn()
+            .addKeyValue("file", file)
+            .addKeyValue("reason", e.toString())
+            .log("cannot delete the first-run password file; delete it by hand");
+      }
+    }
   }
 
   public void deleteUser(long id) {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,7 +24,12 @@ public final class OwnerBootstrap {
   private OwnerBootstrap() {}
 
   public static void ensureOwner(IdentityService ids, String name, Secret password, Path dataDir) {
+    Path file = dataDir.resolve("owner-password");
     if (ids.hasUsers()) {
+      // the file is deleted when the password is changed: while it is there, it is still in use
+      if (password == null && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        ids.findByName(name).ifPresent(u -> ids.passwordGenerated(u.id(), file));
+      }
       return;
     }
     if (password != null) {
@@ -37,7 +43,6 @@ public final class OwnerBootstrap {
     byte[] b = new byte[18];
     new SecureRandom().nextBytes(b);
     String generated = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-    Path file = dataDir.resolve("owner-password");
     try {
       Path tmp = dataDir.resolve(".owner-password.tmp");
       Files.deleteIfExists(tmp);
@@ -48,7 +53,8 @@ public final class OwnerBootstrap {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }
-    ids.createUser(name, generated.toCharArray(), Role.OWNER);
+    User owner = ids.createUser(name, generated.toCharArray(), Role.OWNER);
+    ids.passwordGenerated(owner.id(), file);
     LOG.atInfo()
         .addKeyValue("user", name)
         .addKeyValue("passwordFile", file.toAbsolutePath())

@@ -45,6 +45,7 @@ public final class RoutePolicy {
     add("GET", s + "/{id}", "server.read", SERVER_READ, "id");
     add("PATCH", s + "/{id}", "server.settings", SERVER_SETTINGS, "id");
     add("DELETE", s + "/{id}", "server.delete", SERVER_DELETE, "id");
+    add("GET", s + "/{id}/stats/history", "server.stats", SERVER_READ, "id");
     add("POST", s + "/{id}/power", "server.power", SERVER_POWER, "id");
     add("POST", s + "/{id}/update", "server.update", SERVER_UPDATE, "id");
     add("GET", s + "/{id}/schedules", "schedules.list", SCHEDULE_READ, "id");

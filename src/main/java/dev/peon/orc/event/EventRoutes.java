@@ -37,6 +37,9 @@ public final class EventRoutes implements Routes, AutoCloseable {
   private final java.util.Set<Thread> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
+  /** The type of the per-round stats event, sent only to streams asking with {@code stats=true}. */
+  public static final String STATS = "stats";
+
   public EventRoutes(EventBus bus) {
     this.bus = bus;
   }
@@ -56,11 +59,18 @@ public final class EventRoutes implements Routes, AutoCloseable {
       throw new ProblemException(Problem.invalid("Last-Event-ID", "must be a number"));
     }
     long lastId = last == null ? 0 : Long.parseLong(last);
+    String statsParam = ctx.queryParam("stats");
+    if (statsParam != null && !statsParam.equals("true") && !statsParam.equals("false")) {
+      throw new ProblemException(Problem.invalid("stats", "must be true or false"));
+    }
+    // the 15 s stats rounds are for live dashboards: only streams that ask get them
+    boolean stats = "true".equals(statsParam);
     BlockingQueue<Event> queue = new ArrayBlockingQueue<>(QUEUE);
     AtomicBoolean overflow = new AtomicBoolean();
     Consumer<Event> listener =
         e -> {
-          if (server != null && !server.equals(e.server())) {
+          if ((server != null && !server.equals(e.server()))
+              || (!stats && STATS.equals(e.type()))) {
             return;
           }
           while (!queue.offer(e)) {
@@ -83,7 +93,7 @@ public final class EventRoutes implements Routes, AutoCloseable {
         out.write("event: gap\ndata: {\"detail\":\"some events were lost\"}\n\n");
       }
       for (Event e : replay.missed()) {
-        if (server == null || server.equals(e.server())) {
+        if ((server == null || server.equals(e.server())) && (stats || !STATS.equals(e.type()))) {
           write(out, e);
         }
       }

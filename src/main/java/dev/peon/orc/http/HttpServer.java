@@ -351,6 +351,18 @@ public final class HttpServer implements AutoCloseable {
     return path == null || path.isEmpty() || path.equals("*") ? RequestObserver.UNMATCHED : path;
   }
 
+  /**
+   * Whether a browser's {@code Origin} is this server itself (the built-in dashboard), whatever
+   * {@code cors.origins} lists: a browser sets both {@code Origin} and {@code Host}, so a page of
+   * another site cannot pass.
+   */
+  static boolean sameOrigin(Context ctx, String origin) {
+    String host = ctx.header("Host");
+    return host != null
+        && (origin.equalsIgnoreCase("http://" + host)
+            || origin.equalsIgnoreCase("https://" + host));
+  }
+
   /** Origin, then key or ticket, then the route's permission, for every WebSocket upgrade. */
   private void checkUpgrade(Context ctx, Guard guard, UpgradeTickets tickets) {
     String rid = UUID.randomUUID().toString();
@@ -358,7 +370,10 @@ public final class HttpServer implements AutoCloseable {
     ctx.attribute(CLIENT, clients.resolve(ctx.ip(), forwardedFor(ctx)));
     String origin = ctx.header("Origin");
     List<String> allowed = config.corsOrigins();
-    if (origin != null && !allowed.contains("*") && !allowed.contains(origin)) {
+    if (origin != null
+        && !allowed.contains("*")
+        && !allowed.contains(origin)
+        && !sameOrigin(ctx, origin)) {
       LOG.atWarn().addKeyValue("origin", origin).log("WebSocket from a foreign origin refused");
       throw new UpgradeRefused(403, "This origin may not open a WebSocket here.");
     }

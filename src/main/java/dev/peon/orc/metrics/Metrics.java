@@ -82,8 +82,18 @@ public final class Metrics implements RequestObserver, AutoCloseable {
   private final Consumer<Event> listener = this::onEvent;
   private volatile EventBus bus;
 
+  private final StatsHistory history;
+
   public Metrics(String version, ServerFeed feed) {
+    this(version, feed, new StatsHistory(java.time.Clock.systemUTC()));
+  }
+
+  /**
+   * @param history fed with every sampling round (the dashboard's graphs)
+   */
+  public Metrics(String version, ServerFeed feed, StatsHistory history) {
     this.feed = feed;
+    this.history = history;
     httpRequests =
         Counter.builder()
             .name("peon_http_requests_total")
@@ -197,6 +207,34 @@ public final class Metrics implements RequestObserver, AutoCloseable {
       }
     }
     servers.keySet().retainAll(present);
+    history.record(fresh);
+    publishStats(fresh);
+  }
+
+  /**
+   * One {@code stats} event per round with the running servers' CPU and memory (the dashboard's
+   * live sparklines; no client polls). Nothing is published when no server runs.
+   */
+  private void publishStats(List<ServerSample> round) {
+    EventBus b = bus;
+    if (b == null) {
+      return;
+    }
+    Map<String, Object> running = new java.util.TreeMap<>();
+    for (ServerSample s : round) {
+      if ("running".equals(s.state())) {
+        running.put(
+            s.server(),
+            Map.of(
+                "cpuPercent",
+                Math.round(s.cpuPercent() * 100) / 100.0,
+                "memoryBytes",
+                s.memoryBytes()));
+      }
+    }
+    if (!running.isEmpty()) {
+      b.publish("stats", null, Map.of("servers", running));
+    }
   }
 
   private void sampleQuietly() {

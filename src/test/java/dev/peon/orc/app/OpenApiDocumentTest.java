@@ -109,7 +109,16 @@ class OpenApiDocumentTest {
             "/healthz",
             "/readyz",
             "/metrics",
-            "/api/v2/login");
+            "/api/v2/login",
+            // the dashboard's page and assets (every API call it makes is authenticated)
+            "/",
+            "/assets/{file}",
+            "/login",
+            "/new",
+            "/account",
+            "/servers/{id}",
+            "/servers/{id}/{tab}",
+            "/admin/{page}");
   }
 
   @Test

@@ -163,4 +163,29 @@ class IdentityServiceTest {
     clock.advance(IdentityService.SESSION_TTL);
     assertThat(ids.session(s.token())).isEmpty();
   }
+
+  @Test
+  void theGeneratedOwnerPasswordMustBeChangedAndItsFileGoesWithTheChange() throws Exception {
+    OwnerBootstrap.ensureOwner(ids, "owner", null, tmp);
+    java.nio.file.Path file = tmp.resolve("owner-password");
+    User owner = ids.findByName("owner").orElseThrow();
+    assertThat(ids.passwordChangeRequired(owner.id())).isTrue();
+    assertThat(ids.passwordChangeRequired(null)).isFalse();
+    // a restart finds the file still there: still the generated password
+    IdentityService again = new IdentityService(db, clock);
+    OwnerBootstrap.ensureOwner(again, "owner", null, tmp);
+    assertThat(again.passwordChangeRequired(owner.id())).isTrue();
+    again.updateUser(owner.id(), null, null, "my own password".toCharArray());
+    assertThat(again.passwordChangeRequired(owner.id())).isFalse();
+    assertThat(file).doesNotExist();
+    OwnerBootstrap.ensureOwner(new IdentityService(db, clock), "owner", null, tmp);
+    assertThat(new IdentityService(db, clock).passwordChangeRequired(owner.id())).isFalse();
+  }
+
+  @Test
+  void aConfiguredOwnerPasswordNeedsNoChange() {
+    OwnerBootstrap.ensureOwner(
+        ids, "owner", new dev.peon.orc.config.Secret("configured password"), tmp);
+    assertThat(ids.passwordChangeRequired(ids.findByName("owner").orElseThrow().id())).isFalse();
+  }
 }
