@@ -69,7 +69,8 @@ export function may(permission, server) {
 
 // ------------------------------------------------------------------ events
 const TYPES = ['server.state', 'server.created', 'server.deleted', 'server.crashed', 'server.crashloop',
-  'operation', 'schedule.run', 'plans.synced', 'stats', 'gap'];
+  'operation', 'schedule.run', 'plans.synced', 'stats', 'gap',
+  'server.game', 'server.players', 'server.sleep', 'server.wake'];
 const listeners = new Map();
 let source = null;
 

@@ -10,6 +10,15 @@ export function address(server) {
   return p ? `${location.hostname}:${p.port}` : null;
 }
 
+/** The game beside Docker's state: ready and its players, starting, unhealthy, or asleep. */
+export function gameBadge(s) {
+  if (s.sleeping) return h('span', { class: 'badge', title: 'Starts at the first connection' }, 'sleeping');
+  if (!s.gameState) return null;
+  const players = s.players ? ` ${s.players.online}/${s.players.max}` : '';
+  const cls = s.gameState === 'ready' ? 'running' : s.gameState === 'unhealthy' ? 'crashed' : 'warn';
+  return h('span', { class: `badge ${cls}`, title: 'The game, as its probe sees it' }, `${s.gameState}${players}`);
+}
+
 export function stateBadge(state) {
   return h('span', { class: `badge ${state || ''}` }, state || 'unknown');
 }
@@ -77,7 +86,8 @@ export function overview(main) {
     const s = r.server;
     replace(r.cells.name, h('a', { href: `/servers/${encodeURIComponent(s.id)}` }, s.id),
       s.description ? h('div', { class: 'muted' }, s.description) : null);
-    replace(r.cells.state, stateBadge(s.state), s.pendingRecreate ? h('span', { class: 'badge warn' }, 'recreate pending') : null);
+    replace(r.cells.state, stateBadge(s.state), ' ', gameBadge(s),
+      s.pendingRecreate ? h('span', { class: 'badge warn' }, 'recreate pending') : null);
     const addr = address(s);
     replace(r.cells.address, addr ? [h('span', { class: 'addr' }, addr), ' ',
       h('button', { type: 'button', class: 'small', 'aria-label': `Copy the address of ${s.id}`, onclick: () => copyText(addr) }, 'Copy')] : '–');
@@ -164,6 +174,7 @@ export function overview(main) {
     api.on('server.crashed', (e) => refresh(e.server)),
     api.on('server.crashloop', (e) => refresh(e.server)),
     api.on('schedule.run', (e) => refresh(e.server)),
+    ...['server.game', 'server.players', 'server.sleep', 'server.wake'].map((t) => api.on(t, (e) => refresh(e.server))),
     api.on('server.deleted', (e) => { const r = rows.get(e.server); if (r) { r.tr.remove(); rows.delete(e.server); applyFilter(); } }),
     api.on('stats', (e) => {
       for (const [id, v] of Object.entries(e.servers || {})) {

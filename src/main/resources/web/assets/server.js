@@ -1,7 +1,7 @@
 import { h, replace, field, toast, fmtBytes, fmtTime, uptime, copyText, confirmDialog } from './dom.js';
 import * as api from './api.js';
 import { graph } from './charts.js';
-import { address, stateBadge } from './overview.js';
+import { address, gameBadge, stateBadge } from './overview.js';
 import { navigate } from './app.js';
 
 const SECRET_WORDS = ['pass', 'secret', 'token', 'key', 'gslt', 'rcon', 'auth', 'credential', 'cookie'];
@@ -27,11 +27,12 @@ export function serverPage(main, [id, tab = '']) {
     const addr = address(s);
     replace(head,
       h('div', { class: 'row spread' },
-        h('h1', {}, s.id, ' ', stateBadge(s.state)),
+        h('h1', {}, s.id, ' ', stateBadge(s.state), ' ', gameBadge(s)),
         powerBar(ctx)),
       s.description ? h('p', { class: 'muted', id: 'description' }, s.description) : null,
       addr ? h('p', {}, 'Address for players: ', h('span', { class: 'addr' }, addr), ' ',
         h('button', { type: 'button', class: 'small', onclick: () => copyText(addr) }, 'Copy address')) : null,
+      s.lastStopReason && s.state !== 'running' ? h('p', { class: 'muted' }, `Last stop: ${s.lastStopReason}`) : null,
       s.pendingRecreate ? h('p', { class: 'notice' }, 'Settings changed: the container is recreated at the next start (data is kept).') : null);
   };
   const load = () => api.get(base).then(drawHead).catch((e) => {
@@ -42,6 +43,7 @@ export function serverPage(main, [id, tab = '']) {
   ctx.offs.push(
     api.on('server.state', (e) => { if (e.server === id) load(); }),
     api.on('server.crashed', (e) => { if (e.server === id) load(); }),
+    ...['server.game', 'server.players', 'server.sleep', 'server.wake'].map((t) => api.on(t, (e) => { if (e.server === id) load(); })),
     api.on('server.deleted', (e) => { if (e.server === id) { toast(`${id} was deleted`); navigate('/'); } }));
   load().then(() => {
     if (!ctx.server) return;
