@@ -146,6 +146,7 @@ public final class OperationService implements AutoCloseable {
                 null,
                 clock.instant(),
                 null));
+    Operation finished;
     try {
       Object result =
           work.run(
@@ -158,14 +159,14 @@ public final class OperationService implements AutoCloseable {
                 }
               });
       Operation cur = byId.getOrDefault(running.id(), running);
-      update(
+      finished =
           cur.with(
               Operation.Status.SUCCEEDED,
               new Operation.Progress(100, "done"),
               null,
               result,
               cur.startedAt(),
-              clock.instant()));
+              clock.instant());
     } catch (Exception | Error e) {
       Operation.OperationError err = classifier.apply(e);
       LOG.atWarn()
@@ -174,24 +175,20 @@ public final class OperationService implements AutoCloseable {
           .addKeyValue("serverId", running.server())
           .log("operation failed: " + err.detail());
       Operation cur = byId.getOrDefault(running.id(), running);
-      update(
+      finished =
           cur.with(
-              Operation.Status.FAILED,
-              cur.progress(),
-              err,
-              null,
-              cur.startedAt(),
-              clock.instant()));
+              Operation.Status.FAILED, cur.progress(), err, null, cur.startedAt(), clock.instant());
     } finally {
+      // the server is free before anyone can see the operation finished: a client that reads
+      // "succeeded" (by polling, an event or the completion future) may act on it at once
       if (exclusive && running.server() != null) {
         exclusiveByServer.remove(running.server(), running.id());
       }
-      // completed only once the server is free again: whoever waits may act on it at once
-      CompletableFuture<Operation> done = completions.get(running.id());
-      Operation last = byId.get(running.id());
-      if (done != null && last != null) {
-        done.complete(last);
-      }
+    }
+    update(finished);
+    CompletableFuture<Operation> done = completions.get(running.id());
+    if (done != null) {
+      done.complete(byId.getOrDefault(running.id(), finished));
     }
   }
 

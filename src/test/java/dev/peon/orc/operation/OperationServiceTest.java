@@ -51,6 +51,18 @@ class OperationServiceTest {
   }
 
   @Test
+  void aServerIsFreeOnceItsOperationIsSeenFinished() {
+    // a client that reads "succeeded" and at once acts on the server must never get busy
+    for (int i = 0; i < 300; i++) {
+      Operation op = operations.submit("server.create", "game.one", true, p -> "ok");
+      while (!operations.find(op.id()).orElseThrow().status().finished()) {
+        Thread.onSpinWait();
+      }
+      assertThat(operations.runningOn("game.one")).as("round " + i).isEmpty();
+    }
+  }
+
+  @Test
   void closeLetsARunningOperationFinishWithinTheDrainTime() throws Exception {
     OperationService draining =
         new OperationService(
