@@ -335,7 +335,8 @@ async function schedulesTab(ctx) {
       h('td', {}, sc.action, sc.updateMode ? ` (${sc.updateMode})` : ''),
       h('td', { class: 'addr' }, sc.cron || fmtTime(sc.at)),
       h('td', {}, sc.timeZone),
-      h('td', {}, sc.enabled ? fmtTime(sc.nextRun) : 'disabled'),
+      h('td', {}, sc.enabled ? fmtTime(sc.nextRun) : 'disabled',
+        sc.enabled && sc.nextRuns?.length > 1 ? h('div', { class: 'muted' }, `then ${sc.nextRuns.slice(1).map(fmtTime).join(', ')}`) : null),
       h('td', {}, sc.lastRun ? `${fmtTime(sc.lastRun)} ${sc.lastResult?.status || ''}` : '–'),
       h('td', {}, editable ? [
         h('button', { type: 'button', class: 'small', onclick: () => api.patch(`${ctx.base}/schedules/${sc.id}`, { enabled: !sc.enabled }).then(load).catch((e) => toast(e.message, true)) }, sc.enabled ? 'Disable' : 'Enable'), ' ',

@@ -385,6 +385,7 @@ public final class ScheduleRoutes implements Routes {
     m.put("steps", s.steps() == null ? null : s.steps().toJson());
     m.put("origin", s.origin().name().toLowerCase(Locale.ROOT));
     m.put("nextRun", str(s.nextRun()));
+    m.put("nextRuns", nextRuns(s).stream().map(Instant::toString).toList());
     m.put("lastRun", str(s.lastRun()));
     Map<String, Object> result = null;
     if (s.lastResult() != null) {
@@ -396,6 +397,19 @@ public final class ScheduleRoutes implements Routes {
     m.put("createdAt", str(s.createdAt()));
     return m;
   }
+
+  /** The next {@value #NEXT_RUNS} runs (fewer for a one-shot or a rare cron), none when off. */
+  static List<Instant> nextRuns(Schedule s) {
+    List<Instant> runs = new ArrayList<>();
+    Instant next = s.nextRun();
+    while (next != null && runs.size() < NEXT_RUNS) {
+      runs.add(next);
+      next = s.cron() == null ? null : s.cron().next(next, s.zone()).orElse(null);
+    }
+    return runs;
+  }
+
+  private static final int NEXT_RUNS = 5;
 
   private static String str(Instant t) {
     return t == null ? null : t.toString();

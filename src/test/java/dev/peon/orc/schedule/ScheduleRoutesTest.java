@@ -122,6 +122,15 @@ class ScheduleRoutesTest {
     assertThat(s.path("updateMode").isNull()).isTrue();
     assertThat(s.path("origin").asText()).isEqualTo("v2");
     assertThat(s.path("nextRun").asText()).isEqualTo("2026-01-01T03:00:00Z");
+    // 04:00 in Berlin, the next five days
+    assertThat(s.path("nextRuns"))
+        .extracting(com.fasterxml.jackson.databind.JsonNode::asText)
+        .containsExactly(
+            "2026-01-01T03:00:00Z",
+            "2026-01-02T03:00:00Z",
+            "2026-01-03T03:00:00Z",
+            "2026-01-04T03:00:00Z",
+            "2026-01-05T03:00:00Z");
     assertThat(s.path("lastRun").isNull()).isTrue();
     assertThat(s.path("lastResult").isNull()).isTrue();
     assertThat(s.path("createdAt").asText()).isEqualTo("2026-01-01T00:00:00Z");
@@ -198,6 +207,9 @@ class ScheduleRoutesTest {
     assertThat(once.status()).isEqualTo(201);
     assertThat(once.body().path("at").asText()).isEqualTo("2026-01-01T00:30:00Z");
     assertThat(once.body().path("nextRun").asText()).isEqualTo("2026-01-01T00:30:00Z");
+    assertThat(once.body().path("nextRuns"))
+        .extracting(com.fasterxml.jackson.databind.JsonNode::asText)
+        .containsExactly("2026-01-01T00:30:00Z");
     assertThat(once.body().path("timeZone").asText()).isEqualTo("UTC");
     assertThat(once.body().path("misfire").asText()).isEqualTo("skip");
 
@@ -288,6 +300,7 @@ class ScheduleRoutesTest {
     assertThat(off.status()).isEqualTo(200);
     assertThat(off.body().path("enabled").asBoolean()).isFalse();
     assertThat(off.body().path("nextRun").isNull()).isTrue();
+    assertThat(off.body().path("nextRuns")).isEmpty();
     assertThat(scheduler.nextEvent(CAMP)).isEmpty();
 
     Answer on =
