@@ -165,11 +165,13 @@ function consoleTab(ctx) {
   const input = h('input', { id: 'command', autocomplete: 'off', placeholder: 'say hello', class: 'grow', maxlength: 1024 });
   const filter = h('input', { type: 'search', id: 'log-filter', placeholder: 'Filter lines', 'aria-label': 'Filter console lines' });
   const older = h('button', { type: 'button', class: 'small' }, 'Load older lines');
+  // the filter covers the lines loaded here; the whole log is searched on the server
+  const search = h('a', { class: 'button', id: 'log-search', hidden: true, download: `${id}-search.log` }, 'Search the whole log');
   const form = h('form', { class: 'row' }, field('Command', input), h('button', { class: 'primary', type: 'submit' }, 'Send'));
   form.firstChild.classList.add('grow');
   replace(ctx.body, h('div', { class: 'panel' },
     h('div', { class: 'row spread' }, state, h('div', { class: 'row' }, filter, older,
-      h('a', { class: 'button', href: `${ctx.base}/logs/download`, download: `${id}.log` }, 'Download log'))),
+      search, h('a', { class: 'button', href: `${ctx.base}/logs/download`, download: `${id}.log` }, 'Download log'))),
     out, form));
   let ws = null, firstSeq = null, closed = false, retry = 1000, timer = null;
   const MAX_LINES = 3000;
@@ -186,6 +188,8 @@ function consoleTab(ctx) {
   };
   filter.addEventListener('input', () => {
     const q = filter.value.toLowerCase();
+    search.hidden = !filter.value;
+    search.href = `${ctx.base}/logs/download?q=${encodeURIComponent(filter.value.slice(0, 200))}`;
     for (const el of out.children) if (el.dataset.seq) el.hidden = !!q && !el.textContent.toLowerCase().includes(q);
   });
 
@@ -336,7 +340,7 @@ async function schedulesTab(ctx) {
       h('td', { class: 'addr' }, sc.cron || fmtTime(sc.at)),
       h('td', {}, sc.timeZone),
       h('td', {}, sc.enabled ? fmtTime(sc.nextRun) : 'disabled',
-        sc.enabled && sc.nextRuns?.length > 1 ? h('div', { class: 'muted' }, `then ${sc.nextRuns.slice(1).map(fmtTime).join(', ')}`) : null),
+        sc.enabled && sc.nextRuns?.length > 1 ? h('div', { class: 'muted' }, `then ${sc.nextRuns.slice(1).map(fmtTime).join(' · ')}`) : null),
       h('td', {}, sc.lastRun ? `${fmtTime(sc.lastRun)} ${sc.lastResult?.status || ''}` : '–'),
       h('td', {}, editable ? [
         h('button', { type: 'button', class: 'small', onclick: () => api.patch(`${ctx.base}/schedules/${sc.id}`, { enabled: !sc.enabled }).then(load).catch((e) => toast(e.message, true)) }, sc.enabled ? 'Disable' : 'Enable'), ' ',

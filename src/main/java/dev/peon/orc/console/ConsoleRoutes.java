@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -278,6 +279,7 @@ public final class ConsoleRoutes implements Routes {
    */
   private void download(Context ctx) throws IOException {
     ServerId id = id(ctx);
+    Predicate<LogLine> wanted = search(ctx.queryParam("q"));
     ctx.contentType("text/plain; charset=utf-8");
     ctx.header(
         "Content-Disposition",
@@ -286,10 +288,32 @@ public final class ConsoleRoutes implements Routes {
         new BufferedWriter(
             new OutputStreamWriter(ctx.res().getOutputStream(), StandardCharsets.UTF_8),
             DOWNLOAD_BUFFER)) {
-      console.download(id, l -> writeLine(out, l));
+      console.download(
+          id,
+          l -> {
+            if (wanted.test(l)) {
+              writeLine(out, l);
+            }
+          });
     } catch (UncheckedIOException e) {
       LOG.atDebug().addKeyValue("serverId", id).log("log download ended early: " + e.getMessage());
     }
+  }
+
+  /**
+   * The log search of {@code ?q=}: lines containing the text, ignoring case (1 to 200 characters,
+   * no control characters; a plain substring, never a pattern); every line without it.
+   */
+  static Predicate<LogLine> search(String q) {
+    if (q == null) {
+      return l -> true;
+    }
+    if (q.isEmpty() || q.length() > 200 || q.chars().anyMatch(Character::isISOControl)) {
+      throw new ProblemException(
+          Problem.invalid("q", "must be 1 to 200 characters without control characters"));
+    }
+    String needle = q.toLowerCase(Locale.ROOT);
+    return l -> l.text().toLowerCase(Locale.ROOT).contains(needle);
   }
 
   private static void writeLine(Writer out, LogLine l) {

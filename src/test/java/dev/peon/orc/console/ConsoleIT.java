@@ -214,6 +214,14 @@ class ConsoleIT {
     Res download = get("/api/v2/servers/" + SERVER + "/logs/download");
     assertThat(download.status()).isEqualTo(200);
     assertThat(download.body()).contains(" stdout echo: rest hello\n").contains("tick 0\n");
+    // the whole log searched on the server: only the lines with the text, case ignored
+    Res found = get("/api/v2/servers/" + SERVER + "/logs/download?q=REST%20Hello");
+    assertThat(found.status()).isEqualTo(200);
+    assertThat(found.body().lines().toList())
+        .isNotEmpty()
+        .allMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("rest hello"));
+    assertThat(found.body()).doesNotContain("tick 0");
+    assertThat(get("/api/v2/servers/" + SERVER + "/logs/download?q=").status()).isEqualTo(400);
   }
 
   @Test

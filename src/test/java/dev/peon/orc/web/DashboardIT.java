@@ -222,6 +222,12 @@ class DashboardIT {
         "return document.querySelector('#console').textContent"
             + ".includes('echo: hello from the dashboard')");
     browser.screenshot(SHOTS.resolve("console.png"));
+    // the filter narrows the loaded lines and offers the server-side search of the whole log
+    browser.type("#log-filter", "from the dash");
+    browser.until("return !document.querySelector('#log-search').hidden");
+    assertThat(browser.js("return document.querySelector('#log-search').getAttribute('href')"))
+        .asString()
+        .endsWith("/logs/download?q=from%20the%20dash");
   }
 
   @Test
@@ -248,6 +254,22 @@ class DashboardIT {
     assertThat(s.path("settings").path("MAX_PLAYERS").asText()).isEqualTo("12");
     assertThat(s.path("pendingRecreate").asBoolean()).isTrue();
     browser.screenshot(SHOTS.resolve("settings.png"));
+  }
+
+  @Test
+  @Order(6)
+  void showsTheNextRunsOfASchedule() throws Exception {
+    assertThat(
+            apiCall(
+                "POST",
+                "/api/v2/servers/" + SERVER + "/schedules",
+                "{\"action\":\"restart\",\"cron\":\"0 4 * * *\",\"timeZone\":\"Europe/Berlin\"}"))
+        .isEqualTo(201);
+    browser.open(base + "/servers/" + SERVER + "/schedules");
+    browser.until("return document.body.textContent.includes('then ')");
+    // the next run and, after "then", the four following ones, each a day later
+    String row = browser.text("main table tbody tr");
+    assertThat(row.substring(row.indexOf("then ")).split("·")).hasSize(4);
   }
 
   @Test
