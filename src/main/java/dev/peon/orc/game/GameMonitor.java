@@ -164,6 +164,28 @@ public final class GameMonitor implements AutoCloseable {
 
   // ------------------------------------------------------------ reads
 
+  /** The status of a server with no probe reading yet: what the database and the sleeper know. */
+  private GameStatus unprobed(
+      ServerId id, GameState state, GameSettings s, GameRepository.Row row) {
+    return new GameStatus(
+        state,
+        null,
+        probeType(s),
+        null,
+        null,
+        0,
+        null,
+        null,
+        null,
+        row.sleeping(),
+        sleeper.listening(id),
+        row.lastStopReason(),
+        row.lastStopAt(),
+        row.lastRestartReason(),
+        row.lastRestartAt(),
+        row.readySeconds());
+  }
+
   /** The game's status; throws the server's NOT_FOUND when it does not exist. */
   public GameStatus status(ServerId id) {
     servers.get(id);
@@ -171,42 +193,10 @@ public final class GameMonitor implements AutoCloseable {
     ServerWatch w = watches.get(id);
     GameSettings s = settings(id);
     if (w == null) {
-      return new GameStatus(
-          null,
-          null,
-          probeType(s),
-          null,
-          null,
-          0,
-          null,
-          null,
-          null,
-          row.sleeping(),
-          sleeper.listening(id),
-          row.lastStopReason(),
-          row.lastStopAt(),
-          row.lastRestartReason(),
-          row.lastRestartAt(),
-          row.readySeconds());
+      return unprobed(id, null, s, row);
     }
     if (behind(id, w)) {
-      return new GameStatus(
-          s.readiness() == null ? null : GameState.STARTING,
-          null,
-          probeType(s),
-          null,
-          null,
-          0,
-          null,
-          null,
-          null,
-          row.sleeping(),
-          sleeper.listening(id),
-          row.lastStopReason(),
-          row.lastStopAt(),
-          row.lastRestartReason(),
-          row.lastRestartAt(),
-          row.readySeconds());
+      return unprobed(id, s.readiness() == null ? null : GameState.STARTING, s, row);
     }
     synchronized (w) {
       Instant stopAt =
