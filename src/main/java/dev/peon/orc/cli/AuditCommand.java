@@ -124,11 +124,7 @@ public final class AuditCommand implements Callable<Integer> {
     }
     Table t = header();
     r.json().path("items").forEach(e -> row(t, e, s.times()));
-    if (t.isEmpty()) {
-      s.err().println("no audit entries match");
-    } else {
-      t.print(s.out());
-    }
+    t.printOr(s, "no audit entries match");
     if (r.json().hasNonNull("next")) {
       s.err().println("more entries: add --after " + r.json().path("next").asText());
     }

@@ -71,11 +71,7 @@ public final class BackupsCommand implements Runnable {
                 b.path("origin").asText(null),
                 b.path("locked").asBoolean() ? "*" : "");
           }
-          if (t.isEmpty()) {
-            s.err().println("no backups of " + server);
-          } else {
-            t.print(s.out());
-          }
+          t.printOr(s, "no backups of " + server);
           return ExitCodes.OK;
         });
   }

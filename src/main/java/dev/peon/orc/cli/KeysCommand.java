@@ -62,11 +62,7 @@ public final class KeysCommand implements Runnable {
                 s.times().at(k.path("lastUsedAt").asText(null)),
                 status(k));
           }
-          if (t.isEmpty()) {
-            s.err().println("no keys");
-          } else {
-            t.print(s.out());
-          }
+          t.printOr(s, "no keys");
           return ExitCodes.OK;
         });
   }

@@ -69,11 +69,7 @@ public final class OperationsCommand implements Runnable {
                 s.times().at(op.path("createdAt").asText(null)),
                 progressText(op));
           }
-          if (t.isEmpty()) {
-            s.err().println("no operations");
-          } else {
-            t.print(s.out());
-          }
+          t.printOr(s, "no operations");
           return ExitCodes.OK;
         });
   }

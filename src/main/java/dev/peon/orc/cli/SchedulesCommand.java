@@ -73,11 +73,7 @@ public final class SchedulesCommand implements Runnable {
                 s.times().at(sc.path("nextRun").asText(null)),
                 sc.path("lastResult").path("status").asText(null));
           }
-          if (t.isEmpty()) {
-            s.err().println("no schedules for " + server);
-          } else {
-            t.print(s.out());
-          }
+          t.printOr(s, "no schedules for " + server);
           return ExitCodes.OK;
         });
   }

@@ -49,11 +49,7 @@ final class ServerListCommand implements Callable<Integer> {
                 s.times().at(srv.path("startedAt").asText(null)),
                 srv.path("description").asText(null));
           }
-          if (t.isEmpty()) {
-            s.err().println("no servers");
-          } else {
-            t.print(s.out());
-          }
+          t.printOr(s, "no servers");
           return ExitCodes.OK;
         });
   }

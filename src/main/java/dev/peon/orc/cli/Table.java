@@ -37,6 +37,15 @@ final class Table {
     return rows.isEmpty();
   }
 
+  /** Prints the table to the session's output, or {@code whenEmpty} to its errors when empty. */
+  void printOr(Session s, String whenEmpty) {
+    if (isEmpty()) {
+      s.err().println(whenEmpty);
+    } else {
+      print(s.out());
+    }
+  }
+
   void print(PrintWriter out) {
     List<List<String>> all = new ArrayList<>();
     if (!header.isEmpty()) {

@@ -60,11 +60,7 @@ public final class UsersCommand implements Runnable {
                 s.times().at(u.path("createdAt").asText(null)),
                 grants(u.path("grants")));
           }
-          if (t.isEmpty()) {
-            s.err().println("no users");
-          } else {
-            t.print(s.out());
-          }
+          t.printOr(s, "no users");
           return ExitCodes.OK;
         });
   }

@@ -71,11 +71,7 @@ public final class WebhooksCommand implements Runnable {
                 w.path("secretSet").asBoolean() ? "yes" : "no",
                 w.path("enabled").asBoolean(true) ? "yes" : "no");
           }
-          if (t.isEmpty()) {
-            s.err().println("no webhooks");
-          } else {
-            t.print(s.out());
-          }
+          t.printOr(s, "no webhooks");
           return ExitCodes.OK;
         });
   }
@@ -232,11 +228,7 @@ public final class WebhooksCommand implements Runnable {
                 s.times().at(d.path("updatedAt").asText()),
                 d.path("error").asText(null));
           }
-          if (t.isEmpty()) {
-            s.err().println("no deliveries");
-          } else {
-            t.print(s.out());
-          }
+          t.printOr(s, "no deliveries");
           return ExitCodes.OK;
         });
   }
