@@ -4,10 +4,10 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.peon.orc.runtime.docker.TestDocker;
+import dev.peon.orc.runtime.docker.TestImages;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
@@ -31,7 +30,7 @@ public final class FakeQueryImage {
 
   /** Builds the image unless present; returns its name. */
   public static String build() throws Exception {
-    byte[] source = resource("fakequery/fakequery.c");
+    byte[] source = TestImages.resource("fakequery/fakequery.c");
     String tag =
         "peon-test/fakequery:"
             + HexFormat.of()
@@ -57,8 +56,8 @@ public final class FakeQueryImage {
                 .getBytes(StandardCharsets.UTF_8);
         var bytes = new ByteArrayOutputStream();
         try (var tar = new TarArchiveOutputStream(bytes)) {
-          add(tar, "Dockerfile", dockerfile, 0644);
-          add(tar, "fakequery", binary, 0755);
+          TestImages.addEntry(tar, "Dockerfile", dockerfile, 0644);
+          TestImages.addEntry(tar, "fakequery", binary, 0755);
         }
         String id =
             docker
@@ -81,7 +80,7 @@ public final class FakeQueryImage {
 
   /** The fake game compiled for this host (the benchmark runs it outside Docker). */
   static byte[] compiledBinary() throws IOException, InterruptedException {
-    return compile(resource("fakequery/fakequery.c"));
+    return compile(TestImages.resource("fakequery/fakequery.c"));
   }
 
   private static byte[] compile(byte[] source) throws IOException, InterruptedException {
@@ -106,25 +105,6 @@ public final class FakeQueryImage {
         }
       }
       Files.deleteIfExists(dir);
-    }
-  }
-
-  private static void add(TarArchiveOutputStream tar, String name, byte[] content, int mode)
-      throws IOException {
-    var entry = new TarArchiveEntry(name);
-    entry.setSize(content.length);
-    entry.setMode(mode);
-    tar.putArchiveEntry(entry);
-    tar.write(content);
-    tar.closeArchiveEntry();
-  }
-
-  private static byte[] resource(String name) throws IOException {
-    try (InputStream in = FakeQueryImage.class.getClassLoader().getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IOException("test resource missing: " + name);
-      }
-      return in.readAllBytes();
     }
   }
 }

@@ -194,7 +194,8 @@ public final class TestImages {
     return bytes.toByteArray();
   }
 
-  private static void addEntry(TarArchiveOutputStream tar, String name, byte[] content, int mode)
+  /** Adds a file to an image build context. */
+  public static void addEntry(TarArchiveOutputStream tar, String name, byte[] content, int mode)
       throws IOException {
     var entry = new TarArchiveEntry(name);
     entry.setSize(content.length);
@@ -204,7 +205,8 @@ public final class TestImages {
     tar.closeArchiveEntry();
   }
 
-  private static byte[] resource(String name) throws IOException {
+  /** A test resource's bytes. */
+  public static byte[] resource(String name) throws IOException {
     try (InputStream in = TestImages.class.getClassLoader().getResourceAsStream(name)) {
       if (in == null) {
         throw new IOException("test resource missing: " + name);
