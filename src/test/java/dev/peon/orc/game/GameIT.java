@@ -13,6 +13,7 @@ import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.FreePorts;
+import dev.peon.orc.testing.Operations;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -464,7 +465,9 @@ class GameIT {
     Res created =
         post("/api/v2/servers", "{\"game\": \"" + game + "\", \"name\": \"" + name + "\"}");
     assertThat(created.status()).as(created.json().toString()).isIn(201, 202);
-    Await.until(WAIT, () -> get("/api/v2/servers/" + game + "." + name).status() == 200);
+    if (created.status() == 202) {
+      Operations.awaitResult(p -> get(p).json(), created.json());
+    }
   }
 
   private void power(String id, String action) {
