@@ -151,4 +151,30 @@ public interface ContainerRuntime extends AutoCloseable {
 
   /** Thaws a paused container; no-op if not paused. */
   void unpause(String name);
+
+  // ------------------------------------------------------------ nodes (clusters)
+
+  /**
+   * The machines servers can be placed on: the local engine as one node, or every node of a
+   * cluster. {@code ENGINE_UNREACHABLE} when the engine does not answer.
+   */
+  default List<NodeInfo> nodes() {
+    return List.of();
+  }
+
+  /**
+   * Drains, pauses or reactivates a node of a cluster. {@code NOT_FOUND} for an unknown node,
+   * {@code UNSUPPORTED} on a single engine.
+   */
+  default void setNodeAvailability(String nodeId, NodeInfo.Availability availability) {
+    throw new RuntimeFailure(
+        RuntimeFailure.Kind.UNSUPPORTED, "This runtime has a single node; it cannot be drained.");
+  }
+
+  /**
+   * Whether servers may be placed on different nodes ({@link ContainerSpec#node()} is honoured).
+   */
+  default boolean clustered() {
+    return false;
+  }
 }

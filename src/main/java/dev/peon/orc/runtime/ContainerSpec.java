@@ -10,6 +10,8 @@ import java.util.Objects;
  *
  * @param limits resource limits ({@link ResourceLimits#NONE}: none)
  * @param hardening how the container is locked down ({@link Hardening#NONE}: Docker's defaults)
+ * @param node the id of the node to run on (a cluster runtime pins the server there); null: the
+ *     runtime's only or default node
  */
 public record ContainerSpec(
     String name,
@@ -23,7 +25,8 @@ public record ContainerSpec(
     String network,
     boolean openStdin,
     ResourceLimits limits,
-    Hardening hardening) {
+    Hardening hardening,
+    String node) {
 
   public ContainerSpec {
     Objects.requireNonNull(name, "name");
@@ -34,6 +37,25 @@ public record ContainerSpec(
     labels = Map.copyOf(labels);
     limits = limits == null ? ResourceLimits.NONE : limits;
     hardening = hardening == null ? Hardening.NONE : hardening;
+  }
+
+  /** A container on the runtime's default node. */
+  public ContainerSpec(
+      String name,
+      String hostname,
+      String image,
+      List<String> env,
+      List<PortBinding> ports,
+      List<BindMount> mounts,
+      String user,
+      Map<String, String> labels,
+      String network,
+      boolean openStdin,
+      ResourceLimits limits,
+      Hardening hardening) {
+    this(
+        name, hostname, image, env, ports, mounts, user, labels, network, openStdin, limits,
+        hardening, null);
   }
 
   /** A container without limits and with Docker's default security. */
@@ -66,6 +88,13 @@ public record ContainerSpec(
   public ContainerSpec withLabels(Map<String, String> newLabels) {
     return new ContainerSpec(
         name, hostname, image, env, ports, mounts, user, newLabels, network, openStdin, limits,
-        hardening);
+        hardening, node);
+  }
+
+  /** The same container pinned to {@code nodeId} (null: the runtime's default node). */
+  public ContainerSpec withNode(String nodeId) {
+    return new ContainerSpec(
+        name, hostname, image, env, ports, mounts, user, labels, network, openStdin, limits,
+        hardening, nodeId);
   }
 }

@@ -14,6 +14,8 @@ public final class RuntimeFailure extends RuntimeException {
     ENGINE_UNREACHABLE,
     /** The engine did not answer in time (or a pull made no progress); the call was abandoned. */
     TIMEOUT,
+    /** The runtime cannot do this at all (for example, draining the node of a single engine). */
+    UNSUPPORTED,
     OTHER
   }
 
