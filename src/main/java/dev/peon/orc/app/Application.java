@@ -38,6 +38,9 @@ import dev.peon.orc.metrics.MetricsRoutes;
 import dev.peon.orc.metrics.ServerFeed;
 import dev.peon.orc.metrics.StatsHistory;
 import dev.peon.orc.metrics.StatsHistoryRoutes;
+import dev.peon.orc.node.NodeRoutes;
+import dev.peon.orc.node.NodeService;
+import dev.peon.orc.node.NodeWatcher;
 import dev.peon.orc.notify.WebhookRoutes;
 import dev.peon.orc.notify.WebhookService;
 import dev.peon.orc.operation.Operation;
@@ -94,6 +97,7 @@ public final class Application implements AutoCloseable {
   private ConsoleService console;
   private Supervisor supervisor;
   private GameMonitor game;
+  private NodeWatcher nodeWatcher;
   private EventBus.AsyncSubscription auditEvents;
   private WebhookService webhooks;
   private dev.peon.orc.auth.FailureTally authFailures;
@@ -258,6 +262,19 @@ public final class Application implements AutoCloseable {
             id -> awaitOperation(operations, backups.createBackup(id)),
             GameMonitor.Limits.DEFAULTS);
     servers.observePower(game.around(supervisor)); // wake hooks around the supervisor's
+    NodeService nodeService = new NodeService(runtime, servers, backups, supervisor, events, clock);
+    NodeWatcher nodeWatcher =
+        runtime.clustered()
+            ? new NodeWatcher(
+                    nodeService,
+                    servers,
+                    operations,
+                    events,
+                    clock,
+                    config.cluster().watchInterval(),
+                    NodeService.Failover.parse(config.cluster().failover()))
+                .start()
+            : null;
     ConsoleTickets tickets = new ConsoleTickets(clock);
     HttpServer http =
         new HttpServer(
@@ -289,6 +306,7 @@ public final class Application implements AutoCloseable {
                     supervisor,
                     id -> gameOf(game, id)),
                 new GameRoutes(game),
+                new NodeRoutes(nodeService, operations),
                 new ScheduleRoutes(scheduler, id -> servers.find(id).isPresent(), clock),
                 new OperationRoutes(operations),
                 new BackupRoutes(backups, BackupService.MAX_UPLOAD),
@@ -311,6 +329,7 @@ public final class Application implements AutoCloseable {
     app.console = console;
     app.supervisor = supervisor;
     app.game = game;
+    app.nodeWatcher = nodeWatcher;
     game.start();
     app.auditEvents = auditEvents;
     app.webhooks = webhooks;
@@ -478,6 +497,9 @@ public final class Application implements AutoCloseable {
     }
     metrics.close();
     scheduler.close();
+    if (nodeWatcher != null) {
+      nodeWatcher.close(); // no fail-over starts while shutting down
+    }
     if (game != null) {
       game.close(); // releases sleeping servers' ports
     }

@@ -69,6 +69,11 @@ final class ServerRepository {
     return insertCreating(id, groups, Map.of(), null).record();
   }
 
+  /** {@link #insertCreating(ServerId, List, Map, String)} on the local engine. */
+  Created insertCreating(ServerId id, List<PortGroup> groups, Map<String, Integer> explicit) {
+    return insertCreating(id, groups, explicit, null);
+  }
+
   /** How ports are checked on {@code node}: probed on this host only for the local engine. */
   private PortAllocator allocator(String node) {
     return node == null ? ports : remotePorts;

@@ -470,7 +470,11 @@ public final class ServerRoutes implements Routes {
     m.put("name", v.id().name());
     m.put("description", v.definition().description());
     SupervisionSettings.Status sup = supervision.status(v.id());
-    m.put("state", stateWord(v, sup));
+    Map<String, Object> node = nodeJson(v.id());
+    // a server whose node is lost is unavailable whatever its last reported state
+    m.put(
+        "state",
+        node != null && !"ready".equals(node.get("status")) ? "unavailable" : stateWord(v, sup));
     m.put("image", v.definition().image());
     m.put("containerType", v.containerType());
     m.put("buildVersion", v.buildVersion());
@@ -483,7 +487,7 @@ public final class ServerRoutes implements Routes {
       ports.add(pm);
     }
     m.put("ports", ports);
-    m.put("node", nodeJson(v.id()));
+    m.put("node", node);
     Map<String, String> settings = new LinkedHashMap<>();
     v.definition()
         .environment()
@@ -580,7 +584,7 @@ public final class ServerRoutes implements Routes {
   }
 
   /** The optional {@code placement} of a create or move: a node, or node labels. */
-  static PlacementRequest placementInput(JsonInput in) {
+  public static PlacementRequest placementInput(JsonInput in) {
     Optional<JsonInput> p = in.object("placement");
     if (p.isEmpty()) {
       return PlacementRequest.ANY;

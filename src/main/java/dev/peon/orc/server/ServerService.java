@@ -1007,6 +1007,61 @@ public final class ServerService {
     }
   }
 
+  /**
+   * Chooses a node for the server by the placement policy, never its current one ({@code
+   * NODE_UNAVAILABLE} when no other node can take it, {@code INVALID} for an unknown node).
+   */
+  public String chooseNodeFor(ServerId id, PlacementRequest request) {
+    requireExisting(id);
+    if (!nodes.clustered()) {
+      throw new ServerException(
+          ServerException.Kind.INVALID,
+          "This orchestrator runs on a single engine; it has no nodes.");
+    }
+    String current = placements.get(id);
+    NodeInfo target = place(request);
+    if (target.id().equals(current)) {
+      if (request.node() != null) {
+        throw new ServerException(
+            ServerException.Kind.INVALID,
+            "The server [" + id + "] is already on the node [" + target.hostname() + "].");
+      }
+      // the policy chose where it is: the best other node, if any
+      List<NodeInfo> others =
+          nodes.snapshot().stream().filter(n -> !n.id().equals(current)).toList();
+      Map<String, Integer> counts = new HashMap<>();
+      placements.values().forEach(n -> counts.merge(n, 1, Integer::sum));
+      try {
+        target = Placement.choose(others, memoryByNode(), counts, request);
+      } catch (PlacementException e) {
+        throw new ServerException(ServerException.Kind.NODE_UNAVAILABLE, e.getMessage());
+      }
+    }
+    return target.id();
+  }
+
+  /**
+   * Places a stopped server (or one whose node was lost) on {@code node}: its ports are reserved
+   * there and its container is made anew, pinned there, not started. The folder is not touched (it
+   * is on storage every node shares). PORTS_USED when a server on that node holds one of its ports.
+   */
+  public ServerView relocate(ServerId id, String node) {
+    return withPowerLock(
+        id,
+        () -> {
+          requireExisting(id);
+          ServerDefinition def = readDefinition(id);
+          repository.moveToNode(id, node);
+          placements.put(id, node);
+          onPurpose(id, () -> removeOwnContainer(id, false));
+          ensureNetwork(id, tracker.subnet(id));
+          runtime.create(containerSpec(def));
+          tracker.refresh(id);
+          LOG.atInfo().addKeyValue("serverId", id).addKeyValue("node", node).log("server placed");
+          return get(id);
+        });
+  }
+
   private void recreate(ServerId id, ServerDefinition def, List<String> done) {
     stopQuietly(id);
     removeOwnContainer(id, false);

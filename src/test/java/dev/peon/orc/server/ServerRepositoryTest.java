@@ -1,6 +1,7 @@
 package dev.peon.orc.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.peon.orc.config.PortRange;
@@ -410,5 +411,26 @@ class ServerRepositoryTest {
     Map<String, Integer> perServer = new HashMap<>();
     reserved.values().forEach(s -> perServer.merge(s, 1, Integer::sum));
     assertThat(perServer).hasSize(servers).allSatisfy((s, n) -> assertThat(n).isEqualTo(2));
+  }
+
+  @Test
+  void serversOnDifferentNodesMayUseTheSamePortsAndAMoveChecksTheTargetNode() {
+    ServerRepository.Created a = repo.insertCreating(id("css.a"), SOURCE, Map.of(), "node-1");
+    ServerRepository.Created b = repo.insertCreating(id("css.b"), SOURCE, Map.of(), "node-2");
+    assertThat(a.ports().entries()).extracting(PortEntry::port).containsOnly(27015);
+    assertThat(b.ports().entries()).extracting(PortEntry::port).containsOnly(27015);
+    assertThat(repo.find(id("css.a"))).get().extracting(ServerRecord::node).isEqualTo("node-1");
+    // a third on node-1 finds the plan's only group taken there
+    assertThatThrownBy(() -> repo.insertCreating(id("css.c"), SOURCE, Map.of(), "node-1"))
+        .isInstanceOf(ServerException.class);
+
+    assertThatThrownBy(() -> repo.moveToNode(id("css.b"), "node-1"))
+        .isInstanceOf(ServerException.class)
+        .hasMessageContaining("css.a");
+    assertThat(repo.find(id("css.b"))).get().extracting(ServerRecord::node).isEqualTo("node-2");
+
+    repo.moveToNode(id("css.b"), "node-3");
+    assertThat(repo.find(id("css.b"))).get().extracting(ServerRecord::node).isEqualTo("node-3");
+    assertThat(repo.startConflict(id("css.b"), a.ports().entries())).isEmpty();
   }
 }
