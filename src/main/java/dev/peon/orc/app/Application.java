@@ -254,7 +254,7 @@ public final class Application implements AutoCloseable {
             supervisor,
             plans,
             db,
-            new ProbeRunner(runtime, java.net.InetAddress.getLoopbackAddress()),
+            new ProbeRunner(runtime, id -> probeHost(servers, id)),
             events,
             clock,
             WakeService.standard(clock),
@@ -381,6 +381,23 @@ public final class Application implements AutoCloseable {
   }
 
   /** The game's state in the v2 server object's words. */
+  /** Where a server's published ports answer: loopback, or its cluster node's address. */
+  private static java.net.InetAddress probeHost(ServerService servers, ServerId id) {
+    return servers
+        .nodeOf(id)
+        .flatMap(n -> servers.nodes().find(n))
+        .map(dev.peon.orc.runtime.NodeInfo::address)
+        .flatMap(
+            a -> {
+              try {
+                return java.util.Optional.of(java.net.InetAddress.getByName(a));
+              } catch (java.net.UnknownHostException e) {
+                return java.util.Optional.empty();
+              }
+            })
+        .orElse(java.net.InetAddress.getLoopbackAddress());
+  }
+
   private static GameLookup.Game gameOf(GameMonitor game, ServerId id) {
     return game.summary(id)
         .map(
