@@ -147,12 +147,14 @@ final class ServerRepository {
 
   /**
    * Places the server on {@code node} (null: the local engine): its ports are reserved there
-   * instead. PORTS_USED naming the holder when another server on that node holds one of them.
+   * instead. When another server on that node holds one of them, the server gets new ports there
+   * (the plan's {@code groups} first, then {@code ports.range}), answered so that its definition is
+   * changed to match; PORTS_USED when none are free.
    */
-  void moveToNode(ServerId id, String node) {
+  Optional<PortAllocation> moveToNode(ServerId id, String node, List<PortGroup> groups) {
     allocation.lock();
     try {
-      db.inTransaction(
+      return db.inTransaction(
           c -> {
             List<PortBinding> mine = new ArrayList<>();
             try (PreparedStatement ps =
@@ -171,25 +173,38 @@ final class ServerRepository {
               }
             }
             Map<PortBinding, String> there = reservations(c, node);
-            for (PortBinding b : mine) {
-              String holder = there.get(b);
-              if (holder != null && !holder.equals(id.uid())) {
-                throw portsUsed(holder, id);
+            there.values().removeIf(id.uid()::equals);
+            boolean free = mine.stream().noneMatch(there::containsKey);
+            PortAllocation fresh = null;
+            if (free) {
+              try (PreparedStatement ps =
+                  c.prepareStatement("UPDATE port_reservations SET node = ? WHERE server_id = ?")) {
+                ps.setString(1, nodeKey(node));
+                ps.setString(2, id.uid());
+                ps.executeUpdate();
               }
+            } else {
+              fresh = allocator(node).allocate(id, groups, Map.of(), there);
+              try (PreparedStatement ps =
+                  c.prepareStatement("DELETE FROM port_reservations WHERE server_id = ?")) {
+                ps.setString(1, id.uid());
+                ps.executeUpdate();
+              }
+              reserve(c, id, bindings(fresh.entries()), node);
             }
             try (PreparedStatement ps =
-                c.prepareStatement("UPDATE port_reservations SET node = ? WHERE server_id = ?")) {
-              ps.setString(1, nodeKey(node));
-              ps.setString(2, id.uid());
-              ps.executeUpdate();
-            }
-            try (PreparedStatement ps =
-                c.prepareStatement("UPDATE servers SET node = ? WHERE server_id = ?")) {
+                c.prepareStatement(
+                    "UPDATE servers SET node = ?, port_group = ? WHERE server_id = ?")) {
               ps.setString(1, node);
-              ps.setString(2, id.uid());
+              ps.setInt(
+                  2,
+                  fresh == null
+                      ? find(c, id).map(ServerRecord::portGroup).orElse(0)
+                      : fresh.fromRange() ? ServerRecord.RANGE : fresh.group());
+              ps.setString(3, id.uid());
               ps.executeUpdate();
             }
-            return null;
+            return Optional.ofNullable(fresh);
           });
     } finally {
       allocation.unlock();

@@ -1050,9 +1050,26 @@ public final class ServerService {
         id,
         () -> {
           requireExisting(id);
-          ServerDefinition def = readDefinition(id);
-          repository.moveToNode(id, node);
+          List<dev.peon.orc.plan.PortGroup> groups =
+              plans.find(id.game()).map(Plan::portGroups).orElse(List.of());
+          Optional<PortAllocation> fresh = repository.moveToNode(id, node, groups);
           placements.put(id, node);
+          if (fresh.isPresent()) {
+            // the node has other servers on these ports: new ones there, as a create would
+            editConfig(
+                id,
+                "relocate",
+                (current, cfg) ->
+                    cfg.set(
+                        "ports",
+                        configJson.portsNode(
+                            new dev.peon.orc.plan.PortGroup(fresh.get().entries()))));
+            LOG.atInfo()
+                .addKeyValue("serverId", id)
+                .addKeyValue("ports", portsText(fresh.get().entries()))
+                .log("server got new ports on its new node");
+          }
+          ServerDefinition def = readDefinition(id);
           onPurpose(id, () -> removeOwnContainer(id, false));
           ensureNetwork(id, tracker.subnet(id));
           runtime.create(containerSpec(def));

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -424,13 +425,20 @@ class ServerRepositoryTest {
     assertThatThrownBy(() -> repo.insertCreating(id("css.c"), SOURCE, Map.of(), "node-1"))
         .isInstanceOf(ServerException.class);
 
-    assertThatThrownBy(() -> repo.moveToNode(id("css.b"), "node-1"))
+    // node-1's only plan group is held by css.a and there is no range: nothing to move to
+    assertThatThrownBy(() -> repo.moveToNode(id("css.b"), "node-1", SOURCE))
         .isInstanceOf(ServerException.class)
         .hasMessageContaining("css.a");
     assertThat(repo.find(id("css.b"))).get().extracting(ServerRecord::node).isEqualTo("node-2");
 
-    repo.moveToNode(id("css.b"), "node-3");
+    assertThat(repo.moveToNode(id("css.b"), "node-3", SOURCE)).isEmpty();
     assertThat(repo.find(id("css.b"))).get().extracting(ServerRecord::node).isEqualTo("node-3");
-    assertThat(repo.startConflict(id("css.b"), a.ports().entries())).isEmpty();
+
+    // with a range, a move onto taken ports gets fresh ones there
+    ServerRepository ranged = withRange(30000, 30009);
+    Optional<PortAllocation> fresh = ranged.moveToNode(id("css.b"), "node-1", SOURCE);
+    assertThat(fresh).get().extracting(PortAllocation::fromRange).isEqualTo(true);
+    assertThat(fresh.get().entries()).extracting(PortEntry::port).containsOnly(30000);
+    assertThat(ranged.find(id("css.b"))).get().extracting(ServerRecord::portGroup).isEqualTo(-1);
   }
 }
