@@ -146,61 +146,11 @@ class SwarmClusterIT {
   @Order(3)
   void aServicePinnedToAWorkerAnswersUdpWritesItsBindMountAndLogsThroughTheManager()
       throws Exception {
-    Path shared = Files.createDirectories(temp.resolve("shared"));
-    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Path shared = sharedFolder("shared");
     String worker = cluster.nodeId(1);
-    String service =
-        manager
-            .createServiceCmd(
-                new ServiceSpec()
-                    .withName("swarm-it-probe")
-                    .withMode(
-                        new ServiceModeConfig()
-                            .withReplicated(new ServiceReplicatedModeOptions().withReplicas(1)))
-                    .withTaskTemplate(
-                        new TaskSpec()
-                            .withContainerSpec(
-                                new ContainerSpec()
-                                    .withImage(image)
-                                    .withCommand(
-                                        List.of(
-                                            "/bin/sh",
-                                            "-c",
-                                            "echo written-by-task > /shared/hello"
-                                                + " && echo probe-started"
-                                                + " && exec /bin/fakequery"))
-                                    .withEnv(List.of("QUERY_PORT=" + QUERY_PORT))
-                                    .withMounts(
-                                        List.of(
-                                            new Mount()
-                                                .withType(MountType.BIND)
-                                                .withSource(shared.toString())
-                                                .withTarget("/shared"))))
-                            .withPlacement(
-                                new ServicePlacement()
-                                    .withConstraints(List.of("node.id==" + worker)))
-                            .withRestartPolicy(
-                                new ServiceRestartPolicy()
-                                    .withCondition(ServiceRestartCondition.NONE)))
-                    .withEndpointSpec(
-                        new EndpointSpec()
-                            .withPorts(
-                                List.of(
-                                    new PortConfig()
-                                        .withProtocol(PortConfigProtocol.UDP)
-                                        .withPublishMode(PortConfig.PublishMode.host)
-                                        .withPublishedPort(QUERY_PORT)
-                                        .withTargetPort(QUERY_PORT)))))
-            .exec()
-            .getId();
+    String service = createProbe("swarm-it-probe", 1, shared);
 
-    Polling.await(
-        "the probe task running",
-        SOON,
-        () ->
-            manager.listTasksCmd().withServiceFilter(service).exec().stream()
-                .anyMatch(t -> t.getStatus().getState() == TaskState.RUNNING));
-    Task task = manager.listTasksCmd().withServiceFilter(service).exec().get(0);
+    Task task = awaitRunning(service);
     assertThat(task.getNodeId()).isEqualTo(worker);
 
     byte[] reply = query(cluster.nodeAddress(1), QUERY_PORT);
@@ -219,17 +169,111 @@ class SwarmClusterIT {
 
   @Test
   @Order(4)
-  void aKilledWorkerIsReportedDownByTheManager() {
+  void aKilledWorkerIsReportedDownByTheManagerAndItsContainersAreGone() throws Exception {
     String worker = cluster.nodeId(2);
-    assertThat(node(worker).getStatus().getState()).isEqualTo(SwarmNodeState.READY);
+    String service = createProbe("swarm-it-victim", 2, sharedFolder("victim"));
+    String container = awaitRunning(service).getStatus().getContainerStatus().getContainerID();
+    assertThat(processesOf(container)).isNotEmpty();
 
     cluster.killNode(2);
 
+    assertThat(processesOf(container)).isEmpty();
     Polling.await(
         "node 2 reported down",
         SOON,
         () -> node(worker).getStatus().getState() == SwarmNodeState.DOWN);
     assertThat(node(cluster.nodeId(1)).getStatus().getState()).isEqualTo(SwarmNodeState.READY);
+  }
+
+  private static Path sharedFolder(String name) throws Exception {
+    Path shared = Files.createDirectories(temp.resolve(name));
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+    return shared;
+  }
+
+  /**
+   * A service like the Swarm runtime makes for a game server: one replica pinned to a node by id,
+   * no restart, its UDP query port published in host mode, a host folder bind-mounted.
+   */
+  private static String createProbe(String name, int nodeIndex, Path shared) {
+    String node = cluster.nodeId(nodeIndex);
+    return manager
+        .createServiceCmd(
+            new ServiceSpec()
+                .withName(name)
+                .withMode(
+                    new ServiceModeConfig()
+                        .withReplicated(new ServiceReplicatedModeOptions().withReplicas(1)))
+                .withTaskTemplate(
+                    new TaskSpec()
+                        .withContainerSpec(
+                            new ContainerSpec()
+                                .withImage(image)
+                                .withCommand(
+                                    List.of(
+                                        "/bin/sh",
+                                        "-c",
+                                        "echo written-by-task > /shared/hello"
+                                            + " && echo probe-started"
+                                            + " && exec /bin/fakequery"))
+                                .withEnv(List.of("QUERY_PORT=" + QUERY_PORT))
+                                .withMounts(
+                                    List.of(
+                                        new Mount()
+                                            .withType(MountType.BIND)
+                                            .withSource(shared.toString())
+                                            .withTarget("/shared"))))
+                        .withPlacement(
+                            new ServicePlacement().withConstraints(List.of("node.id==" + node)))
+                        .withRestartPolicy(
+                            new ServiceRestartPolicy().withCondition(ServiceRestartCondition.NONE)))
+                .withEndpointSpec(
+                    new EndpointSpec()
+                        .withPorts(
+                            List.of(
+                                new PortConfig()
+                                    .withProtocol(PortConfigProtocol.UDP)
+                                    .withPublishMode(PortConfig.PublishMode.host)
+                                    .withPublishedPort(QUERY_PORT)
+                                    .withTargetPort(QUERY_PORT)))))
+        .exec()
+        .getId();
+  }
+
+  private static Task awaitRunning(String service) {
+    Polling.await(
+        "the task of " + service + " running",
+        SOON,
+        () ->
+            manager.listTasksCmd().withServiceFilter(service).exec().stream()
+                .anyMatch(t -> t.getStatus().getState() == TaskState.RUNNING));
+    return manager.listTasksCmd().withServiceFilter(service).exec().stream()
+        .filter(t -> t.getStatus().getState() == TaskState.RUNNING)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** Live host processes in the container's cgroup (its id is in their cgroup paths). */
+  private static List<Long> processesOf(String container) throws Exception {
+    try (var procs = Files.list(Path.of("/proc"))) {
+      return procs
+          .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+          .filter(
+              p -> {
+                try {
+                  String stat = Files.readString(p.resolve("stat"));
+                  char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                  // a zombie is dead already; only its parent's reaping is left
+                  return state != 'Z'
+                      && state != 'X'
+                      && Files.readString(p.resolve("cgroup")).contains(container);
+                } catch (Exception e) {
+                  return false; // gone meanwhile
+                }
+              })
+          .map(p -> Long.valueOf(p.getFileName().toString()))
+          .toList();
+    }
   }
 
   private static SwarmNode node(String id) {
