@@ -773,7 +773,19 @@ public final class SwarmCluster implements AutoCloseable {
     }
     Optional<ProcessHandle> h = ProcessHandle.of(Long.parseLong(f[0]));
     return h.isPresent()
+        && !zombie(h.get().pid())
         && h.get().info().startInstant().map(Instant::toString).orElse("unknown").equals(f[1]);
+  }
+
+  /** A killed JVM can linger unreaped for a while: it owns nothing any more. */
+  private static boolean zombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state == 'Z' || state == 'X';
+    } catch (IOException e) {
+      return true; // gone
+    }
   }
 
   private static void requireMachine() {
