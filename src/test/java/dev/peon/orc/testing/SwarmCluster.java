@@ -128,7 +128,6 @@ public final class SwarmCluster implements AutoCloseable {
   private final List<Node> nodes = new ArrayList<>();
   private final Set<Path> shimSockets = new LinkedHashSet<>();
   private String subnet = "";
-  private String chain;
   private boolean closed;
 
   private SwarmCluster(String name, Path root) {
@@ -260,8 +259,9 @@ public final class SwarmCluster implements AutoCloseable {
         attempt(problems, "netns " + n.netns, () -> run("ip", "netns", "del", n.netns));
       }
     }
-    if (chain != null) {
-      while (quietly("iptables", "-D", chain, "-i", name, "-o", name, "-j", "ACCEPT")) {
+    // Both chains: a leftover's rule may be in either, whichever existed when it was made.
+    for (String c : List.of("DOCKER-USER", "FORWARD")) {
+      while (quietly("iptables", "-D", c, "-i", name, "-o", name, "-j", "ACCEPT")) {
         // a rule inserted twice is removed twice
       }
     }
@@ -333,8 +333,6 @@ public final class SwarmCluster implements AutoCloseable {
   }
 
   private void adopt(int count) {
-    subnet = "";
-    chain = chainExists("DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
     for (int i = 0; i < count; i++) {
       nodes.add(new Node(name, i, "", root));
     }
@@ -386,7 +384,7 @@ public final class SwarmCluster implements AutoCloseable {
     run("ip", "link", "add", name, "type", "bridge");
     subnet = claimSubnet();
     run("ip", "link", "set", name, "up");
-    chain = chainExists("DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
+    String chain = chainExists("DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
     run("iptables", "-I", chain, "-i", name, "-o", name, "-j", "ACCEPT");
 
     for (int i = 0; i < count; i++) {
