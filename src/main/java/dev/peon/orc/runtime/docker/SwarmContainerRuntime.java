@@ -1,5 +1,8 @@
 package dev.peon.orc.runtime.docker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Service;
@@ -8,6 +11,7 @@ import com.github.dockerjava.api.model.SwarmNode;
 import com.github.dockerjava.api.model.SwarmNodeAvailability;
 import com.github.dockerjava.api.model.SwarmNodeRole;
 import com.github.dockerjava.api.model.Task;
+import com.github.dockerjava.transport.DockerHttpClient;
 import dev.peon.orc.runtime.ContainerInfo;
 import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.ContainerSpec;
@@ -19,6 +23,9 @@ import dev.peon.orc.runtime.PullProgress;
 import dev.peon.orc.runtime.RuntimeEvent;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.runtime.StatsSample;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,6 +75,8 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
   private final DockerSettings settings;
   private final Duration stopGrace;
   private final NodeEngines engines;
+  private final DockerHttpClient http;
+  private final ObjectMapper json = new ObjectMapper();
 
   /** Connects to the Swarm manager's engine at {@code managerHost}. */
   public SwarmContainerRuntime(String managerHost) {
@@ -87,6 +96,7 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
     this.clients = manager.clients();
     this.docker = clients.control();
     this.engines = new NodeEngines(docker, settings);
+    this.http = clients.controlTransport();
   }
 
   /** The manager's version; {@code UNSUPPORTED} when the engine is not a Swarm manager. */
@@ -164,22 +174,24 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
       return;
     }
     Set<String> old = tasks.stream().map(Task::getId).collect(Collectors.toSet());
-    ServiceSpec spec = service.getSpec();
-    spec.getMode().getReplicated().withReplicas(1);
-    var template = spec.getTaskTemplate();
-    // a new task even when the last one ended with the replica count still at one
-    template.withForceUpdate(template.getForceUpdate() == null ? 1 : template.getForceUpdate() + 1);
-    labelsOf(spec).remove(SwarmServices.PAUSED_LABEL);
-    update(service, spec, "start");
+    update(
+        name,
+        "start",
+        spec -> {
+          SwarmServices.scaleUp(spec);
+          return true;
+        });
     Task task = awaitNewTask(name, service.getId(), old);
     Optional<RuntimeFailure> failure = SwarmTasks.startFailure(name, task);
     if (failure.isPresent()) {
       scaleDown(name, null);
       throw failure.get();
     }
-    Service now = require(name);
-    labelsOf(now.getSpec()).put(SwarmServices.STARTED_LABEL, Instant.now().toString());
-    update(now, now.getSpec(), "record start of");
+    String at = Instant.now().toString();
+    update(
+        name,
+        "record start of",
+        spec -> SwarmServices.label(spec, SwarmServices.STARTED_LABEL, at));
     LOG.atInfo()
         .addKeyValue("container", name)
         .addKeyValue("node", task.getNodeId())
@@ -250,16 +262,7 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
    */
   private void scaleDown(String name, Duration grace) {
     Service service = require(name);
-    ServiceSpec spec = service.getSpec();
-    long replicas = spec.getMode().getReplicated().getReplicas();
-    if (replicas != 0 || grace != null) {
-      spec.getMode().getReplicated().withReplicas(0);
-      if (grace != null) {
-        spec.getTaskTemplate().getContainerSpec().withStopGracePeriod(grace.toNanos());
-      }
-      labelsOf(spec).remove(SwarmServices.PAUSED_LABEL);
-      update(service, spec, "scale down");
-    }
+    update(name, "scale down", spec -> SwarmServices.scaleDown(spec, grace));
     Duration wait = (grace == null ? stopGrace : grace).plus(DockerClients.STOP_MARGIN);
     awaitTasks(service.getId(), wait, t -> !SwarmTasks.ended(t), "stop " + name);
   }
@@ -466,17 +469,10 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
 
   /** Service labels are not part of the task: changing them never touches the running task. */
   private void markPaused(String name, boolean paused) {
-    Service service = require(name);
-    Map<String, String> labels = labelsOf(service.getSpec());
-    if (paused == labels.containsKey(SwarmServices.PAUSED_LABEL)) {
-      return;
-    }
-    if (paused) {
-      labels.put(SwarmServices.PAUSED_LABEL, "true");
-    } else {
-      labels.remove(SwarmServices.PAUSED_LABEL);
-    }
-    update(service, service.getSpec(), paused ? "mark paused" : "mark unpaused");
+    update(
+        name,
+        paused ? "mark paused" : "mark unpaused",
+        spec -> SwarmServices.label(spec, SwarmServices.PAUSED_LABEL, paused ? "true" : null));
   }
 
   /**
@@ -711,26 +707,57 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
     return call("list tasks", () -> docker.listTasksCmd().exec());
   }
 
-  private void update(Service service, ServiceSpec spec, String what) {
-    call(
-        what + " service " + spec.getName(),
-        () -> {
-          docker
-              .updateServiceCmd(service.getId(), spec)
-              .withVersion(service.getVersion().getIndex())
-              .exec();
-          return null;
-        });
+  /**
+   * Changes the service's spec as the engine holds it, as JSON: docker-java's model would drop the
+   * fields it does not know (capabilities, the pids limit) when sending the spec back. {@code
+   * change} answers whether it changed anything; nothing is sent otherwise.
+   */
+  private void update(String name, String what, Predicate<ObjectNode> change) {
+    String subject = what + " service " + SwarmServices.serviceName(name);
+    JsonNode service = send("GET", "/services/" + SwarmServices.serviceName(name), null, subject);
+    if (!(service.get("Spec") instanceof ObjectNode spec) || !service.hasNonNull("ID")) {
+      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, subject + ": no spec in the answer");
+    }
+    if (!change.test(spec)) {
+      return;
+    }
+    long version = service.path("Version").path("Index").asLong();
+    send(
+        "POST",
+        "/services/" + service.get("ID").asText() + "/update?version=" + version,
+        spec,
+        subject);
   }
 
-  /** The spec's labels, as a mutable map attached to the spec. */
-  private static Map<String, String> labelsOf(ServiceSpec spec) {
-    if (spec.getLabels() == null) {
-      spec.withLabels(new HashMap<>());
-    } else if (!(spec.getLabels() instanceof HashMap)) {
-      spec.withLabels(new HashMap<>(spec.getLabels()));
+  private JsonNode send(String method, String path, JsonNode body, String subject) {
+    var request =
+        DockerHttpClient.Request.builder()
+            .method(DockerHttpClient.Request.Method.valueOf(method))
+            .path(path)
+            .putHeader("Content-Type", "application/json");
+    try {
+      if (body != null) {
+        request.body(new ByteArrayInputStream(json.writeValueAsBytes(body)));
+      }
+      try (var response = http.execute(request.build())) {
+        byte[] bytes = response.getBody() == null ? new byte[0] : response.getBody().readAllBytes();
+        int status = response.getStatusCode();
+        if (status >= 400) {
+          String message = new String(bytes, StandardCharsets.UTF_8).strip();
+          throw new RuntimeFailure(
+              Failures.kindOf(Failures.Operation.CALL, status, message), subject + ": " + message);
+        }
+        return bytes.length == 0 ? json.createObjectNode() : json.readTree(bytes);
+      }
+    } catch (IOException e) {
+      throw Failures.classify(Failures.Operation.CALL, subject, e);
+    } catch (RuntimeException e) {
+      throw Failures.classify(Failures.Operation.CALL, subject, e);
     }
-    return spec.getLabels();
+  }
+
+  private static Map<String, String> labelsOf(ServiceSpec spec) {
+    return spec == null || spec.getLabels() == null ? Map.of() : spec.getLabels();
   }
 
   private static void sleep(Duration duration) {

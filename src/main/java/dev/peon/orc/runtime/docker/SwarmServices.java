@@ -1,5 +1,9 @@
 package dev.peon.orc.runtime.docker;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.model.Driver;
 import com.github.dockerjava.api.model.EndpointSpec;
 import com.github.dockerjava.api.model.Mount;
@@ -106,15 +110,15 @@ final class SwarmServices {
     var containerLabels = new HashMap<>(spec.labels());
     containerLabels.put(NAME_LABEL, spec.name());
 
-    var container =
-        new com.github.dockerjava.api.model.ContainerSpec()
-            .withImage(image)
-            .withEnv(spec.env())
-            .withLabels(containerLabels)
-            .withMounts(spec.mounts().stream().map(SwarmServices::mount).toList())
-            .withOpenStdin(spec.openStdin())
-            .withTty(false)
-            .withStopGracePeriod(stopGrace.toNanos());
+    var container = new HardenedContainerSpec();
+    container
+        .withImage(image)
+        .withEnv(spec.env())
+        .withLabels(containerLabels)
+        .withMounts(spec.mounts().stream().map(SwarmServices::mount).toList())
+        .withOpenStdin(spec.openStdin())
+        .withTty(false)
+        .withStopGracePeriod(stopGrace.toNanos());
     if (spec.hostname() != null) {
       container.withHostname(spec.hostname());
     }
@@ -184,10 +188,10 @@ final class SwarmServices {
   /**
    * Limits as on a single host, and a memory reservation equal to the limit so the Swarm scheduler
    * accounts for it. A service cannot turn swap off (the engine then allows as much swap as memory)
-   * and its pids limit needs API 1.41 ({@code Pids}, sent as a raw field docker-java lacks).
+   * and its pids limit needs API 1.41.
    */
   private static ResourceRequirements resources(ResourceLimits limits) {
-    var max = new ResourceSpecs();
+    var max = new LimitSpecs();
     var reserved = new ResourceSpecs();
     if (limits.memoryBytes() > 0) {
       max.withMemoryBytes(limits.memoryBytes());
@@ -197,27 +201,98 @@ final class SwarmServices {
       max.withNanoCPUs(limits.nanoCpus());
     }
     if (limits.pids() > 0) {
-      max.getRawValues().put("Pids", limits.pids());
+      max.pids = limits.pids();
     }
     return new ResourceRequirements().withLimits(max).withReservations(reserved);
   }
 
   /**
-   * Init and capabilities as on a single host (capabilities are API 1.41 fields docker-java lacks,
-   * sent raw). {@code no-new-privileges} has no place in a service spec before API 1.46, so it is
-   * not applied on a Swarm.
+   * Init and capabilities as on a single host (capabilities need API 1.41). {@code
+   * no-new-privileges} has no place in a service spec before API 1.46, so it is not applied on a
+   * Swarm.
    */
-  private static void applyHardening(
-      com.github.dockerjava.api.model.ContainerSpec container, Hardening hardening) {
+  private static void applyHardening(HardenedContainerSpec container, Hardening hardening) {
     if (hardening.init()) {
       container.withInit(true);
     }
     if (hardening.dropsCapabilities()) {
-      container.getRawValues().put("CapabilityDrop", List.of("ALL"));
-      container
-          .getRawValues()
-          .put("CapabilityAdd", hardening.capAdd().stream().map(c -> "CAP_" + c).toList());
+      container.capabilityDrop = List.of("ALL");
+      container.capabilityAdd = hardening.capAdd().stream().map(c -> "CAP_" + c).toList();
     }
+  }
+
+  /**
+   * The container spec with the capability fields of API 1.41 that docker-java lacks. Read back,
+   * they land in the spec's raw values and are sent again on every update.
+   */
+  static final class HardenedContainerSpec extends com.github.dockerjava.api.model.ContainerSpec {
+    private static final long serialVersionUID = 1L;
+
+    @JsonProperty("CapabilityAdd")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    List<String> capabilityAdd;
+
+    @JsonProperty("CapabilityDrop")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    List<String> capabilityDrop;
+  }
+
+  /** Limits with the pids limit of API 1.41 that docker-java lacks. */
+  static final class LimitSpecs extends ResourceSpecs {
+    private static final long serialVersionUID = 1L;
+
+    @JsonProperty("Pids")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    Long pids;
+  }
+
+  // ------------------------------------------------------------ edits of a spec read back as JSON
+
+  /** One replica, and a new task even when the last one ended at one replica; not paused. */
+  static void scaleUp(ObjectNode spec) {
+    replicated(spec).put("Replicas", 1);
+    ObjectNode template = object(spec, "TaskTemplate");
+    template.put("ForceUpdate", template.path("ForceUpdate").asLong(0) + 1);
+    object(spec, "Labels").remove(PAUSED_LABEL);
+  }
+
+  /**
+   * No replica; with a {@code grace}, that becomes the stop grace period of the next task. False
+   * when there was nothing to change.
+   */
+  static boolean scaleDown(ObjectNode spec, Duration grace) {
+    ObjectNode replicated = replicated(spec);
+    boolean change = replicated.path("Replicas").asLong(0) != 0 || grace != null;
+    replicated.put("Replicas", 0);
+    if (grace != null) {
+      object(object(spec, "TaskTemplate"), "ContainerSpec").put("StopGracePeriod", grace.toNanos());
+    }
+    object(spec, "Labels").remove(PAUSED_LABEL);
+    return change;
+  }
+
+  /** Sets ({@code value} non-null) or removes a service label; false when nothing changes. */
+  static boolean label(ObjectNode spec, String key, String value) {
+    ObjectNode labels = object(spec, "Labels");
+    if (value == null) {
+      return labels.remove(key) != null;
+    }
+    boolean change = !value.equals(labels.path(key).asText(null));
+    labels.put(key, value);
+    return change;
+  }
+
+  private static ObjectNode replicated(ObjectNode spec) {
+    ObjectNode mode = object(spec, "Mode");
+    return object(mode, "Replicated");
+  }
+
+  private static ObjectNode object(ObjectNode parent, String field) {
+    JsonNode node = parent.get(field);
+    if (node instanceof ObjectNode object) {
+      return object;
+    }
+    return parent.putObject(field);
   }
 
   private static String sha256Hex(String text) {

@@ -144,19 +144,17 @@ final class SwarmTasks {
     Optional<Task> task = current(tasks);
     ContainerState state;
     ExitStatus exit = null;
-    if (task.isEmpty()) {
-      // scaled down: Swarm deletes the tasks it removes, so a stopped service has none
-      state = started == null ? ContainerState.CREATED : ContainerState.EXITED;
-    } else if (running(task.get())) {
+    if (task.isPresent() && running(task.get())) {
       state = paused ? ContainerState.PAUSED : ContainerState.RUNNING;
-    } else if (!ended(task.get()) && task.get().getDesiredState() == TaskState.RUNNING) {
-      state = ContainerState.CREATED;
-    } else {
+    } else if (task.isPresent() && ranAndEnded(task.get())) {
       state = ContainerState.EXITED;
       exit = exitOf(task.get());
-    }
-    if (state == ContainerState.CREATED && started != null) {
-      state = ContainerState.EXITED; // a stopped server stays stopped while its next start is on
+    } else if (started != null) {
+      // stopped (Swarm deletes the tasks of a scale-down), or a start that did not get through
+      state = ContainerState.EXITED;
+    } else {
+      // never started, or starting for the first time
+      state = ContainerState.CREATED;
     }
     String node = task.map(Task::getNodeId).orElseGet(() -> pinnedNode(service));
     return new ContainerInfo(
