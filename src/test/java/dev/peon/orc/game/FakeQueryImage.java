@@ -1,11 +1,9 @@
 package dev.peon.orc.game;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.peon.orc.runtime.docker.TestDocker;
 import dev.peon.orc.runtime.docker.TestImages;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -59,18 +56,7 @@ public final class FakeQueryImage {
           TestImages.addEntry(tar, "Dockerfile", dockerfile, 0644);
           TestImages.addEntry(tar, "fakequery", binary, 0755);
         }
-        String id =
-            docker
-                .buildImageCmd()
-                .withTarInputStream(new ByteArrayInputStream(bytes.toByteArray()))
-                .withTags(Set.of(tag))
-                .withPull(false)
-                .withRemove(true)
-                .exec(new BuildImageResultCallback())
-                .awaitImageId(120, TimeUnit.SECONDS);
-        if (id == null) {
-          throw new AssertionError("building " + tag + " produced no image");
-        }
+        TestImages.build(docker, tag, bytes.toByteArray());
         return tag;
       } finally {
         TestDocker.closeQuietly(docker);

@@ -108,25 +108,32 @@ public final class TestImages {
     byte[] blob = new byte[size];
     new java.util.Random(tag.hashCode()).nextBytes(blob);
     DockerClient docker = TestDocker.client();
-    try (InputStream context =
-        new ByteArrayInputStream(tarOf("FROM " + base + "\nCOPY blob /home/steam/blob\n", blob))) {
-      String id =
-          docker
-              .buildImageCmd()
-              .withTarInputStream(context)
-              .withTags(Set.of(tag))
-              .withPull(false)
-              .withRemove(true)
-              .exec(new BuildImageResultCallback())
-              .awaitImageId(120, TimeUnit.SECONDS);
-      if (id == null) {
-        throw new AssertionError("building " + tag + " produced no image");
-      }
+    try {
+      build(docker, tag, tarOf("FROM " + base + "\nCOPY blob /home/steam/blob\n", blob));
       return tag;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
       TestDocker.closeQuietly(docker);
+    }
+  }
+
+  /**
+   * Builds {@code tag} from a build context (a tar with a Dockerfile) on the host's engine, never
+   * pulling; a FROM or COPY --from must name local images.
+   */
+  public static void build(DockerClient docker, String tag, byte[] context) {
+    String id =
+        docker
+            .buildImageCmd()
+            .withTarInputStream(new ByteArrayInputStream(context))
+            .withTags(Set.of(tag))
+            .withPull(false)
+            .withRemove(true)
+            .exec(new BuildImageResultCallback())
+            .awaitImageId(120, TimeUnit.SECONDS);
+    if (id == null) {
+      throw new AssertionError("building " + tag + " produced no image");
     }
   }
 
@@ -155,7 +162,8 @@ public final class TestImages {
     }
   }
 
-  private static boolean exists(DockerClient docker, String image) {
+  /** Whether the engine has {@code image}. */
+  public static boolean exists(DockerClient docker, String image) {
     try {
       docker.inspectImageCmd(image).exec();
       return true;
@@ -165,19 +173,8 @@ public final class TestImages {
   }
 
   private static void build(DockerClient docker) {
-    try (InputStream context = new ByteArrayInputStream(buildContext())) {
-      String id =
-          docker
-              .buildImageCmd()
-              .withTarInputStream(context)
-              .withTags(Set.of(FAKE_GAME))
-              .withPull(false)
-              .withRemove(true)
-              .exec(new BuildImageResultCallback())
-              .awaitImageId(120, TimeUnit.SECONDS);
-      if (id == null) {
-        throw new AssertionError("building " + FAKE_GAME + " produced no image");
-      }
+    try {
+      build(docker, FAKE_GAME, buildContext());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
