@@ -63,6 +63,9 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
   /** How long a start may take until the task runs (the node may still pull the image). */
   private static final Duration START_WAIT = Duration.ofMinutes(2);
 
+  /** How long a start waits for a task no node can take now before it gives up. */
+  private static final Duration UNPLACEABLE_PATIENCE = Duration.ofSeconds(5);
+
   /** How often the event poller lists services and tasks. */
   static final Duration EVENT_POLL = Duration.ofSeconds(1);
 
@@ -198,18 +201,29 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
         .log("Service started");
   }
 
-  /** Waits until a task not in {@code old} runs, has ended, or cannot start. */
+  /**
+   * Waits until a task not in {@code old} runs, has ended, or cannot start. A task no node can take
+   * is given {@link #UNPLACEABLE_PATIENCE}: the scheduler frees the host ports of a task it just
+   * removed a moment after the task is gone.
+   */
   private Task awaitNewTask(String name, String serviceId, Set<String> old) {
     long deadline = System.nanoTime() + START_WAIT.toNanos();
+    long unplaceableSince = 0;
     while (true) {
       Optional<Task> task =
           SwarmTasks.current(
               tasks(serviceId).stream().filter(t -> !old.contains(t.getId())).toList());
-      if (task.isPresent()
-          && (SwarmTasks.running(task.get())
-              || SwarmTasks.ended(task.get())
-              || SwarmTasks.startFailure(name, task.get()).isPresent())) {
+      if (task.isPresent() && (SwarmTasks.running(task.get()) || SwarmTasks.ended(task.get()))) {
         return task.get();
+      }
+      if (task.isPresent() && SwarmTasks.startFailure(name, task.get()).isPresent()) {
+        if (unplaceableSince == 0) {
+          unplaceableSince = System.nanoTime();
+        } else if (System.nanoTime() - unplaceableSince > UNPLACEABLE_PATIENCE.toNanos()) {
+          return task.get();
+        }
+      } else {
+        unplaceableSince = 0;
       }
       if (System.nanoTime() > deadline) {
         scaleDown(name, null);
@@ -288,13 +302,12 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
       return;
     }
     String id = service.get().getId();
-    if (withVolumes) {
-      // anonymous volumes live on the nodes; only their engines can remove them
-      for (Task task : tasks(id)) {
-        String container = SwarmTasks.containerId(task);
-        if (container != null) {
-          engineOf(task).ifPresent(e -> e.remove(container, true));
-        }
+    // forced, as on one host: a running task is killed, not given its grace period; anonymous
+    // volumes live on the nodes, so only their engines can remove them
+    for (Task task : tasks(id)) {
+      String container = SwarmTasks.containerId(task);
+      if (container != null && (withVolumes || SwarmTasks.running(task))) {
+        engineOf(task).ifPresent(e -> e.remove(container, withVolumes));
       }
     }
     try {
@@ -305,7 +318,7 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
       throw Failures.classify(Failures.Operation.CALL, "remove service " + name, e);
     }
     // the caller may delete the server's folder next: wait until the nodes removed the tasks
-    awaitTasks(id, settings.callTimeout(), t -> true, "remove " + name);
+    awaitTasks(id, stopGrace.plus(DockerClients.STOP_MARGIN), t -> true, "remove " + name);
     LOG.atInfo()
         .addKeyValue("container", name)
         .addKeyValue("volumesRemoved", withVolumes)

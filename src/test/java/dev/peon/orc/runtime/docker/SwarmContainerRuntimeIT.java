@@ -311,6 +311,144 @@ class SwarmContainerRuntimeIT {
     assertThat(runtime.inspect("peon-it." + RUN + ".missing")).isEmpty();
   }
 
+  @Test
+  void reportsACrashAsADeathWithItsExitCode() throws IOException {
+    String name = "peon-it." + RUN + ".crash";
+    create(
+        new ContainerSpec(
+                name,
+                null,
+                query,
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                labels("crash"),
+                null,
+                false)
+            .withNode(cluster.nodeId(1)));
+    List<RuntimeEvent> events = new CopyOnWriteArrayList<>();
+    try (ContainerRuntime.Subscription sub =
+        runtime.events(labels("crash"), events::add, e -> {})) {
+      runtime.start(name);
+      Await.until(SOON, () -> kinds(events, name).contains(RuntimeEvent.Kind.START));
+      // the process dies behind the orchestrator's back: Swarm must not restart it
+      DockerClient node = DockerClients.open(cluster.nodeHost(1));
+      try {
+        var container = node.listContainersCmd().withLabelFilter(labels("crash")).exec().get(0);
+        node.killContainerCmd(container.getId()).exec();
+      } finally {
+        TestDocker.closeQuietly(node);
+      }
+      Await.until(SOON, () -> kinds(events, name).contains(RuntimeEvent.Kind.DIE));
+      ContainerInfo crashed = runtime.inspect(name).orElseThrow();
+      assertThat(crashed.state()).isEqualTo(ContainerState.EXITED);
+      assertThat(crashed.exitStatus().code()).isEqualTo(137);
+      assertThat(kinds(events, name)).containsOnlyOnce(RuntimeEvent.Kind.START);
+      runtime.start(name); // a start by hand after a crash runs a new task
+      assertThat(runtime.inspect(name).orElseThrow().state()).isEqualTo(ContainerState.RUNNING);
+      runtime.remove(name); // forced: the running task goes at once
+      assertThat(runtime.inspect(name)).isEmpty();
+    }
+  }
+
+  @Test
+  void failsWithImageNotFoundWhenTheNodeLacksTheImage() {
+    String name = "peon-it." + RUN + ".noimage";
+    create(
+        new ContainerSpec(
+                name,
+                null,
+                "peon-test/absent:" + RUN,
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                labels("noimage"),
+                null,
+                false)
+            .withNode(cluster.nodeId(1)));
+    assertThatThrownBy(() -> runtime.start(name))
+        .isInstanceOfSatisfying(
+            RuntimeFailure.class, f -> assertThat(f.kind()).isEqualTo(Kind.IMAGE_NOT_FOUND));
+    assertThat(runtime.inspect(name).orElseThrow().state()).isEqualTo(ContainerState.CREATED);
+  }
+
+  @Test
+  void pullsOnEveryNodeAndNamesTheNodeThatFailed() {
+    List<dev.peon.orc.runtime.PullProgress> progress = new CopyOnWriteArrayList<>();
+    assertThatThrownBy(() -> runtime.pull("127.0.0.1:9/peon-test/none:1", progress::add))
+        .isInstanceOfSatisfying(
+            RuntimeFailure.class,
+            f -> {
+              assertThat(f.kind()).isEqualTo(Kind.REGISTRY_UNREACHABLE);
+              assertThat(f.getMessage()).startsWith("pull on ");
+            });
+  }
+
+  @Test
+  void withoutItsNodeEngineAServerStillStopsAndTheRestIsUnsupported() {
+    String worker = cluster.nodeId(2);
+    String name = "peon-it." + RUN + ".noengine";
+    DockerClient manager = DockerClients.open(cluster.managerHost());
+    Map<String, String> labels = nodeLabels(manager, worker);
+    try {
+      var without = new java.util.HashMap<>(labels);
+      without.remove(NodeInfo.ENGINE_LABEL);
+      setNodeLabels(manager, worker, without);
+      create(
+          new ContainerSpec(
+                  name,
+                  null,
+                  query,
+                  List.of(),
+                  List.of(),
+                  List.of(),
+                  null,
+                  labels("noengine"),
+                  null,
+                  true)
+              .withNode(worker));
+      runtime.start(name);
+      for (var call :
+          List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+              () -> runtime.stats(name),
+              () -> runtime.openStdin(name),
+              () -> runtime.pause(name))) {
+        assertThatThrownBy(call)
+            .isInstanceOfSatisfying(
+                RuntimeFailure.class,
+                f -> {
+                  assertThat(f.kind()).isEqualTo(Kind.UNSUPPORTED);
+                  assertThat(f.getMessage()).contains(NodeInfo.ENGINE_LABEL);
+                });
+      }
+      runtime.stop(name, Duration.ofSeconds(5));
+      assertThat(runtime.inspect(name).orElseThrow().state()).isEqualTo(ContainerState.EXITED);
+      runtime.start(name);
+      runtime.kill(name);
+      assertThat(runtime.inspect(name).orElseThrow().state()).isEqualTo(ContainerState.EXITED);
+    } finally {
+      setNodeLabels(manager, worker, labels);
+      TestDocker.closeQuietly(manager);
+    }
+  }
+
+  private static Map<String, String> nodeLabels(DockerClient manager, String nodeId) {
+    return Map.copyOf(NodeEngines.node(manager, nodeId).getSpec().getLabels());
+  }
+
+  private static void setNodeLabels(
+      DockerClient manager, String nodeId, Map<String, String> labels) {
+    var node = NodeEngines.node(manager, nodeId);
+    manager
+        .updateSwarmNodeCmd()
+        .withSwarmNodeId(nodeId)
+        .withVersion(node.getVersion().getIndex())
+        .withSwarmNodeSpec(node.getSpec().withLabels(labels))
+        .exec();
+  }
+
   // ------------------------------------------------------------ helpers
 
   private static void create(ContainerSpec spec) {
