@@ -614,7 +614,7 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
   }
 
-  private static <T> T call(String what, Supplier<T> action) {
+  static <T> T call(String what, Supplier<T> action) {
     try {
       return action.get();
     } catch (RuntimeException e) {

@@ -783,10 +783,6 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
   }
 
   private static <T> T call(String what, Supplier<T> action) {
-    try {
-      return action.get();
-    } catch (RuntimeException e) {
-      throw Failures.classify(Failures.Operation.CALL, what, e);
-    }
+    return DockerContainerRuntime.call(what, action);
   }
 }
