@@ -85,6 +85,11 @@ final class DockerClients implements AutoCloseable {
     return control.client();
   }
 
+  /** The control pool's raw transport, for calls whose JSON docker-java would not keep whole. */
+  com.github.dockerjava.transport.DockerHttpClient controlTransport() {
+    return control.transport();
+  }
+
   DockerClient stream() {
     return stream.client();
   }

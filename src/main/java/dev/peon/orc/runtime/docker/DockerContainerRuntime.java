@@ -31,6 +31,7 @@ import dev.peon.orc.runtime.Hardening;
 import dev.peon.orc.runtime.ImageInfo;
 import dev.peon.orc.runtime.LogLine;
 import dev.peon.orc.runtime.NetworkSpec;
+import dev.peon.orc.runtime.NodeInfo;
 import dev.peon.orc.runtime.PortBinding;
 import dev.peon.orc.runtime.PullProgress;
 import dev.peon.orc.runtime.ResourceLimits;
@@ -74,6 +75,9 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   private final DockerSettings settings;
   private final ContainerStats stats;
 
+  /** {@code true}: networks are attachable overlay networks of a Swarm, not local bridges. */
+  private final boolean overlayNetworks;
+
   /** Connects to the engine at {@code dockerHost}, e.g. {@code unix:///var/run/docker.sock}. */
   public DockerContainerRuntime(String dockerHost) {
     this(dockerHost, DockerSettings.defaults());
@@ -81,6 +85,12 @@ public final class DockerContainerRuntime implements ContainerRuntime {
 
   /** Connects to the engine at {@code dockerHost} with the given bounds and log rotation. */
   public DockerContainerRuntime(String dockerHost, DockerSettings settings) {
+    this(dockerHost, settings, false);
+  }
+
+  /** The engine of a Swarm manager ({@code overlayNetworks}) or of a single host. */
+  DockerContainerRuntime(String dockerHost, DockerSettings settings, boolean overlayNetworks) {
+    this.overlayNetworks = overlayNetworks;
     this.settings = settings;
     this.clients = new DockerClients(dockerHost, settings);
     this.docker = clients.control();
@@ -99,6 +109,30 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     return call("version", () -> docker.versionCmd().exec().getVersion());
   }
 
+  /** The engine's short-call client (for the Swarm adapter, which shares the manager's pools). */
+  DockerClients clients() {
+    return clients;
+  }
+
+  /** This engine as the only node: ready, active, and the manager of itself. */
+  @Override
+  public List<NodeInfo> nodes() {
+    var info = call("info", () -> docker.infoCmd().exec());
+    return List.of(
+        new NodeInfo(
+            info.getId() == null ? "local" : info.getId(),
+            info.getName(),
+            NodeInfo.Role.MANAGER,
+            NodeInfo.Availability.ACTIVE,
+            NodeInfo.Status.READY,
+            null,
+            null,
+            parseEnv(info.getLabels()),
+            info.getNCPU() == null ? 0 : info.getNCPU(),
+            info.getMemTotal() == null ? 0 : info.getMemTotal(),
+            info.getServerVersion()));
+  }
+
   @Override
   public void ensureNetwork(NetworkSpec spec) {
     if (networkExists(spec.name())) {
@@ -108,9 +142,13 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         docker
             .createNetworkCmd()
             .withName(spec.name())
-            .withDriver("bridge")
+            .withDriver(overlayNetworks ? "overlay" : "bridge")
             .withCheckDuplicate(true)
             .withLabels(spec.labels());
+    if (overlayNetworks) {
+      // attachable: tasks of services and, for maintenance, plain containers can join
+      create.withAttachable(true);
+    }
     if (spec.subnet() != null) {
       var ipam = new Network.Ipam.Config().withSubnet(spec.subnet());
       if (spec.gateway() != null) {
@@ -576,7 +614,7 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
   }
 
-  private static <T> T call(String what, Supplier<T> action) {
+  static <T> T call(String what, Supplier<T> action) {
     try {
       return action.get();
     } catch (RuntimeException e) {
@@ -625,13 +663,38 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     return lines;
   }
 
-  /**
-   * Streams the log: each line goes to {@code sink} as it is read from the engine, so memory stays
-   * bounded by one line whatever the log's size, and a slow sink slows the engine down instead of
-   * piling up lines. A sink that throws ends the read; its exception is rethrown.
-   */
+  /** Streams the log through {@link #readLogs}. */
   @Override
   public void logs(String name, Instant since, int tail, Consumer<LogLine> sink) {
+    var cmd =
+        docker
+            .logContainerCmd(name)
+            .withStdOut(true)
+            .withStdErr(true)
+            .withTimestamps(true)
+            .withFollowStream(false);
+    if (since != null) {
+      cmd.withSince((int) since.getEpochSecond());
+    }
+    if (tail > 0) {
+      cmd.withTail(tail);
+    } else {
+      cmd.withTailAll();
+    }
+    readLogs("logs of " + name, since, sink, cmd::exec);
+  }
+
+  /**
+   * Streams a log read started by {@code start} into {@code sink} (lines before {@code since}
+   * dropped): each line goes to the sink as it is read from the engine, so memory stays bounded by
+   * one line whatever the log's size, and a slow sink slows the engine down instead of piling up
+   * lines. A sink that throws ends the read; its exception is rethrown.
+   */
+  static void readLogs(
+      String subject,
+      Instant since,
+      Consumer<LogLine> sink,
+      Consumer<ResultCallback.Adapter<Frame>> start) {
     var failure = new AtomicReference<Throwable>();
     var sinkFailure = new AtomicReference<RuntimeException>();
     var frames =
@@ -662,28 +725,14 @@ public final class DockerContainerRuntime implements ContainerRuntime {
             closeQuietly(this);
           }
         };
-    var cmd =
-        docker
-            .logContainerCmd(name)
-            .withStdOut(true)
-            .withStdErr(true)
-            .withTimestamps(true)
-            .withFollowStream(false);
-    if (since != null) {
-      cmd.withSince((int) since.getEpochSecond());
-    }
-    if (tail > 0) {
-      cmd.withTail(tail);
-    } else {
-      cmd.withTailAll();
-    }
     try {
-      cmd.exec(callback).awaitCompletion();
+      start.accept(callback);
+      callback.awaitCompletion();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, "logs interrupted: " + name, e);
+      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, subject + " interrupted", e);
     } catch (RuntimeException e) {
-      throw Failures.classify(Failures.Operation.CALL, "logs of " + name, e);
+      throw Failures.classify(Failures.Operation.CALL, subject, e);
     } finally {
       closeQuietly(callback);
     }
@@ -691,7 +740,7 @@ public final class DockerContainerRuntime implements ContainerRuntime {
       throw sinkFailure.get();
     }
     if (failure.get() != null) {
-      throw Failures.classify(Failures.Operation.CALL, "logs of " + name, failure.get());
+      throw Failures.classify(Failures.Operation.CALL, subject, failure.get());
     }
     frames.flush();
   }

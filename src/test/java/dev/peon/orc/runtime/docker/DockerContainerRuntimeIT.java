@@ -89,6 +89,29 @@ class DockerContainerRuntimeIT {
   }
 
   @Test
+  void reportsTheEngineAsItsOnlyNode() {
+    assertThat(runtime.clustered()).isFalse();
+    assertThat(runtime.nodes())
+        .singleElement()
+        .satisfies(
+            node -> {
+              assertThat(node.id()).isNotBlank();
+              assertThat(node.hostname()).isNotBlank();
+              assertThat(node.role()).isEqualTo(dev.peon.orc.runtime.NodeInfo.Role.MANAGER);
+              assertThat(node.schedulable()).isTrue();
+              assertThat(node.cpus()).isPositive();
+              assertThat(node.memoryBytes()).isPositive();
+              assertThat(node.engineVersion()).isEqualTo(runtime.engineVersion());
+            });
+    assertThatThrownBy(
+            () ->
+                runtime.setNodeAvailability(
+                    "any", dev.peon.orc.runtime.NodeInfo.Availability.DRAIN))
+        .isInstanceOfSatisfying(
+            RuntimeFailure.class, f -> assertThat(f.kind()).isEqualTo(Kind.UNSUPPORTED));
+  }
+
+  @Test
   void reportsUnreachableEngine() {
     try (var missing = new DockerContainerRuntime("unix:///tmp/peon-it-" + RUN + "-missing.sock")) {
       assertThatThrownBy(missing::engineVersion)
