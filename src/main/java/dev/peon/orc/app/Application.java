@@ -16,6 +16,7 @@ import dev.peon.orc.backup.BackupSettings;
 import dev.peon.orc.backup.LocalFolderDestination;
 import dev.peon.orc.compat.PeonV1ConsoleRoutes;
 import dev.peon.orc.compat.PeonV1Routes;
+import dev.peon.orc.config.ClusterPolicy;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.config.Secret;
 import dev.peon.orc.console.ConsoleRoutes;
@@ -53,6 +54,7 @@ import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.DockerSettings;
+import dev.peon.orc.runtime.docker.SwarmContainerRuntime;
 import dev.peon.orc.schedule.ScheduleRepository;
 import dev.peon.orc.schedule.ScheduleRoutes;
 import dev.peon.orc.schedule.Scheduler;
@@ -132,15 +134,17 @@ public final class Application implements AutoCloseable {
       throw new StartupException("cannot create the data folder " + config.dataDir(), e);
     }
     Database db = Database.open(config.dataDir().resolve("peon.db"));
+    DockerSettings dockerSettings =
+        new DockerSettings(
+            config.dockerCallTimeout(),
+            config.dockerStreamConnections(),
+            config.dockerPullStallTimeout(),
+            config.dockerLogMaxSize(),
+            config.dockerLogMaxFiles());
     ContainerRuntime runtime =
-        new DockerContainerRuntime(
-            config.dockerHost(),
-            new DockerSettings(
-                config.dockerCallTimeout(),
-                config.dockerStreamConnections(),
-                config.dockerPullStallTimeout(),
-                config.dockerLogMaxSize(),
-                config.dockerLogMaxFiles()));
+        config.cluster().runtime() == ClusterPolicy.Runtime.SWARM
+            ? new SwarmContainerRuntime(config.dockerHost(), dockerSettings, config.stopTimeout())
+            : new DockerContainerRuntime(config.dockerHost(), dockerSettings);
     try {
       String engine = runtime.engineVersion();
       LOG.atInfo().addKeyValue("engine", engine).log("Docker engine reachable");

@@ -1050,6 +1050,8 @@ public final class ServerService {
         id,
         () -> {
           requireExisting(id);
+          // the old container first: should its removal fail, the server stays where it was
+          onPurpose(id, () -> removeOwnContainer(id, false));
           List<dev.peon.orc.plan.PortGroup> groups =
               plans.find(id.game()).map(Plan::portGroups).orElse(List.of());
           Optional<PortAllocation> fresh = repository.moveToNode(id, node, groups);
@@ -1070,7 +1072,6 @@ public final class ServerService {
                 .log("server got new ports on its new node");
           }
           ServerDefinition def = readDefinition(id);
-          onPurpose(id, () -> removeOwnContainer(id, false));
           ensureNetwork(id, tracker.subnet(id));
           runtime.create(containerSpec(def));
           tracker.refresh(id);
