@@ -1,6 +1,5 @@
 package dev.peon.orc.cli;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,14 +20,7 @@ final class ServerMoveCommand implements Callable<Integer> {
   @Parameters(paramLabel = "<id>", description = "Server id <game>.<name>.")
   String id;
 
-  @Option(names = "--node", paramLabel = "N", description = "The node (id or host name).")
-  String node;
-
-  @Option(
-      names = "--label",
-      paramLabel = "K=V",
-      description = "Only a node carrying this label (repeatable).")
-  Map<String, String> labels;
+  @Mixin PlacementOptions placement = new PlacementOptions();
 
   @Option(names = "--no-wait", description = "Print the operation id and return.")
   boolean noWait;
@@ -37,18 +29,11 @@ final class ServerMoveCommand implements Callable<Integer> {
   public Integer call() {
     return client.run(
         s -> {
-          Map<String, Object> placement = new LinkedHashMap<>();
-          if (node != null) {
-            placement.put("node", node);
-          }
-          if (labels != null && !labels.isEmpty()) {
-            placement.put("labels", labels);
-          }
           ApiClient.Response accepted =
               s.api()
                   .post(
                       "/api/v2/servers/" + ApiClient.segment(id) + "/move",
-                      placement.isEmpty() ? Map.of() : Map.of("placement", placement));
+                      placement.any() ? Map.of("placement", placement.body()) : Map.of());
           return new OperationWaiter(s)
               .complete(
                   accepted,
