@@ -8,6 +8,9 @@ import dev.peon.orc.app.PeonCommand;
 import dev.peon.orc.config.ConfigLoader;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.fs.FileTrees;
+import dev.peon.orc.runtime.ContainerInfo;
+import dev.peon.orc.runtime.ContainerState;
+import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.TestImages;
 import dev.peon.orc.testing.Await;
 import dev.peon.orc.testing.SwarmCluster;
@@ -96,6 +99,8 @@ class SwarmIT {
                     Map.entry("limits.memory", "1g"),
                     Map.entry("network.subnet.pool", "10.216.0.0/20"),
                     Map.entry("runtime", "swarm"),
+                    Map.entry("supervision.backoff.initial", "1s"),
+                    Map.entry("supervision.backoff.max", "2s"),
                     Map.entry("cluster.failover", "restore"),
                     Map.entry("docker.host", cluster.managerHost())));
     app = Application.start(config, Clock.systemUTC());
@@ -377,6 +382,43 @@ class SwarmIT {
     Await.until(WAIT, () -> canConnect(cluster.nodeAddress(i), portOf(id)));
     // the folder as the lost node left it is kept as a pre-restore backup
     assertThat(api.get("/api/v2/servers/" + id + "/backups").body()).contains("pre-restore");
+  }
+
+  @Test
+  @Order(8)
+  void aCrashOnANodeIsRestartedAndSchedulesAndUpdatesRunThere() {
+    String id = "swarmgame.pin1"; // on node0 or node2 since its node was lost
+    int i = index(nodeOf(id));
+    String startedAt = api.get("/api/v2/servers/" + id).json().get("startedAt").asText();
+    // the game dies on its node, not by our hand: exit 137, seen through the manager's tasks
+    try (DockerContainerRuntime node = new DockerContainerRuntime(cluster.nodeHost(i))) {
+      List<ContainerInfo> tasks = node.list(Map.of("dev.peon.server", id));
+      assertThat(tasks).isNotEmpty();
+      tasks.stream()
+          .filter(c -> c.state() == ContainerState.RUNNING)
+          .forEach(c -> node.kill(c.name()));
+    }
+    Await.until(
+        WAIT,
+        () -> {
+          JsonNode v = api.get("/api/v2/servers/" + id).json();
+          return v.path("lastCrash").path("exitCode").asLong() == 137
+              && v.path("state").asText().equals("running")
+              && !v.path("startedAt").asText().equals(startedAt);
+        });
+    // a one-shot schedule fires on the cluster like anywhere
+    String at = Instant.now().plusSeconds(2).toString();
+    Res schedule =
+        api.post(
+            "/api/v2/servers/" + id + "/schedules",
+            "{\"action\": \"stop\", \"at\": \"" + at + "\"}");
+    assertThat(schedule.status()).as(schedule.body()).isEqualTo(201);
+    Await.until(WAIT, () -> !state(id).equals("running"));
+    // an update that restarts the game with its update flag (no registry here: no image pull)
+    api.awaitResult(api.post("/api/v2/servers/" + id + "/update", "{\"mode\": \"server\"}"));
+    api.awaitResult(api.post("/api/v2/servers/" + id + "/power", "{\"action\": \"start\"}"));
+    Await.until(WAIT, () -> state(id).equals("running"));
+    assertThat(nodeOf(id)).isEqualTo(cluster.nodeId(i));
   }
 
   // ------------------------------------------------------------------ helpers
