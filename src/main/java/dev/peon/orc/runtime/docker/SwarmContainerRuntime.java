@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -535,14 +536,28 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
   }
 
   /**
-   * Follows the service's log through the manager (every task's, in order). The stream follows the
-   * service, not one task: it does not end when the server stops.
+   * Follows the service's log through the manager (every task's, in order). A service's log stream
+   * does not end when its task does, so the task is watched (every {@link #EVENT_POLL}) and the
+   * follow ends, with {@code end(null)} as on one engine, one poll after the task that was running
+   * stopped (at once when none was).
    */
   @Override
   public Subscription followLogs(
       String name, Instant since, Consumer<LogLine> line, Consumer<Throwable> end) {
     Service service = require(name);
-    var stream = new LogStream(name, line, end);
+    String task =
+        SwarmTasks.current(tasks(service.getId()))
+            .filter(SwarmTasks::running)
+            .map(Task::getId)
+            .orElse(null);
+    var done = new AtomicBoolean();
+    Consumer<Throwable> once =
+        cause -> {
+          if (done.compareAndSet(false, true)) {
+            end.accept(cause);
+          }
+        };
+    var stream = new LogStream(name, line, once);
     var cmd =
         clients.stream()
             .logServiceCmd(service.getId())
@@ -559,7 +574,47 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
       stream.close();
       throw Failures.classify(Failures.Operation.CALL, "follow logs of " + name, e);
     }
-    return stream;
+    Thread watch =
+        Thread.ofVirtual()
+            .name("swarm-log-watch")
+            .start(() -> watchTask(service.getId(), task, stream, done, once));
+    return () -> {
+      done.set(true);
+      watch.interrupt();
+      stream.close();
+    };
+  }
+
+  /** Ends a log follow one poll after {@code task} no longer runs. */
+  private void watchTask(
+      String serviceId,
+      String task,
+      LogStream stream,
+      AtomicBoolean done,
+      Consumer<Throwable> end) {
+    try {
+      while (!done.get()) {
+        Thread.sleep(EVENT_POLL);
+        boolean stillRunning;
+        try {
+          stillRunning =
+              task != null
+                  && SwarmTasks.current(tasks(serviceId))
+                      .filter(t -> task.equals(t.getId()) && SwarmTasks.running(t))
+                      .isPresent();
+        } catch (RuntimeFailure e) {
+          continue; // the manager does not answer: the log stream reports that itself
+        }
+        if (!stillRunning) {
+          Thread.sleep(EVENT_POLL); // the last lines are still on their way
+          stream.close();
+          end.accept(null);
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override

@@ -248,7 +248,14 @@ class SwarmContainerRuntimeIT {
       assertThat(a2sReply(cluster.nodeAddress(1), port)).startsWith("ffffffff");
 
       Await.until(SOON, () -> kinds(events, name).contains(RuntimeEvent.Kind.START));
+      var followEnded = new java.util.concurrent.CompletableFuture<Throwable>();
+      var lastLines = new CopyOnWriteArrayList<LogLine>();
+      var following = runtime.followLogs(name, null, lastLines::add, followEnded::complete);
       runtime.stop(name, Duration.ofSeconds(10));
+      // as on one engine: the follow ends (null: the server stopped) after the game's last words
+      assertThat(followEnded.get(30, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+      assertThat(lastLines).anyMatch(l -> l.text().equals("fakequery stopping"));
+      following.close();
       ContainerInfo stopped = runtime.inspect(name).orElseThrow();
       assertThat(stopped.state()).isEqualTo(ContainerState.EXITED);
       assertThat(stopped.node()).isEqualTo(worker);
