@@ -326,9 +326,45 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
         .log("Service removed");
   }
 
+  /**
+   * The service as its current task shows it. For a task that ended, the node's engine (when known)
+   * is asked how its container ended: only it knows whether the kernel killed it for memory.
+   */
   @Override
   public Optional<ContainerInfo> inspect(String name) {
-    return find(name).map(s -> SwarmTasks.toInfo(s, tasks(s.getId())));
+    Optional<Service> service = find(name);
+    if (service.isEmpty()) {
+      return Optional.empty();
+    }
+    List<Task> tasks = tasks(service.get().getId());
+    ContainerInfo info = SwarmTasks.toInfo(service.get(), tasks);
+    Optional<Task> ended = SwarmTasks.current(tasks).filter(SwarmTasks::ranAndEnded);
+    if (info.exitStatus() == null
+        || ended.isEmpty()
+        || SwarmTasks.containerId(ended.get()) == null) {
+      return Optional.of(info);
+    }
+    try {
+      var exit =
+          engineOf(ended.get())
+              .flatMap(e -> e.inspect(SwarmTasks.containerId(ended.get())))
+              .map(ContainerInfo::exitStatus);
+      if (exit.isPresent()) {
+        return Optional.of(
+            new ContainerInfo(
+                info.id(),
+                info.name(),
+                info.image(),
+                info.state(),
+                info.labels(),
+                info.startedAt(),
+                exit.get(),
+                info.node()));
+      }
+    } catch (RuntimeFailure e) {
+      LOG.atDebug().addKeyValue("container", name).log("Exit status from the node unavailable");
+    }
+    return Optional.of(info);
   }
 
   @Override
