@@ -73,6 +73,7 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
   /** The grace period of a scale-down until a stop says otherwise. */
   public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(30);
 
+  private final String managerHost;
   private final DockerContainerRuntime manager;
   private final DockerClient docker;
   private final DockerClients clients;
@@ -94,6 +95,7 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
    *     without its node's engine (see {@link #stop})
    */
   public SwarmContainerRuntime(String managerHost, DockerSettings settings, Duration stopGrace) {
+    this.managerHost = managerHost;
     this.settings = settings;
     this.stopGrace = stopGrace;
     this.manager = new DockerContainerRuntime(managerHost, settings, true);
@@ -421,7 +423,8 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
           node.getStatus() != null
               && node.getStatus().getState()
                   == com.github.dockerjava.api.model.SwarmNodeState.READY;
-      if (ready) {
+      // the manager's own node, when it names the same endpoint, is pulled on once
+      if (ready && !managerHost.equals(NodeEngines.endpointOf(node))) {
         engines.engineOf(node).ifPresent(e -> targets.putIfAbsent(hostnameOf(node), e));
       }
     }

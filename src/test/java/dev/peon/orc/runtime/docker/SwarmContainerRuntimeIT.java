@@ -278,6 +278,42 @@ class SwarmContainerRuntimeIT {
   }
 
   @Test
+  void drainingANodeStopsItsServersAndRefusesToStartThemThereUntilItIsActiveAgain() {
+    String worker = cluster.nodeId(2);
+    String name = "peon-it." + RUN + ".drain";
+    create(
+        new ContainerSpec(
+                name,
+                null,
+                query,
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                labels("drain"),
+                null,
+                false)
+            .withNode(worker));
+    runtime.start(name);
+    try {
+      runtime.setNodeAvailability(worker, NodeInfo.Availability.DRAIN);
+      Await.until(SOON, () -> runtime.inspect(name).orElseThrow().state() == ContainerState.EXITED);
+      assertThatThrownBy(() -> runtime.start(name))
+          .isInstanceOfSatisfying(
+              RuntimeFailure.class,
+              f -> {
+                assertThat(f.kind()).isEqualTo(Kind.OTHER);
+                assertThat(f.getMessage()).contains("no suitable node");
+              });
+    } finally {
+      runtime.setNodeAvailability(worker, NodeInfo.Availability.ACTIVE);
+    }
+    runtime.start(name);
+    assertThat(runtime.inspect(name).orElseThrow().state()).isEqualTo(ContainerState.RUNNING);
+    runtime.remove(name);
+  }
+
+  @Test
   void refusesToStartASecondServerOnAHostPortTakenOnItsNode() throws IOException {
     String worker = cluster.nodeId(2);
     int port = freePort();
