@@ -67,6 +67,9 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
   /** How long a start waits for a task no node can take now before it gives up. */
   private static final Duration UNPLACEABLE_PATIENCE = Duration.ofSeconds(5);
 
+  /** How often a service update is tried when the spec changed between reading and writing. */
+  private static final int UPDATE_ATTEMPTS = 3;
+
   /** How often the event poller lists services and tasks. */
   static final Duration EVENT_POLL = Duration.ofSeconds(1);
 
@@ -821,19 +824,29 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
    */
   private void update(String name, String what, Predicate<ObjectNode> change) {
     String subject = what + " service " + SwarmServices.serviceName(name);
-    JsonNode service = send("GET", "/services/" + SwarmServices.serviceName(name), null, subject);
-    if (!(service.get("Spec") instanceof ObjectNode spec) || !service.hasNonNull("ID")) {
-      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, subject + ": no spec in the answer");
+    for (int attempt = 1; ; attempt++) {
+      JsonNode service = send("GET", "/services/" + SwarmServices.serviceName(name), null, subject);
+      if (!(service.get("Spec") instanceof ObjectNode spec) || !service.hasNonNull("ID")) {
+        throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, subject + ": no spec in the answer");
+      }
+      if (!change.test(spec)) {
+        return;
+      }
+      long version = service.path("Version").path("Index").asLong();
+      try {
+        send(
+            "POST",
+            "/services/" + service.get("ID").asText() + "/update?version=" + version,
+            spec,
+            subject);
+        return;
+      } catch (RuntimeFailure e) {
+        // the spec changed since it was read (a kill racing a start): read it again
+        if (attempt >= UPDATE_ATTEMPTS || !SwarmTasks.outOfSequence(e.getMessage())) {
+          throw e;
+        }
+      }
     }
-    if (!change.test(spec)) {
-      return;
-    }
-    long version = service.path("Version").path("Index").asLong();
-    send(
-        "POST",
-        "/services/" + service.get("ID").asText() + "/update?version=" + version,
-        spec,
-        subject);
   }
 
   private JsonNode send(String method, String path, JsonNode body, String subject) {
