@@ -29,11 +29,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -668,7 +670,9 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
 
   /**
    * The service's log through the manager: the output of the tasks Swarm still keeps (a stopped
-   * service has none left: Swarm deletes the tasks of a scale-down, and their logs with them).
+   * service has none left: Swarm deletes the tasks of a scale-down, and their logs with them). A
+   * full read streams the lines as the manager merges the tasks; a tail is the newest lines over
+   * all tasks, in time order.
    */
   @Override
   public void logs(String name, Instant since, int tail, Consumer<LogLine> sink) {
@@ -686,10 +690,27 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
     if (since != null) {
       cmd.withSince((int) since.getEpochSecond());
     }
-    if (tail > 0) {
-      cmd.withTail(tail);
+    if (tail <= 0) {
+      DockerContainerRuntime.readLogs("logs of " + name, since, sink, cmd::exec);
+      return;
     }
-    DockerContainerRuntime.readLogs("logs of " + name, since, sink, cmd::exec);
+    // the engine applies the tail to each task, and merges the tasks' lines as they come: keep the
+    // newest lines overall (bounded by tail) and hand them on in time order
+    cmd.withTail(tail);
+    var newest = new PriorityQueue<LogLine>(tail + 1, Comparator.comparing(LogLine::time));
+    DockerContainerRuntime.readLogs(
+        "logs of " + name,
+        since,
+        l -> {
+          newest.add(l);
+          if (newest.size() > tail) {
+            newest.poll();
+          }
+        },
+        cmd::exec);
+    List<LogLine> lines = new ArrayList<>(newest);
+    lines.sort(Comparator.comparing(LogLine::time));
+    lines.forEach(sink);
   }
 
   // ------------------------------------------------------------ nodes

@@ -390,6 +390,18 @@ class SwarmContainerRuntimeIT {
       assertThat(kinds(events, name)).containsOnlyOnce(RuntimeEvent.Kind.START);
       runtime.start(name); // a start by hand after a crash runs a new task
       assertThat(runtime.inspect(name).orElseThrow().state()).isEqualTo(ContainerState.RUNNING);
+      // the log holds both runs; a tail is the newest lines over both, in time order
+      Await.until(
+          SOON,
+          () ->
+              runtime.logs(name, null, 0).stream()
+                      .filter(l -> l.text().startsWith("fakequery starting"))
+                      .count()
+                  == 2);
+      List<LogLine> all = new java.util.ArrayList<>(runtime.logs(name, null, 0));
+      all.sort(java.util.Comparator.comparing(LogLine::time));
+      List<LogLine> tail = runtime.logs(name, null, 2);
+      assertThat(tail).hasSize(2).isEqualTo(all.subList(all.size() - 2, all.size()));
       runtime.remove(name); // forced: the running task goes at once
       assertThat(runtime.inspect(name)).isEmpty();
     }
