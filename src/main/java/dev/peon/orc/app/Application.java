@@ -16,6 +16,7 @@ import dev.peon.orc.backup.BackupSettings;
 import dev.peon.orc.backup.LocalFolderDestination;
 import dev.peon.orc.compat.PeonV1ConsoleRoutes;
 import dev.peon.orc.compat.PeonV1Routes;
+import dev.peon.orc.config.ClusterPolicy;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.config.Secret;
 import dev.peon.orc.console.ConsoleRoutes;
@@ -38,6 +39,9 @@ import dev.peon.orc.metrics.MetricsRoutes;
 import dev.peon.orc.metrics.ServerFeed;
 import dev.peon.orc.metrics.StatsHistory;
 import dev.peon.orc.metrics.StatsHistoryRoutes;
+import dev.peon.orc.node.NodeRoutes;
+import dev.peon.orc.node.NodeService;
+import dev.peon.orc.node.NodeWatcher;
 import dev.peon.orc.notify.WebhookRoutes;
 import dev.peon.orc.notify.WebhookService;
 import dev.peon.orc.operation.Operation;
@@ -50,6 +54,7 @@ import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.runtime.docker.DockerContainerRuntime;
 import dev.peon.orc.runtime.docker.DockerSettings;
+import dev.peon.orc.runtime.docker.SwarmContainerRuntime;
 import dev.peon.orc.schedule.ScheduleRepository;
 import dev.peon.orc.schedule.ScheduleRoutes;
 import dev.peon.orc.schedule.Scheduler;
@@ -94,6 +99,7 @@ public final class Application implements AutoCloseable {
   private ConsoleService console;
   private Supervisor supervisor;
   private GameMonitor game;
+  private NodeWatcher nodeWatcher;
   private EventBus.AsyncSubscription auditEvents;
   private WebhookService webhooks;
   private dev.peon.orc.auth.FailureTally authFailures;
@@ -128,15 +134,17 @@ public final class Application implements AutoCloseable {
       throw new StartupException("cannot create the data folder " + config.dataDir(), e);
     }
     Database db = Database.open(config.dataDir().resolve("peon.db"));
+    DockerSettings dockerSettings =
+        new DockerSettings(
+            config.dockerCallTimeout(),
+            config.dockerStreamConnections(),
+            config.dockerPullStallTimeout(),
+            config.dockerLogMaxSize(),
+            config.dockerLogMaxFiles());
     ContainerRuntime runtime =
-        new DockerContainerRuntime(
-            config.dockerHost(),
-            new DockerSettings(
-                config.dockerCallTimeout(),
-                config.dockerStreamConnections(),
-                config.dockerPullStallTimeout(),
-                config.dockerLogMaxSize(),
-                config.dockerLogMaxFiles()));
+        config.cluster().runtime() == ClusterPolicy.Runtime.SWARM
+            ? new SwarmContainerRuntime(config.dockerHost(), dockerSettings, config.stopTimeout())
+            : new DockerContainerRuntime(config.dockerHost(), dockerSettings);
     try {
       String engine = runtime.engineVersion();
       LOG.atInfo().addKeyValue("engine", engine).log("Docker engine reachable");
@@ -250,7 +258,7 @@ public final class Application implements AutoCloseable {
             supervisor,
             plans,
             db,
-            new ProbeRunner(runtime, java.net.InetAddress.getLoopbackAddress()),
+            new ProbeRunner(runtime, id -> probeHost(servers, id)),
             events,
             clock,
             WakeService.standard(clock),
@@ -258,6 +266,19 @@ public final class Application implements AutoCloseable {
             id -> awaitOperation(operations, backups.createBackup(id)),
             GameMonitor.Limits.DEFAULTS);
     servers.observePower(game.around(supervisor)); // wake hooks around the supervisor's
+    NodeService nodeService = new NodeService(runtime, servers, backups, supervisor, events, clock);
+    NodeWatcher nodeWatcher =
+        runtime.clustered()
+            ? new NodeWatcher(
+                    nodeService,
+                    servers,
+                    operations,
+                    events,
+                    clock,
+                    config.cluster().watchInterval(),
+                    NodeService.Failover.parse(config.cluster().failover()))
+                .start()
+            : null;
     ConsoleTickets tickets = new ConsoleTickets(clock);
     HttpServer http =
         new HttpServer(
@@ -289,6 +310,7 @@ public final class Application implements AutoCloseable {
                     supervisor,
                     id -> gameOf(game, id)),
                 new GameRoutes(game),
+                new NodeRoutes(nodeService, operations),
                 new ScheduleRoutes(scheduler, id -> servers.find(id).isPresent(), clock),
                 new OperationRoutes(operations),
                 new BackupRoutes(backups, BackupService.MAX_UPLOAD),
@@ -311,6 +333,7 @@ public final class Application implements AutoCloseable {
     app.console = console;
     app.supervisor = supervisor;
     app.game = game;
+    app.nodeWatcher = nodeWatcher;
     game.start();
     app.auditEvents = auditEvents;
     app.webhooks = webhooks;
@@ -362,6 +385,23 @@ public final class Application implements AutoCloseable {
   }
 
   /** The game's state in the v2 server object's words. */
+  /** Where a server's published ports answer: loopback, or its cluster node's address. */
+  private static java.net.InetAddress probeHost(ServerService servers, ServerId id) {
+    return servers
+        .nodeOf(id)
+        .flatMap(n -> servers.nodes().find(n))
+        .map(dev.peon.orc.runtime.NodeInfo::address)
+        .flatMap(
+            a -> {
+              try {
+                return java.util.Optional.of(java.net.InetAddress.getByName(a));
+              } catch (java.net.UnknownHostException e) {
+                return java.util.Optional.empty();
+              }
+            })
+        .orElse(java.net.InetAddress.getLoopbackAddress());
+  }
+
   private static GameLookup.Game gameOf(GameMonitor game, ServerId id) {
     return game.summary(id)
         .map(
@@ -478,6 +518,9 @@ public final class Application implements AutoCloseable {
     }
     metrics.close();
     scheduler.close();
+    if (nodeWatcher != null) {
+      nodeWatcher.close(); // no fail-over starts while shutting down
+    }
     if (game != null) {
       game.close(); // releases sleeping servers' ports
     }

@@ -14,6 +14,7 @@ import dev.peon.orc.cli.LoginCommand;
 import dev.peon.orc.cli.LogoutCommand;
 import dev.peon.orc.cli.LogsCommand;
 import dev.peon.orc.cli.MeCommand;
+import dev.peon.orc.cli.NodesCommand;
 import dev.peon.orc.cli.OperationsCommand;
 import dev.peon.orc.cli.PlansCommand;
 import dev.peon.orc.cli.SchedulesCommand;
@@ -45,6 +46,7 @@ import picocli.CommandLine.Command;
       AuditCommand.class,
       MeCommand.class,
       OperationsCommand.class,
+      NodesCommand.class,
       WebhooksCommand.class,
       GameCommand.class,
       LoginCommand.class,

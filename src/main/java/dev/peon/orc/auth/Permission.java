@@ -27,7 +27,9 @@ public enum Permission {
   USER_ADMIN(false),
   KEY_ADMIN(false),
   AUDIT_READ(false),
-  WEBHOOK_ADMIN(false);
+  WEBHOOK_ADMIN(false),
+  /** Drain and activate cluster nodes, move servers between them. */
+  NODE_ADMIN(false);
 
   private final boolean perServer;
 

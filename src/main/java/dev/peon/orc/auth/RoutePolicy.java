@@ -83,6 +83,11 @@ public final class RoutePolicy {
     add("POST", "/api/v2/plans/sync", "plans.sync", PLAN_SYNC, null);
     add("GET", "/api/v2/events", "events.follow", SERVER_READ, null);
     add("GET", "/api/v2/system", "system.read", SYSTEM_READ, null);
+    add("GET", "/api/v2/nodes", "nodes.list", SYSTEM_READ, null);
+    add("GET", "/api/v2/nodes/{node}", "node.read", SYSTEM_READ, null);
+    add("POST", "/api/v2/nodes/{node}/drain", "node.drain", NODE_ADMIN, null);
+    add("POST", "/api/v2/nodes/{node}/activate", "node.activate", NODE_ADMIN, null);
+    add("POST", s + "/{id}/move", "server.move", NODE_ADMIN, "id");
     add("GET", "/api/v2/users", "users.list", USER_ADMIN, null);
     add("POST", "/api/v2/users", "user.create", USER_ADMIN, null);
     add("GET", "/api/v2/users/{userId}", "user.read", USER_ADMIN, null);

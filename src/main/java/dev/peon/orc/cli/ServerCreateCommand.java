@@ -72,6 +72,8 @@ final class ServerCreateCommand implements Callable<Integer> {
 
   @Mixin LimitOptions limits = new LimitOptions();
 
+  @Mixin PlacementOptions placement = new PlacementOptions();
+
   @Override
   public Integer call() {
     return client.run(
@@ -99,6 +101,9 @@ final class ServerCreateCommand implements Callable<Integer> {
           }
           if (start) {
             body.put("start", true);
+          }
+          if (placement.any()) {
+            body.put("placement", placement.body());
           }
           ApiClient.Response answer = s.api().post("/api/v2/servers", body);
           if (answer.status() == 201) {

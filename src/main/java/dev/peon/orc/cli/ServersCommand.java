@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
       ServerShowCommand.class,
       ServerCreateCommand.class,
       ServerUpdateCommand.class,
+      ServerMoveCommand.class,
       ServerSetCommand.class,
       ServerDeleteCommand.class
     })

@@ -75,6 +75,9 @@ public final class ConfigLoader {
     d.put("backup.reserve.percent", "5");
     d.put("backup.pre-restore.keep.days", "7");
     d.put("http.trusted.proxies", "");
+    d.put("runtime", "docker");
+    d.put("cluster.failover", "restore");
+    d.put("cluster.watch.interval", "1s");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -277,6 +280,26 @@ public final class ConfigLoader {
         }
       }
     }
+    ClusterPolicy.Runtime runtime = null;
+    String runtimeName = v.get("runtime").trim().toLowerCase(Locale.ROOT);
+    for (ClusterPolicy.Runtime r : ClusterPolicy.Runtime.values()) {
+      if (r.wire().equals(runtimeName)) {
+        runtime = r;
+      }
+    }
+    if (runtime == null) {
+      problems.add("runtime: '" + v.get("runtime") + "' must be docker or swarm");
+    }
+    String failover = v.get("cluster.failover").trim().toLowerCase(Locale.ROOT);
+    if (!failover.equals("restore") && !failover.equals("none")) {
+      problems.add("cluster.failover: '" + v.get("cluster.failover") + "' must be restore or none");
+    }
+    Duration watchInterval = duration(v, "cluster.watch.interval", problems);
+    if (watchInterval != null
+        && (watchInterval.compareTo(Duration.ofSeconds(1)) < 0
+            || watchInterval.compareTo(Duration.ofMinutes(5)) > 0)) {
+      problems.add("cluster.watch.interval: must be between 1s and 5m");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -317,7 +340,8 @@ public final class ConfigLoader {
         backupReserve,
         backupReservePercent,
         preRestoreKeepDays,
-        trustedProxies);
+        trustedProxies,
+        new ClusterPolicy(runtime, failover, watchInterval));
   }
 
   /** A size such as {@code 0}, {@code 512m} or {@code 1g}, in bytes. */

@@ -69,9 +69,11 @@ public record OrchestratorConfig(
     long backupReserveBytes,
     int backupReservePercent,
     int backupPreRestoreKeepDays,
-    List<AddressRange> trustedProxies) {
+    List<AddressRange> trustedProxies,
+    ClusterPolicy cluster) {
 
   public OrchestratorConfig {
+    cluster = cluster == null ? ClusterPolicy.SINGLE_ENGINE : cluster;
     corsOrigins = List.copyOf(corsOrigins);
     trustedProxies = List.copyOf(trustedProxies);
   }

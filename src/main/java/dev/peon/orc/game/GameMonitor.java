@@ -246,6 +246,20 @@ public final class GameMonitor implements AutoCloseable {
       return c.settings();
     }
     GameSettings fresh = resolve(id, override(id));
+    if (servers.nodeOf(id).isPresent() && fresh.wake().mode() != GameSettings.WakeMode.OFF) {
+      // a server on a cluster node publishes its ports there, where this process cannot watch
+      // them: it stops when idle, but wakes only by a start
+      fresh =
+          new GameSettings(
+              fresh.profile(),
+              fresh.readiness(),
+              fresh.health(),
+              fresh.players(),
+              fresh.idle(),
+              new GameSettings.Wake(
+                  GameSettings.WakeMode.OFF, fresh.wake().allow(), fresh.wake().maxPerHour()),
+              fresh.say());
+    }
     settings.put(id, new Cached(fresh, now));
     return fresh;
   }

@@ -30,12 +30,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ProbeRunner implements Prober {
   private static final int LOG_TAIL = 2000;
   private final ContainerRuntime runtime;
-  private final InetAddress host;
+  private final java.util.function.Function<ServerId, InetAddress> hostOf;
   private final HttpClient http;
 
   public ProbeRunner(ContainerRuntime runtime, InetAddress host) {
+    this(runtime, id -> host);
+  }
+
+  /**
+   * @param hostOf where a server's published ports are reached: loopback on a single engine, the
+   *     address of its node on a cluster
+   */
+  public ProbeRunner(
+      ContainerRuntime runtime, java.util.function.Function<ServerId, InetAddress> hostOf) {
     this.runtime = runtime;
-    this.host = host;
+    this.hostOf = hostOf;
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
@@ -67,20 +76,22 @@ public final class ProbeRunner implements Prober {
     try {
       return switch (probe) {
         case Probe.A2sProbe p -> {
-          PlayerInfo info = A2s.query(address(p.ports(), ports), timeout, withPlayers);
+          PlayerInfo info = A2s.query(address(id, p.ports(), ports), timeout, withPlayers);
           yield new Result(true, info, "a2s answered");
         }
         case Probe.MinecraftProbe p ->
             new Result(
-                true, ServerListPing.status(address(p.ports(), ports), timeout), "status answered");
+                true,
+                ServerListPing.status(address(id, p.ports(), ports), timeout),
+                "status answered");
         case Probe.TcpProbe p -> {
           try (Socket s = new Socket()) {
-            s.connect(address(p.ports(), ports), (int) Math.max(1, timeout.toMillis()));
+            s.connect(address(id, p.ports(), ports), (int) Math.max(1, timeout.toMillis()));
           }
           yield new Result(true, null, "tcp connected");
         }
-        case Probe.UdpProbe p -> udp(p, address(p.ports(), ports), timeout);
-        case Probe.HttpProbe p -> http(p, address(p.ports(), ports), timeout);
+        case Probe.UdpProbe p -> udp(p, address(id, p.ports(), ports), timeout);
+        case Probe.HttpProbe p -> http(p, address(id, p.ports(), ports), timeout);
         case Probe.LogProbe p -> log(id, p, startedAt, timeout);
       };
     } catch (NoPort e) {
@@ -161,7 +172,9 @@ public final class ProbeRunner implements Prober {
   }
 
   /** The first of {@code names} that the server publishes, on the probe host. */
-  private InetSocketAddress address(List<String> names, List<PortEntry> ports) throws NoPort {
+  private InetSocketAddress address(ServerId id, List<String> names, List<PortEntry> ports)
+      throws NoPort {
+    InetAddress host = hostOf.apply(id);
     for (String name : names) {
       Optional<PortEntry> byName = ports.stream().filter(e -> e.name().equals(name)).findFirst();
       if (byName.isPresent()) {

@@ -1,5 +1,6 @@
 package dev.peon.orc.server;
 
+import dev.peon.orc.cluster.PlacementRequest;
 import dev.peon.orc.plan.PlanId;
 import java.util.Map;
 
@@ -10,6 +11,8 @@ import java.util.Map;
  * @param settings user values for plan variables (unknown keys are ignored by the service)
  * @param ports explicit host ports by the plan's port variable name ({@code PORT -> 27016}); every
  *     other port is allocated (plan groups first, then {@code ports.range})
+ * @param placement where on a cluster the server may go ({@link PlacementRequest#ANY}: the spread
+ *     policy chooses); ignored on a single engine
  */
 public record CreateRequest(
     PlanId game,
@@ -18,11 +21,25 @@ public record CreateRequest(
     String description,
     boolean startLater,
     boolean noclean,
-    Map<String, Integer> ports) {
+    Map<String, Integer> ports,
+    PlacementRequest placement) {
 
   public CreateRequest {
+    placement = placement == null ? PlacementRequest.ANY : placement;
     settings = Map.copyOf(settings);
     ports = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(ports));
+  }
+
+  /** A request placed by the spread policy. */
+  public CreateRequest(
+      PlanId game,
+      String name,
+      Map<String, String> settings,
+      String description,
+      boolean startLater,
+      boolean noclean,
+      Map<String, Integer> ports) {
+    this(game, name, settings, description, startLater, noclean, ports, PlacementRequest.ANY);
   }
 
   /** A request with every port allocated automatically (the PEON v1 create). */

@@ -32,6 +32,18 @@ final class ServerConfigJson {
     this.printer = new DefaultPrettyPrinter().withObjectIndenter(four).withArrayIndenter(four);
   }
 
+  /** The {@code ports} of a config.json: one {@code {NAME: ["port", "protocol"]}} per entry. */
+  ArrayNode portsNode(PortGroup group) {
+    ArrayNode ports = mapper.createArrayNode();
+    for (PortEntry e : group.entries()) {
+      ObjectNode one = ports.addObject();
+      ArrayNode v = one.putArray(e.name());
+      v.add(Integer.toString(e.port()));
+      v.add(e.protocolText());
+    }
+    return ports;
+  }
+
   /** The consolidated plan of a new server. */
   ObjectNode build(
       Plan plan, ServerId id, PortGroup group, Map<String, String> userValues, String description) {
@@ -44,14 +56,7 @@ final class ServerConfigJson {
         description != null && !description.isEmpty() ? description : plan.description());
     meta.put("hostname", id.containerName());
     meta.put("container_name", id.containerName());
-    ArrayNode ports = mapper.createArrayNode();
-    for (PortEntry e : group.entries()) {
-      ObjectNode one = ports.addObject();
-      ArrayNode v = one.putArray(e.name());
-      v.add(Integer.toString(e.port()));
-      v.add(e.protocolText());
-    }
-    cfg.set("ports", ports);
+    cfg.set("ports", portsNode(group));
     ObjectNode env = mapper.createObjectNode();
     for (PlanVariable v : plan.environment()) {
       String value = userValues.getOrDefault(v.name(), v.defaultValue());

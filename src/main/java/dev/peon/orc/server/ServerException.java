@@ -17,6 +17,8 @@ public final class ServerException extends RuntimeException {
     /** The server is recorded but its config.json cannot be read; it can only be deleted. */
     BROKEN(409),
     BUSY(409),
+    /** No cluster node can take the server now (down, drained, or none carries the labels). */
+    NODE_UNAVAILABLE(409),
     IMAGE_UNAVAILABLE(502),
     RUNTIME(502),
     INTERNAL(500);

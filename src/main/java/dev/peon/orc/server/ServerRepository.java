@@ -28,6 +28,7 @@ final class ServerRepository {
   private final SubnetPool subnets;
   private final Set<String> blockedSubnets = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final PortAllocator ports;
+  private final PortAllocator remotePorts;
   private final ReentrantLock allocation = new ReentrantLock();
 
   /** Plan port groups only, as PEON did (no {@code ports.range}). */
@@ -42,6 +43,8 @@ final class ServerRepository {
     this.db = db;
     this.subnets = subnets;
     this.ports = new PortAllocator(hostPorts, range);
+    // a cluster node's ports cannot be probed from here: its engine refuses a taken one at start
+    this.remotePorts = new PortAllocator(b -> true, range);
   }
 
   /** A CREATING row with the ports reserved for it. */
@@ -61,9 +64,23 @@ final class ServerRepository {
     return List.copyOf(out);
   }
 
-  /** {@link #insertCreating(ServerId, List, Map)} without explicit ports. */
+  /** {@link #insertCreating(ServerId, List, Map, String)} without explicit ports. */
   ServerRecord insertCreating(ServerId id, List<PortGroup> groups) {
-    return insertCreating(id, groups, Map.of()).record();
+    return insertCreating(id, groups, Map.of(), null).record();
+  }
+
+  /** {@link #insertCreating(ServerId, List, Map, String)} on the local engine. */
+  Created insertCreating(ServerId id, List<PortGroup> groups, Map<String, Integer> explicit) {
+    return insertCreating(id, groups, explicit, null);
+  }
+
+  /** How ports are checked on {@code node}: probed on this host only for the local engine. */
+  private PortAllocator allocator(String node) {
+    return node == null ? ports : remotePorts;
+  }
+
+  private static String nodeKey(String node) {
+    return node == null ? "" : node;
   }
 
   /**
@@ -72,7 +89,8 @@ final class ServerRepository {
    * the allocation lock. Throws PORTS_USED naming the holder, ALREADY_EXISTS if the id is taken.
    * The row's {@code port_group} is the group used, or {@link ServerRecord#RANGE} after a move.
    */
-  Created insertCreating(ServerId id, List<PortGroup> groups, Map<String, Integer> explicit) {
+  Created insertCreating(
+      ServerId id, List<PortGroup> groups, Map<String, Integer> explicit, String node) {
     allocation.lock();
     try {
       return db.inTransaction(
@@ -81,30 +99,36 @@ final class ServerRepository {
               throw new ServerException(
                   ServerException.Kind.ALREADY_EXISTS, "The server [" + id + "] already exists.");
             }
-            PortAllocation chosen = ports.allocate(id, groups, explicit, reservations(c));
+            PortAllocation chosen =
+                allocator(node).allocate(id, groups, explicit, reservations(c, node));
             String subnet = subnets.allocate(usedSubnets(c));
             Instant now = Instant.now();
             int group = chosen.fromRange() ? ServerRecord.RANGE : chosen.group();
-            insertRow(c, id, group, subnet, ServerRecord.Status.CREATING, now);
-            reserve(c, id, bindings(chosen.entries()));
+            insertRow(c, id, group, subnet, ServerRecord.Status.CREATING, now, node);
+            reserve(c, id, bindings(chosen.entries()), node);
             return new Created(
-                new ServerRecord(id, group, subnet, ServerRecord.Status.CREATING, now), chosen);
+                new ServerRecord(id, group, subnet, ServerRecord.Status.CREATING, now, node),
+                chosen);
           });
     } finally {
       allocation.unlock();
     }
   }
 
-  /** Every reserved binding -> its server's uid. */
-  private static Map<PortBinding, String> reservations(Connection c) throws SQLException {
+  /** Every binding reserved on {@code node} -> its server's uid. */
+  private static Map<PortBinding, String> reservations(Connection c, String node)
+      throws SQLException {
     Map<PortBinding, String> out = new HashMap<>();
-    try (ResultSet rs =
-        c.createStatement()
-            .executeQuery("SELECT port, protocol, server_id FROM port_reservations")) {
-      while (rs.next()) {
-        PortBinding.Protocol p =
-            "udp".equals(rs.getString(2)) ? PortBinding.Protocol.UDP : PortBinding.Protocol.TCP;
-        out.put(new PortBinding(rs.getInt(1), p), rs.getString(3));
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT port, protocol, server_id FROM port_reservations WHERE node = ?")) {
+      ps.setString(1, nodeKey(node));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          PortBinding.Protocol p =
+              "udp".equals(rs.getString(2)) ? PortBinding.Protocol.UDP : PortBinding.Protocol.TCP;
+          out.put(new PortBinding(rs.getInt(1), p), rs.getString(3));
+        }
       }
     }
     return out;
@@ -115,10 +139,76 @@ final class ServerRepository {
    * on the host by a foreign process; empty when all are free.
    */
   Optional<PortConflict> startConflict(ServerId self, List<PortEntry> entries) {
-    Map<PortBinding, String> others =
-        new HashMap<>(db.inTransaction(ServerRepository::reservations));
+    String node = find(self).map(ServerRecord::node).orElse(null);
+    Map<PortBinding, String> others = new HashMap<>(db.inTransaction(c -> reservations(c, node)));
     others.values().removeIf(self.uid()::equals);
-    return Optional.ofNullable(ports.firstConflict(entries, others));
+    return Optional.ofNullable(allocator(node).firstConflict(entries, others));
+  }
+
+  /**
+   * Places the server on {@code node} (null: the local engine): its ports are reserved there
+   * instead. When another server on that node holds one of them, the server gets new ports there
+   * (the plan's {@code groups} first, then {@code ports.range}), answered so that its definition is
+   * changed to match; PORTS_USED when none are free.
+   */
+  Optional<PortAllocation> moveToNode(ServerId id, String node, List<PortGroup> groups) {
+    allocation.lock();
+    try {
+      return db.inTransaction(
+          c -> {
+            List<PortBinding> mine = new ArrayList<>();
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT port, protocol FROM port_reservations WHERE server_id = ?")) {
+              ps.setString(1, id.uid());
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  mine.add(
+                      new PortBinding(
+                          rs.getInt(1),
+                          "udp".equals(rs.getString(2))
+                              ? PortBinding.Protocol.UDP
+                              : PortBinding.Protocol.TCP));
+                }
+              }
+            }
+            Map<PortBinding, String> there = reservations(c, node);
+            there.values().removeIf(id.uid()::equals);
+            boolean free = mine.stream().noneMatch(there::containsKey);
+            PortAllocation fresh = null;
+            if (free) {
+              try (PreparedStatement ps =
+                  c.prepareStatement("UPDATE port_reservations SET node = ? WHERE server_id = ?")) {
+                ps.setString(1, nodeKey(node));
+                ps.setString(2, id.uid());
+                ps.executeUpdate();
+              }
+            } else {
+              fresh = allocator(node).allocate(id, groups, Map.of(), there);
+              try (PreparedStatement ps =
+                  c.prepareStatement("DELETE FROM port_reservations WHERE server_id = ?")) {
+                ps.setString(1, id.uid());
+                ps.executeUpdate();
+              }
+              reserve(c, id, bindings(fresh.entries()), node);
+            }
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE servers SET node = ?, port_group = ? WHERE server_id = ?")) {
+              ps.setString(1, node);
+              ps.setInt(
+                  2,
+                  fresh == null
+                      ? find(c, id).map(ServerRecord::portGroup).orElse(0)
+                      : fresh.fromRange() ? ServerRecord.RANGE : fresh.group());
+              ps.setString(3, id.uid());
+              ps.executeUpdate();
+            }
+            return Optional.ofNullable(fresh);
+          });
+    } finally {
+      allocation.unlock();
+    }
   }
 
   /**
@@ -141,9 +231,9 @@ final class ServerRepository {
             }
             String subnet = subnets.allocate(usedSubnets(c));
             Instant now = Instant.now();
-            insertRow(c, id, 0, subnet, ServerRecord.Status.ACTIVE, now);
-            reserve(c, id, b);
-            return new ServerRecord(id, 0, subnet, ServerRecord.Status.ACTIVE, now);
+            insertRow(c, id, 0, subnet, ServerRecord.Status.ACTIVE, now, null);
+            reserve(c, id, b, null);
+            return new ServerRecord(id, 0, subnet, ServerRecord.Status.ACTIVE, now, null);
           });
     } finally {
       allocation.unlock();
@@ -151,12 +241,18 @@ final class ServerRepository {
   }
 
   private static void insertRow(
-      Connection c, ServerId id, int group, String subnet, ServerRecord.Status status, Instant now)
+      Connection c,
+      ServerId id,
+      int group,
+      String subnet,
+      ServerRecord.Status status,
+      Instant now,
+      String node)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO servers(server_id, game_uid, servername, port_group, subnet, status,"
-                + " created_at) VALUES (?,?,?,?,?,?,?)")) {
+                + " created_at, node) VALUES (?,?,?,?,?,?,?,?)")) {
       ps.setString(1, id.uid());
       ps.setString(2, id.game().value());
       ps.setString(3, id.name());
@@ -164,6 +260,7 @@ final class ServerRepository {
       ps.setString(5, subnet);
       ps.setString(6, status.name());
       ps.setString(7, now.toString());
+      ps.setString(8, node);
       ps.executeUpdate();
     }
   }
@@ -179,7 +276,8 @@ final class ServerRepository {
   private static String holderOf(Connection c, List<PortBinding> bindings) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT server_id FROM port_reservations WHERE port = ? AND protocol = ?")) {
+            "SELECT server_id FROM port_reservations WHERE node = '' AND port = ? AND protocol ="
+                + " ?")) {
       for (PortBinding b : bindings) {
         ps.setInt(1, b.port());
         ps.setString(2, b.protocol().wire());
@@ -193,15 +291,16 @@ final class ServerRepository {
     return null;
   }
 
-  private static void reserve(Connection c, ServerId id, List<PortBinding> bindings)
+  private static void reserve(Connection c, ServerId id, List<PortBinding> bindings, String node)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO port_reservations(port, protocol, server_id) VALUES (?,?,?)")) {
+            "INSERT INTO port_reservations(port, protocol, server_id, node) VALUES (?,?,?,?)")) {
       for (PortBinding b : bindings) {
         ps.setInt(1, b.port());
         ps.setString(2, b.protocol().wire());
         ps.setString(3, id.uid());
+        ps.setString(4, nodeKey(node));
         ps.executeUpdate();
       }
     }
@@ -274,8 +373,8 @@ final class ServerRepository {
   private static Optional<ServerRecord> find(Connection c, ServerId id) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT server_id, port_group, subnet, status, created_at FROM servers WHERE server_id"
-                + " = ?")) {
+            "SELECT server_id, port_group, subnet, status, created_at, node FROM servers WHERE"
+                + " server_id = ?")) {
       ps.setString(1, id.uid());
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(map(rs)) : Optional.empty();
@@ -290,8 +389,8 @@ final class ServerRepository {
           try (ResultSet rs =
               c.createStatement()
                   .executeQuery(
-                      "SELECT server_id, port_group, subnet, status, created_at FROM servers ORDER"
-                          + " BY game_uid, servername")) {
+                      "SELECT server_id, port_group, subnet, status, created_at, node FROM servers"
+                          + " ORDER BY game_uid, servername")) {
             while (rs.next()) {
               out.add(map(rs));
             }
@@ -306,6 +405,7 @@ final class ServerRepository {
         rs.getInt(2),
         rs.getString(3),
         ServerRecord.Status.valueOf(rs.getString(4)),
-        Instant.parse(rs.getString(5)));
+        Instant.parse(rs.getString(5)),
+        rs.getString(6));
   }
 }

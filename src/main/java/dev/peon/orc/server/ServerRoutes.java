@@ -3,6 +3,7 @@ package dev.peon.orc.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peon.orc.cluster.PlacementRequest;
 import dev.peon.orc.http.Actor;
 import dev.peon.orc.http.HttpServer;
 import dev.peon.orc.http.JsonInput;
@@ -28,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -233,6 +235,7 @@ public final class ServerRoutes implements Routes {
     RestartPolicy policy = restartPolicy(in);
     Boolean autostart = in.bool("autostart").orElse(null);
     boolean start = in.bool("start").orElse(false);
+    PlacementRequest placement = placementInput(in);
     if (game != null) {
       servers
           .settingNames(new PlanId(game))
@@ -247,7 +250,8 @@ public final class ServerRoutes implements Routes {
     // checks and reservations answer now (400, 404, 409); the download and the rest run after
     ServerService.PendingCreate pending =
         servers.prepareCreate(
-            new CreateRequest(new PlanId(game), name, settings, description, true, false, ports));
+            new CreateRequest(
+                new PlanId(game), name, settings, description, true, false, ports, placement));
     ServerId id = pending.id();
     Operation op;
     try {
@@ -466,7 +470,11 @@ public final class ServerRoutes implements Routes {
     m.put("name", v.id().name());
     m.put("description", v.definition().description());
     SupervisionSettings.Status sup = supervision.status(v.id());
-    m.put("state", stateWord(v, sup));
+    Map<String, Object> node = nodeJson(v.id());
+    // a server whose node is lost is unavailable whatever its last reported state
+    m.put(
+        "state",
+        node != null && !"ready".equals(node.get("status")) ? "unavailable" : stateWord(v, sup));
     m.put("image", v.definition().image());
     m.put("containerType", v.containerType());
     m.put("buildVersion", v.buildVersion());
@@ -479,6 +487,7 @@ public final class ServerRoutes implements Routes {
       ports.add(pm);
     }
     m.put("ports", ports);
+    m.put("node", node);
     Map<String, String> settings = new LinkedHashMap<>();
     v.definition()
         .environment()
@@ -556,6 +565,40 @@ public final class ServerRoutes implements Routes {
     return server;
   }
 
+  /**
+   * Where a server on a cluster runs: its node and the address players use; null on a single
+   * engine.
+   */
+  private Map<String, Object> nodeJson(ServerId id) {
+    Optional<String> nodeId = servers.nodeOf(id);
+    if (nodeId.isEmpty()) {
+      return null;
+    }
+    Map<String, Object> n = new LinkedHashMap<>();
+    n.put("id", nodeId.get());
+    Optional<dev.peon.orc.runtime.NodeInfo> info = servers.nodes().find(nodeId.get());
+    n.put("hostname", info.map(dev.peon.orc.runtime.NodeInfo::hostname).orElse(null));
+    n.put("address", info.map(dev.peon.orc.runtime.NodeInfo::publicAddress).orElse(null));
+    n.put("status", info.map(i -> i.status().name().toLowerCase(Locale.ROOT)).orElse("unknown"));
+    return n;
+  }
+
+  /** The optional {@code placement} of a create or move: a node, or node labels. */
+  public static PlacementRequest placementInput(JsonInput in) {
+    Optional<JsonInput> p = in.object("placement");
+    if (p.isEmpty()) {
+      return PlacementRequest.ANY;
+    }
+    String node = p.get().string("node", 128).orElse(null);
+    Map<String, String> labels = p.get().stringMap("labels", false).orElse(Map.of());
+    List<String> problems = PlacementRequest.problems(node, labels);
+    if (!problems.isEmpty()) {
+      problems.forEach(m -> in.reject("placement", m));
+      return PlacementRequest.ANY;
+    }
+    return new PlacementRequest(node, labels);
+  }
+
   /** Maps a server failure to its problem. */
   public static Problem problem(ServerException e) {
     return switch (e.kind()) {
@@ -565,6 +608,7 @@ public final class ServerRoutes implements Routes {
       case PORTS_USED -> portsUsed(e);
       case BROKEN -> Problem.of("broken", 409, e.getMessage());
       case BUSY -> Problem.of("busy", 409, e.getMessage());
+      case NODE_UNAVAILABLE -> Problem.of("node-unavailable", 409, e.getMessage());
       case IMAGE_UNAVAILABLE, RUNTIME -> Problem.of("upstream-failure", 502, e.getMessage());
       case INTERNAL -> Problem.of("internal", 500, e.getMessage());
     };

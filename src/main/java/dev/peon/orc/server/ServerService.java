@@ -3,6 +3,10 @@ package dev.peon.orc.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.peon.orc.cluster.NodeDirectory;
+import dev.peon.orc.cluster.Placement;
+import dev.peon.orc.cluster.PlacementException;
+import dev.peon.orc.cluster.PlacementRequest;
 import dev.peon.orc.config.ContainerPolicy;
 import dev.peon.orc.config.OrchestratorConfig;
 import dev.peon.orc.event.EventBus;
@@ -19,6 +23,7 @@ import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.ContainerSpec;
 import dev.peon.orc.runtime.Hardening;
 import dev.peon.orc.runtime.NetworkSpec;
+import dev.peon.orc.runtime.NodeInfo;
 import dev.peon.orc.runtime.ResourceLimits;
 import dev.peon.orc.runtime.RuntimeFailure;
 import dev.peon.orc.store.Database;
@@ -69,6 +74,11 @@ public final class ServerService {
   /** Servers with a record whose config.json cannot be read: the reason, by id (review M8). */
   private final Map<ServerId, String> broken = new ConcurrentHashMap<>();
 
+  private final NodeDirectory nodes;
+
+  /** Cluster node id by server, for servers placed on a cluster node (from the records). */
+  private final Map<ServerId, String> placements = new ConcurrentHashMap<>();
+
   private final ResourceLimits defaultLimits;
   private final Hardening hardening;
   static final String LABEL_SPEC = "dev.peon.spec";
@@ -108,6 +118,7 @@ public final class ServerService {
             config.portRange());
     this.plans = plans;
     this.runtime = runtime;
+    this.nodes = new NodeDirectory(runtime);
     ObjectMapper mapper = new ObjectMapper();
     this.configJson = new ServerConfigJson(mapper);
     this.tracker =
@@ -220,6 +231,9 @@ public final class ServerService {
     }
     for (ServerRecord r : repository.all()) {
       ServerId id = r.id();
+      if (r.node() != null) {
+        placements.put(id, r.node());
+      }
       if (r.status() == ServerRecord.Status.CREATING) {
         LOG.atWarn().addKeyValue("serverId", id).log("undoing a create interrupted by a crash");
         undoCreate(id, true);
@@ -410,8 +424,62 @@ public final class ServerService {
     }
     PortAllocator.validate(plan.id(), plan.portGroups(), req.ports());
     refuseForeignNames(id);
-    return new PendingCreate(
-        req, plan, id, values, repository.insertCreating(id, plan.portGroups(), req.ports()));
+    String node = nodes.clustered() ? place(req.placement()).id() : null;
+    PendingCreate pending =
+        new PendingCreate(
+            req,
+            plan,
+            id,
+            values,
+            repository.insertCreating(id, plan.portGroups(), req.ports(), node));
+    if (node != null) {
+      placements.put(id, node);
+    }
+    return pending;
+  }
+
+  /** The cluster nodes as last read (empty on a single engine). */
+  public NodeDirectory nodes() {
+    return nodes;
+  }
+
+  /** The id of the cluster node the server is placed on; empty on a single engine. */
+  public Optional<String> nodeOf(ServerId id) {
+    return Optional.ofNullable(placements.get(id));
+  }
+
+  /** Every placed server by node id. */
+  public Map<String, List<ServerId>> serversByNode() {
+    Map<String, List<ServerId>> out = new HashMap<>();
+    placements.forEach((id, node) -> out.computeIfAbsent(node, k -> new ArrayList<>()).add(id));
+    return out;
+  }
+
+  /** Memory declared (limit) by the servers placed on each node, in bytes. */
+  public Map<String, Long> memoryByNode() {
+    Map<String, Long> out = new HashMap<>();
+    for (ServerView v : tracker.views()) {
+      String node = placements.get(v.id());
+      if (node != null) {
+        out.merge(node, limitsOf(v.definition()).memoryBytes(), Long::sum);
+      }
+    }
+    return out;
+  }
+
+  /** Chooses a node for a new or moving server by the placement policy. */
+  private NodeInfo place(PlacementRequest request) {
+    Map<String, Integer> counts = new HashMap<>();
+    placements.values().forEach(n -> counts.merge(n, 1, Integer::sum));
+    try {
+      return Placement.choose(nodes.refresh(), memoryByNode(), counts, request);
+    } catch (PlacementException e) {
+      throw new ServerException(
+          e.reason() == PlacementException.Reason.UNKNOWN_NODE
+              ? ServerException.Kind.INVALID
+              : ServerException.Kind.NODE_UNAVAILABLE,
+          e.getMessage());
+    }
   }
 
   /** Gives back what {@link #prepareCreate} reserved, for a create that will not run. */
@@ -547,6 +615,7 @@ public final class ServerService {
     }
     tracker.remove(id);
     repository.delete(id);
+    placements.remove(id);
   }
 
   // ---------------------------------------------------------------- power
@@ -938,6 +1007,79 @@ public final class ServerService {
     }
   }
 
+  /**
+   * Chooses a node for the server by the placement policy, never its current one ({@code
+   * NODE_UNAVAILABLE} when no other node can take it, {@code INVALID} for an unknown node).
+   */
+  public String chooseNodeFor(ServerId id, PlacementRequest request) {
+    requireExisting(id);
+    if (!nodes.clustered()) {
+      throw new ServerException(
+          ServerException.Kind.INVALID,
+          "This orchestrator runs on a single engine; it has no nodes.");
+    }
+    String current = placements.get(id);
+    NodeInfo target = place(request);
+    if (target.id().equals(current)) {
+      if (request.node() != null) {
+        throw new ServerException(
+            ServerException.Kind.INVALID,
+            "The server [" + id + "] is already on the node [" + target.hostname() + "].");
+      }
+      // the policy chose where it is: the best other node, if any
+      List<NodeInfo> others =
+          nodes.snapshot().stream().filter(n -> !n.id().equals(current)).toList();
+      Map<String, Integer> counts = new HashMap<>();
+      placements.values().forEach(n -> counts.merge(n, 1, Integer::sum));
+      try {
+        target = Placement.choose(others, memoryByNode(), counts, request);
+      } catch (PlacementException e) {
+        throw new ServerException(ServerException.Kind.NODE_UNAVAILABLE, e.getMessage());
+      }
+    }
+    return target.id();
+  }
+
+  /**
+   * Places a stopped server (or one whose node was lost) on {@code node}: its ports are reserved
+   * there and its container is made anew, pinned there, not started. The folder is not touched (it
+   * is on storage every node shares). PORTS_USED when a server on that node holds one of its ports.
+   */
+  public ServerView relocate(ServerId id, String node) {
+    return withPowerLock(
+        id,
+        () -> {
+          requireExisting(id);
+          // the old container first: should its removal fail, the server stays where it was
+          onPurpose(id, () -> removeOwnContainer(id, false));
+          List<dev.peon.orc.plan.PortGroup> groups =
+              plans.find(id.game()).map(Plan::portGroups).orElse(List.of());
+          Optional<PortAllocation> fresh = repository.moveToNode(id, node, groups);
+          placements.put(id, node);
+          if (fresh.isPresent()) {
+            // the node has other servers on these ports: new ones there, as a create would
+            editConfig(
+                id,
+                "relocate",
+                (current, cfg) ->
+                    cfg.set(
+                        "ports",
+                        configJson.portsNode(
+                            new dev.peon.orc.plan.PortGroup(fresh.get().entries()))));
+            LOG.atInfo()
+                .addKeyValue("serverId", id)
+                .addKeyValue("ports", portsText(fresh.get().entries()))
+                .log("server got new ports on its new node");
+          }
+          ServerDefinition def = readDefinition(id);
+          ensureNetwork(id, tracker.subnet(id));
+          runtime.create(containerSpec(def));
+          tracker.refresh(id);
+          LOG.atInfo().addKeyValue("serverId", id).addKeyValue("node", node).log("server placed");
+          return get(id);
+        });
+  }
+
   private void recreate(ServerId id, ServerDefinition def, List<String> done) {
     stopQuietly(id);
     removeOwnContainer(id, false);
@@ -1098,6 +1240,7 @@ public final class ServerService {
           }
           tracker.remove(id);
           repository.delete(id);
+          placements.remove(id);
           broken.remove(id);
           events.publish("server.deleted", id.uid(), Map.of("server", id.uid()));
           if (eradicate) {
@@ -1131,7 +1274,8 @@ public final class ServerService {
     } catch (RuntimeFailure e) {
       throw failure(id, "eradicate", e);
     }
-    repository.delete(id); // a record whose folder was unreadable must not hold name and ports
+    repository.delete(id);
+    placements.remove(id); // a record whose folder was unreadable must not hold name and ports
     broken.remove(id);
     deleteFolder(id);
     LOG.atInfo().addKeyValue("serverId", id).log("server folder eradicated");
@@ -1455,7 +1599,8 @@ public final class ServerService {
             id.networkName(),
             true,
             limitsOf(def),
-            hardening);
+            hardening,
+            placements.get(id));
     Map<String, String> withHash = new HashMap<>(plain.labels());
     withHash.put(LABEL_SPEC, specHash(plain));
     return plain.withLabels(withHash);
@@ -1499,6 +1644,10 @@ public final class ServerService {
         .append(s.limits().pids())
         .append('\n');
     b.append("hardening:").append(s.hardening()).append('\n');
+    if (s.node() != null) {
+      // a single engine's hashes stay as they were: its containers are not recreated
+      b.append("node:").append(s.node()).append('\n');
+    }
     new java.util.TreeMap<>(s.labels())
         .forEach((k, v) -> b.append("label:").append(k).append('=').append(v).append('\n'));
     try {

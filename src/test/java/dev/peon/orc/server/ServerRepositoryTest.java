@@ -1,6 +1,7 @@
 package dev.peon.orc.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.peon.orc.config.PortRange;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -410,5 +412,33 @@ class ServerRepositoryTest {
     Map<String, Integer> perServer = new HashMap<>();
     reserved.values().forEach(s -> perServer.merge(s, 1, Integer::sum));
     assertThat(perServer).hasSize(servers).allSatisfy((s, n) -> assertThat(n).isEqualTo(2));
+  }
+
+  @Test
+  void serversOnDifferentNodesMayUseTheSamePortsAndAMoveChecksTheTargetNode() {
+    ServerRepository.Created a = repo.insertCreating(id("css.a"), SOURCE, Map.of(), "node-1");
+    ServerRepository.Created b = repo.insertCreating(id("css.b"), SOURCE, Map.of(), "node-2");
+    assertThat(a.ports().entries()).extracting(PortEntry::port).containsOnly(27015);
+    assertThat(b.ports().entries()).extracting(PortEntry::port).containsOnly(27015);
+    assertThat(repo.find(id("css.a"))).get().extracting(ServerRecord::node).isEqualTo("node-1");
+    // a third on node-1 finds the plan's only group taken there
+    assertThatThrownBy(() -> repo.insertCreating(id("css.c"), SOURCE, Map.of(), "node-1"))
+        .isInstanceOf(ServerException.class);
+
+    // node-1's only plan group is held by css.a and there is no range: nothing to move to
+    assertThatThrownBy(() -> repo.moveToNode(id("css.b"), "node-1", SOURCE))
+        .isInstanceOf(ServerException.class)
+        .hasMessageContaining("css.a");
+    assertThat(repo.find(id("css.b"))).get().extracting(ServerRecord::node).isEqualTo("node-2");
+
+    assertThat(repo.moveToNode(id("css.b"), "node-3", SOURCE)).isEmpty();
+    assertThat(repo.find(id("css.b"))).get().extracting(ServerRecord::node).isEqualTo("node-3");
+
+    // with a range, a move onto taken ports gets fresh ones there
+    ServerRepository ranged = withRange(30000, 30009);
+    Optional<PortAllocation> fresh = ranged.moveToNode(id("css.b"), "node-1", SOURCE);
+    assertThat(fresh).get().extracting(PortAllocation::fromRange).isEqualTo(true);
+    assertThat(fresh.get().entries()).extracting(PortEntry::port).containsOnly(30000);
+    assertThat(ranged.find(id("css.b"))).get().extracting(ServerRecord::portGroup).isEqualTo(-1);
   }
 }

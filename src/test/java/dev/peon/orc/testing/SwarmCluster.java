@@ -128,7 +128,6 @@ public final class SwarmCluster implements AutoCloseable {
   private final List<Node> nodes = new ArrayList<>();
   private final Set<Path> shimSockets = new LinkedHashSet<>();
   private String subnet = "";
-  private String chain;
   private boolean closed;
 
   private SwarmCluster(String name, Path root) {
@@ -260,8 +259,9 @@ public final class SwarmCluster implements AutoCloseable {
         attempt(problems, "netns " + n.netns, () -> run("ip", "netns", "del", n.netns));
       }
     }
-    if (chain != null) {
-      while (quietly("iptables", "-D", chain, "-i", name, "-o", name, "-j", "ACCEPT")) {
+    // Both chains: a leftover's rule may be in either, whichever existed when it was made.
+    for (String c : List.of("DOCKER-USER", "FORWARD")) {
+      while (quietly("iptables", "-D", c, "-i", name, "-o", name, "-j", "ACCEPT")) {
         // a rule inserted twice is removed twice
       }
     }
@@ -333,8 +333,6 @@ public final class SwarmCluster implements AutoCloseable {
   }
 
   private void adopt(int count) {
-    subnet = "";
-    chain = chainExists("DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
     for (int i = 0; i < count; i++) {
       nodes.add(new Node(name, i, "", root));
     }
@@ -386,7 +384,7 @@ public final class SwarmCluster implements AutoCloseable {
     run("ip", "link", "add", name, "type", "bridge");
     subnet = claimSubnet();
     run("ip", "link", "set", name, "up");
-    chain = chainExists("DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
+    String chain = chainExists("DOCKER-USER") ? "DOCKER-USER" : "FORWARD";
     run("iptables", "-I", chain, "-i", name, "-o", name, "-j", "ACCEPT");
 
     for (int i = 0; i < count; i++) {
@@ -773,7 +771,19 @@ public final class SwarmCluster implements AutoCloseable {
     }
     Optional<ProcessHandle> h = ProcessHandle.of(Long.parseLong(f[0]));
     return h.isPresent()
+        && !zombie(h.get().pid())
         && h.get().info().startInstant().map(Instant::toString).orElse("unknown").equals(f[1]);
+  }
+
+  /** A killed JVM can linger unreaped for a while: it owns nothing any more. */
+  private static boolean zombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state == 'Z' || state == 'X';
+    } catch (IOException e) {
+      return true; // gone
+    }
   }
 
   private static void requireMachine() {

@@ -312,10 +312,25 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
     String id = service.get().getId();
     // forced, as on one host: a running task is killed, not given its grace period; anonymous
     // volumes live on the nodes, so only their engines can remove them
+    boolean nodeLost = false;
     for (Task task : tasks(id)) {
       String container = SwarmTasks.containerId(task);
       if (container != null && (withVolumes || SwarmTasks.running(task))) {
-        engineOf(task).ifPresent(e -> e.remove(container, withVolumes));
+        try {
+          engineOf(task).ifPresent(e -> e.remove(container, withVolumes));
+        } catch (RuntimeFailure e) {
+          if (e.kind() != RuntimeFailure.Kind.ENGINE_UNREACHABLE
+              && e.kind() != RuntimeFailure.Kind.TIMEOUT) {
+            throw e;
+          }
+          // a lost node: its task dies with it (or is cleaned up when the node returns); the
+          // service still goes, so the server can be placed elsewhere
+          nodeLost = true;
+          LOG.atWarn()
+              .addKeyValue("container", name)
+              .addKeyValue("reason", e.getMessage())
+              .log("task on an unreachable node left behind");
+        }
       }
     }
     try {
@@ -326,7 +341,10 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
       throw Failures.classify(Failures.Operation.CALL, "remove service " + name, e);
     }
     // the caller may delete the server's folder next: wait until the nodes removed the tasks
-    awaitTasks(id, stopGrace.plus(DockerClients.STOP_MARGIN), t -> true, "remove " + name);
+    // (a lost node removes nothing: its tasks are gone with it, or go when it comes back)
+    if (!nodeLost) {
+      awaitTasks(id, stopGrace.plus(DockerClients.STOP_MARGIN), t -> true, "remove " + name);
+    }
     LOG.atInfo()
         .addKeyValue("container", name)
         .addKeyValue("volumesRemoved", withVolumes)

@@ -1,0 +1,143 @@
+package dev.peon.orc.node;
+
+import dev.peon.orc.event.EventBus;
+import dev.peon.orc.operation.OperationBusyException;
+import dev.peon.orc.operation.OperationService;
+import dev.peon.orc.runtime.NodeInfo;
+import dev.peon.orc.server.ServerId;
+import dev.peon.orc.server.ServerService;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the cluster's nodes every {@code interval} (one engine call) and acts on changes: a node
+ * that stops being ready is announced ({@code node.down}) and its servers show {@code unavailable}
+ * at once; with {@link NodeService.Failover#RESTORE} each of its servers is restored from its
+ * latest backup on another node, one {@code server.failover} operation each. A node that comes back
+ * is announced ({@code node.ready}); servers already moved stay where they are.
+ */
+public final class NodeWatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeWatcher.class);
+
+  private final NodeService nodes;
+  private final ServerService servers;
+  private final OperationService operations;
+  private final EventBus events;
+  private final Clock clock;
+  private final Duration interval;
+  private final NodeService.Failover failover;
+  private final Map<String, NodeInfo.Status> last = new HashMap<>();
+  private volatile boolean running = true;
+  private final Thread thread;
+
+  public NodeWatcher(
+      NodeService nodes,
+      ServerService servers,
+      OperationService operations,
+      EventBus events,
+      Clock clock,
+      Duration interval,
+      NodeService.Failover failover) {
+    this.nodes = nodes;
+    this.servers = servers;
+    this.operations = operations;
+    this.events = events;
+    this.clock = clock;
+    this.interval = interval;
+    this.failover = failover;
+    this.thread = Thread.ofPlatform().daemon().name("peon-node-watcher").unstarted(this::loop);
+  }
+
+  /** Starts watching (only worth it on a cluster). */
+  public NodeWatcher start() {
+    thread.start();
+    return this;
+  }
+
+  private void loop() {
+    while (running) {
+      try {
+        check(nodes.directory().refresh());
+      } catch (RuntimeException e) {
+        LOG.atWarn().log("node check failed: " + e.getMessage());
+      }
+      try {
+        Thread.sleep(interval);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** Compares with the last reading and acts on what changed. Package-private for tests. */
+  void check(List<NodeInfo> now) {
+    for (NodeInfo n : now) {
+      NodeInfo.Status before = last.put(n.id(), n.status());
+      if (before == null) {
+        if (n.status() != NodeInfo.Status.READY) {
+          // down already when first seen (say at start-up): its servers still need a home
+          lost(n);
+        }
+        continue;
+      }
+      if (before == NodeInfo.Status.READY && n.status() != NodeInfo.Status.READY) {
+        lost(n);
+      } else if (before != NodeInfo.Status.READY && n.status() == NodeInfo.Status.READY) {
+        events.publish("node.ready", null, Map.of("node", n.id(), "hostname", n.hostname()));
+        LOG.atInfo().addKeyValue("node", n.hostname()).log("node ready again");
+      }
+    }
+  }
+
+  private void lost(NodeInfo n) {
+    Instant at = clock.instant();
+    List<ServerId> on = servers.serversByNode().getOrDefault(n.id(), List.of());
+    LOG.atWarn()
+        .addKeyValue("node", n.hostname())
+        .addKeyValue("status", n.status())
+        .addKeyValue("servers", on.size())
+        .log("node lost; its servers are unavailable");
+    events.publish(
+        "node.down",
+        null,
+        Map.of(
+            "node",
+            n.id(),
+            "hostname",
+            n.hostname(),
+            "status",
+            n.status().name().toLowerCase(Locale.ROOT),
+            "servers",
+            on.stream().map(ServerId::uid).sorted().toList()));
+    if (failover != NodeService.Failover.RESTORE) {
+      return;
+    }
+    for (ServerId id : on) {
+      try {
+        operations.submit(
+            "server.failover",
+            id.uid(),
+            true,
+            progress ->
+                NodeService.json(nodes.failover(id, n.id(), at, (p, m) -> progress.report(p, m))));
+      } catch (OperationBusyException e) {
+        LOG.atWarn()
+            .addKeyValue("serverId", id)
+            .log("fail-over not started: another operation runs on the server");
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    thread.interrupt();
+  }
+}
