@@ -29,13 +29,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -66,12 +69,16 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
   /** How long a start waits for a task no node can take now before it gives up. */
   private static final Duration UNPLACEABLE_PATIENCE = Duration.ofSeconds(5);
 
+  /** How often a service update is tried when the spec changed between reading and writing. */
+  private static final int UPDATE_ATTEMPTS = 3;
+
   /** How often the event poller lists services and tasks. */
   static final Duration EVENT_POLL = Duration.ofSeconds(1);
 
   /** The grace period of a scale-down until a stop says otherwise. */
   public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(30);
 
+  private final String managerHost;
   private final DockerContainerRuntime manager;
   private final DockerClient docker;
   private final DockerClients clients;
@@ -93,6 +100,7 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
    *     without its node's engine (see {@link #stop})
    */
   public SwarmContainerRuntime(String managerHost, DockerSettings settings, Duration stopGrace) {
+    this.managerHost = managerHost;
     this.settings = settings;
     this.stopGrace = stopGrace;
     this.manager = new DockerContainerRuntime(managerHost, settings, true);
@@ -343,9 +351,45 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
         .log("Service removed");
   }
 
+  /**
+   * The service as its current task shows it. For a task that ended, the node's engine (when known)
+   * is asked how its container ended: only it knows whether the kernel killed it for memory.
+   */
   @Override
   public Optional<ContainerInfo> inspect(String name) {
-    return find(name).map(s -> SwarmTasks.toInfo(s, tasks(s.getId())));
+    Optional<Service> service = find(name);
+    if (service.isEmpty()) {
+      return Optional.empty();
+    }
+    List<Task> tasks = tasks(service.get().getId());
+    ContainerInfo info = SwarmTasks.toInfo(service.get(), tasks);
+    Optional<Task> ended = SwarmTasks.current(tasks).filter(SwarmTasks::ranAndEnded);
+    if (info.exitStatus() == null
+        || ended.isEmpty()
+        || SwarmTasks.containerId(ended.get()) == null) {
+      return Optional.of(info);
+    }
+    try {
+      var exit =
+          engineOf(ended.get())
+              .flatMap(e -> e.inspect(SwarmTasks.containerId(ended.get())))
+              .map(ContainerInfo::exitStatus);
+      if (exit.isPresent()) {
+        return Optional.of(
+            new ContainerInfo(
+                info.id(),
+                info.name(),
+                info.image(),
+                info.state(),
+                info.labels(),
+                info.startedAt(),
+                exit.get(),
+                info.node()));
+      }
+    } catch (RuntimeFailure e) {
+      LOG.atDebug().addKeyValue("container", name).log("Exit status from the node unavailable");
+    }
+    return Optional.of(info);
   }
 
   @Override
@@ -402,7 +446,8 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
           node.getStatus() != null
               && node.getStatus().getState()
                   == com.github.dockerjava.api.model.SwarmNodeState.READY;
-      if (ready) {
+      // the manager's own node, when it names the same endpoint, is pulled on once
+      if (ready && !managerHost.equals(NodeEngines.endpointOf(node))) {
         engines.engineOf(node).ifPresent(e -> targets.putIfAbsent(hostnameOf(node), e));
       }
     }
@@ -553,14 +598,28 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
   }
 
   /**
-   * Follows the service's log through the manager (every task's, in order). The stream follows the
-   * service, not one task: it does not end when the server stops.
+   * Follows the service's log through the manager (every task's, in order). A service's log stream
+   * does not end when its task does, so the task is watched (every {@link #EVENT_POLL}) and the
+   * follow ends, with {@code end(null)} as on one engine, one poll after the task that was running
+   * stopped (at once when none was).
    */
   @Override
   public Subscription followLogs(
       String name, Instant since, Consumer<LogLine> line, Consumer<Throwable> end) {
     Service service = require(name);
-    var stream = new LogStream(name, line, end);
+    String task =
+        SwarmTasks.current(tasks(service.getId()))
+            .filter(SwarmTasks::running)
+            .map(Task::getId)
+            .orElse(null);
+    var done = new AtomicBoolean();
+    Consumer<Throwable> once =
+        cause -> {
+          if (done.compareAndSet(false, true)) {
+            end.accept(cause);
+          }
+        };
+    var stream = new LogStream(name, line, once);
     var cmd =
         clients.stream()
             .logServiceCmd(service.getId())
@@ -577,7 +636,47 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
       stream.close();
       throw Failures.classify(Failures.Operation.CALL, "follow logs of " + name, e);
     }
-    return stream;
+    Thread watch =
+        Thread.ofVirtual()
+            .name("swarm-log-watch")
+            .start(() -> watchTask(service.getId(), task, stream, done, once));
+    return () -> {
+      done.set(true);
+      watch.interrupt();
+      stream.close();
+    };
+  }
+
+  /** Ends a log follow one poll after {@code task} no longer runs. */
+  private void watchTask(
+      String serviceId,
+      String task,
+      LogStream stream,
+      AtomicBoolean done,
+      Consumer<Throwable> end) {
+    try {
+      while (!done.get()) {
+        Thread.sleep(EVENT_POLL);
+        boolean stillRunning;
+        try {
+          stillRunning =
+              task != null
+                  && SwarmTasks.current(tasks(serviceId))
+                      .filter(t -> task.equals(t.getId()) && SwarmTasks.running(t))
+                      .isPresent();
+        } catch (RuntimeFailure e) {
+          continue; // the manager does not answer: the log stream reports that itself
+        }
+        if (!stillRunning) {
+          Thread.sleep(EVENT_POLL); // the last lines are still on their way
+          stream.close();
+          end.accept(null);
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -589,7 +688,9 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
 
   /**
    * The service's log through the manager: the output of the tasks Swarm still keeps (a stopped
-   * service has none left: Swarm deletes the tasks of a scale-down, and their logs with them).
+   * service has none left: Swarm deletes the tasks of a scale-down, and their logs with them). A
+   * full read streams the lines as the manager merges the tasks; a tail is the newest lines over
+   * all tasks, in time order.
    */
   @Override
   public void logs(String name, Instant since, int tail, Consumer<LogLine> sink) {
@@ -607,10 +708,27 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
     if (since != null) {
       cmd.withSince((int) since.getEpochSecond());
     }
-    if (tail > 0) {
-      cmd.withTail(tail);
+    if (tail <= 0) {
+      DockerContainerRuntime.readLogs("logs of " + name, since, sink, cmd::exec);
+      return;
     }
-    DockerContainerRuntime.readLogs("logs of " + name, since, sink, cmd::exec);
+    // the engine applies the tail to each task, and merges the tasks' lines as they come: keep the
+    // newest lines overall (bounded by tail) and hand them on in time order
+    cmd.withTail(tail);
+    var newest = new PriorityQueue<LogLine>(tail + 1, Comparator.comparing(LogLine::time));
+    DockerContainerRuntime.readLogs(
+        "logs of " + name,
+        since,
+        l -> {
+          newest.add(l);
+          if (newest.size() > tail) {
+            newest.poll();
+          }
+        },
+        cmd::exec);
+    List<LogLine> lines = new ArrayList<>(newest);
+    lines.sort(Comparator.comparing(LogLine::time));
+    lines.forEach(sink);
   }
 
   // ------------------------------------------------------------ nodes
@@ -745,19 +863,29 @@ public final class SwarmContainerRuntime implements ContainerRuntime {
    */
   private void update(String name, String what, Predicate<ObjectNode> change) {
     String subject = what + " service " + SwarmServices.serviceName(name);
-    JsonNode service = send("GET", "/services/" + SwarmServices.serviceName(name), null, subject);
-    if (!(service.get("Spec") instanceof ObjectNode spec) || !service.hasNonNull("ID")) {
-      throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, subject + ": no spec in the answer");
+    for (int attempt = 1; ; attempt++) {
+      JsonNode service = send("GET", "/services/" + SwarmServices.serviceName(name), null, subject);
+      if (!(service.get("Spec") instanceof ObjectNode spec) || !service.hasNonNull("ID")) {
+        throw new RuntimeFailure(RuntimeFailure.Kind.OTHER, subject + ": no spec in the answer");
+      }
+      if (!change.test(spec)) {
+        return;
+      }
+      long version = service.path("Version").path("Index").asLong();
+      try {
+        send(
+            "POST",
+            "/services/" + service.get("ID").asText() + "/update?version=" + version,
+            spec,
+            subject);
+        return;
+      } catch (RuntimeFailure e) {
+        // the spec changed since it was read (a kill racing a start): read it again
+        if (attempt >= UPDATE_ATTEMPTS || !SwarmTasks.outOfSequence(e.getMessage())) {
+          throw e;
+        }
+      }
     }
-    if (!change.test(spec)) {
-      return;
-    }
-    long version = service.path("Version").path("Index").asLong();
-    send(
-        "POST",
-        "/services/" + service.get("ID").asText() + "/update?version=" + version,
-        spec,
-        subject);
   }
 
   private JsonNode send(String method, String path, JsonNode body, String subject) {

@@ -48,6 +48,14 @@ final class SwarmTasks {
 
   private SwarmTasks() {}
 
+  /**
+   * Whether the manager refused an update because the service's version moved on: it answers a
+   * plain 500 for that, so only its words tell.
+   */
+  static boolean outOfSequence(String message) {
+    return lower(message).contains("update out of sequence");
+  }
+
   /** The task standing for the service now: the newest one. */
   static Optional<Task> current(List<Task> tasks) {
     return tasks.stream()

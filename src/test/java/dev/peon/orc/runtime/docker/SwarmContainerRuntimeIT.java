@@ -248,7 +248,14 @@ class SwarmContainerRuntimeIT {
       assertThat(a2sReply(cluster.nodeAddress(1), port)).startsWith("ffffffff");
 
       Await.until(SOON, () -> kinds(events, name).contains(RuntimeEvent.Kind.START));
+      var followEnded = new java.util.concurrent.CompletableFuture<Throwable>();
+      var lastLines = new CopyOnWriteArrayList<LogLine>();
+      var following = runtime.followLogs(name, null, lastLines::add, followEnded::complete);
       runtime.stop(name, Duration.ofSeconds(10));
+      // as on one engine: the follow ends (null: the server stopped) after the game's last words
+      assertThat(followEnded.get(30, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+      assertThat(lastLines).anyMatch(l -> l.text().equals("fakequery stopping"));
+      following.close();
       ContainerInfo stopped = runtime.inspect(name).orElseThrow();
       assertThat(stopped.state()).isEqualTo(ContainerState.EXITED);
       assertThat(stopped.node()).isEqualTo(worker);
@@ -268,6 +275,42 @@ class SwarmContainerRuntimeIT {
       Await.until(SOON, () -> kinds(events, name).contains(RuntimeEvent.Kind.DESTROY));
       assertThat(dropped).isEmpty();
     }
+  }
+
+  @Test
+  void drainingANodeStopsItsServersAndRefusesToStartThemThereUntilItIsActiveAgain() {
+    String worker = cluster.nodeId(2);
+    String name = "peon-it." + RUN + ".drain";
+    create(
+        new ContainerSpec(
+                name,
+                null,
+                query,
+                List.of(),
+                List.of(),
+                List.of(),
+                null,
+                labels("drain"),
+                null,
+                false)
+            .withNode(worker));
+    runtime.start(name);
+    try {
+      runtime.setNodeAvailability(worker, NodeInfo.Availability.DRAIN);
+      Await.until(SOON, () -> runtime.inspect(name).orElseThrow().state() == ContainerState.EXITED);
+      assertThatThrownBy(() -> runtime.start(name))
+          .isInstanceOfSatisfying(
+              RuntimeFailure.class,
+              f -> {
+                assertThat(f.kind()).isEqualTo(Kind.OTHER);
+                assertThat(f.getMessage()).contains("no suitable node");
+              });
+    } finally {
+      runtime.setNodeAvailability(worker, NodeInfo.Availability.ACTIVE);
+    }
+    runtime.start(name);
+    assertThat(runtime.inspect(name).orElseThrow().state()).isEqualTo(ContainerState.RUNNING);
+    runtime.remove(name);
   }
 
   @Test
@@ -347,6 +390,18 @@ class SwarmContainerRuntimeIT {
       assertThat(kinds(events, name)).containsOnlyOnce(RuntimeEvent.Kind.START);
       runtime.start(name); // a start by hand after a crash runs a new task
       assertThat(runtime.inspect(name).orElseThrow().state()).isEqualTo(ContainerState.RUNNING);
+      // the log holds both runs; a tail is the newest lines over both, in time order
+      Await.until(
+          SOON,
+          () ->
+              runtime.logs(name, null, 0).stream()
+                      .filter(l -> l.text().startsWith("fakequery starting"))
+                      .count()
+                  == 2);
+      List<LogLine> all = new java.util.ArrayList<>(runtime.logs(name, null, 0));
+      all.sort(java.util.Comparator.comparing(LogLine::time));
+      List<LogLine> tail = runtime.logs(name, null, 2);
+      assertThat(tail).hasSize(2).isEqualTo(all.subList(all.size() - 2, all.size()));
       runtime.remove(name); // forced: the running task goes at once
       assertThat(runtime.inspect(name)).isEmpty();
     }

@@ -199,6 +199,16 @@ class SwarmTasksTest {
   }
 
   @Test
+  void recognisesAnUpdateRefusedForAnOutdatedVersion() {
+    assertThat(
+            SwarmTasks.outOfSequence(
+                "start service s: rpc error: code = Unknown desc = update out of sequence"))
+        .isTrue();
+    assertThat(SwarmTasks.outOfSequence("start service s: no such service")).isFalse();
+    assertThat(SwarmTasks.outOfSequence(null)).isFalse();
+  }
+
+  @Test
   void theCurrentTaskIsTheNewestByCreationTime() {
     var tasks =
         List.of(
