@@ -34,6 +34,12 @@ public final class NodeWatcher implements AutoCloseable {
   private final Duration interval;
   private final NodeService.Failover failover;
   private final Map<String, NodeInfo.Status> last = new HashMap<>();
+
+  /** Fail-overs not started yet (another operation ran on the server): retried every check. */
+  private final Map<ServerId, Lost> pending = new java.util.LinkedHashMap<>();
+
+  private record Lost(String node, Instant at) {}
+
   private volatile boolean running = true;
   private final Thread thread;
 
@@ -78,6 +84,7 @@ public final class NodeWatcher implements AutoCloseable {
 
   /** Compares with the last reading and acts on what changed. Package-private for tests. */
   void check(List<NodeInfo> now) {
+    retryPending(now);
     for (NodeInfo n : now) {
       NodeInfo.Status before = last.put(n.id(), n.status());
       if (before == null) {
@@ -120,17 +127,40 @@ public final class NodeWatcher implements AutoCloseable {
       return;
     }
     for (ServerId id : on) {
+      pending.put(id, new Lost(n.id(), at));
+    }
+    retryPending(List.of());
+  }
+
+  /**
+   * Starts the pending fail-overs; one whose server is busy with another operation waits for the
+   * next check, one whose node is ready again (or that moved meanwhile) is dropped.
+   */
+  private void retryPending(List<NodeInfo> now) {
+    for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      ServerId id = e.getKey();
+      Lost lost = e.getValue();
+      boolean back =
+          now.stream()
+              .anyMatch(n -> n.id().equals(lost.node()) && n.status() == NodeInfo.Status.READY);
+      if (back || !servers.nodeOf(id).map(lost.node()::equals).orElse(false)) {
+        it.remove();
+        continue;
+      }
       try {
         operations.submit(
             "server.failover",
             id.uid(),
             true,
             progress ->
-                NodeService.json(nodes.failover(id, n.id(), at, (p, m) -> progress.report(p, m))));
-      } catch (OperationBusyException e) {
-        LOG.atWarn()
+                NodeService.json(
+                    nodes.failover(id, lost.node(), lost.at(), (p, m) -> progress.report(p, m))));
+        it.remove();
+      } catch (OperationBusyException busy) {
+        LOG.atInfo()
             .addKeyValue("serverId", id)
-            .log("fail-over not started: another operation runs on the server");
+            .log("fail-over waits: another operation runs on the server");
       }
     }
   }
