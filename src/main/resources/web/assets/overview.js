@@ -4,10 +4,11 @@ import { sparkline, updateSparkline } from './charts.js';
 
 const KEEP = 40; // sparkline points: 10 minutes at one stats event per 15 s
 
-/** The address players connect to: this host and the server's first port. */
+/** The address players connect to: its cluster node's (else this host's) and its first port. */
 export function address(server) {
   const p = (server.ports || [])[0];
-  return p ? `${location.hostname}:${p.port}` : null;
+  const host = (server.node && server.node.address) || location.hostname;
+  return p ? `${host}:${p.port}` : null;
 }
 
 /** The game beside Docker's state: ready and its players, starting, unhealthy, or asleep. */

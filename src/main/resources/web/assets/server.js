@@ -126,6 +126,7 @@ function overviewTab(ctx) {
   const list = h('dl', { class: 'facts' });
   for (const [k, v] of [['Game', s.game], ['Image', s.image], ['Build', s.buildVersion || '–'],
     ['Ports', (s.ports || []).map((p) => `${p.name} ${p.port}/${p.protocol}`).join(', ') || '–'],
+    ...(s.node ? [['Node', `${s.node.hostname || s.node.id} (${s.node.status}), players use ${s.node.address || '–'}`]] : []),
     ['Uptime', s.state === 'running' ? uptime(s.startedAt) : '–'],
     ['Restart policy', s.restartPolicy || '–'], ['Autostart', s.autostart ? 'yes' : 'no'],
     ['Last crash', s.lastCrash ? `${fmtTime(s.lastCrash.at)} (exit ${s.lastCrash.exitCode}${s.lastCrash.oomKilled ? ', out of memory' : ''})` : '–'],
