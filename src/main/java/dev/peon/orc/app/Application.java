@@ -266,7 +266,8 @@ public final class Application implements AutoCloseable {
             id -> awaitOperation(operations, backups.createBackup(id)),
             GameMonitor.Limits.DEFAULTS);
     servers.observePower(game.around(supervisor)); // wake hooks around the supervisor's
-    NodeService nodeService = new NodeService(runtime, servers, backups, supervisor, events, clock);
+    NodeService nodeService =
+        new NodeService(runtime, servers, backups, supervisor, events, clock, operations);
     NodeWatcher nodeWatcher =
         runtime.clustered()
             ? new NodeWatcher(
@@ -276,9 +277,13 @@ public final class Application implements AutoCloseable {
                     events,
                     clock,
                     config.cluster().watchInterval(),
-                    NodeService.Failover.parse(config.cluster().failover()))
+                    NodeService.Failover.parse(config.cluster().failover()),
+                    config.cluster().failoverAfter())
                 .start()
             : null;
+    if (runtime.clustered()) {
+      servers.nodes().refresh(); // the first views already know their nodes
+    }
     ConsoleTickets tickets = new ConsoleTickets(clock);
     HttpServer http =
         new HttpServer(

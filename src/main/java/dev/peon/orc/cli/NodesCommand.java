@@ -120,6 +120,14 @@ public final class NodesCommand implements Runnable {
                     for (JsonNode m : op.path("result").path("moved")) {
                       s.out().println(moveLine(m));
                     }
+                    for (JsonNode f : op.path("result").path("failed")) {
+                      s.out()
+                          .println(
+                              f.path("server").asText()
+                                  + ": not moved ("
+                                  + f.path("reason").asText()
+                                  + ")");
+                    }
                     s.out().println(node + ": drained");
                   });
         });

@@ -36,10 +36,12 @@ public final class NodeDirectory {
     }
   }
 
-  /** The nodes as last read (reads them first when never read). */
+  /**
+   * The nodes as last read, never an engine call (a list of hundreds of servers must not wait on an
+   * unreachable manager): the node watcher reads them every second.
+   */
   public List<NodeInfo> snapshot() {
-    List<NodeInfo> now = nodes.get();
-    return now.isEmpty() ? refresh() : now;
+    return nodes.get();
   }
 
   /** A node by id or host name, as last read. */

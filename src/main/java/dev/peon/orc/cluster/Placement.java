@@ -61,12 +61,21 @@ public final class Placement {
                         : "No ready, active node carries the labels " + request.labels() + "."));
   }
 
-  /** The node with that id or host name. */
+  /**
+   * The node with that id, else with that host name: a node that left and joined again keeps a
+   * stale entry under the same name, so a ready one is preferred.
+   */
   public static java.util.Optional<NodeInfo> find(List<NodeInfo> nodes, String idOrHostname) {
     return nodes.stream()
         .filter(n -> n.id().equals(idOrHostname))
         .findFirst()
-        .or(() -> nodes.stream().filter(n -> idOrHostname.equals(n.hostname())).findFirst());
+        .or(
+            () ->
+                nodes.stream()
+                    .filter(n -> idOrHostname.equals(n.hostname()))
+                    .min(
+                        Comparator.comparing(
+                            (NodeInfo n) -> n.status() == NodeInfo.Status.READY ? 0 : 1)));
   }
 
   private static double share(long allocated, long total) {

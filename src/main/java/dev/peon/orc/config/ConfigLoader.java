@@ -78,6 +78,7 @@ public final class ConfigLoader {
     d.put("runtime", "docker");
     d.put("cluster.failover", "restore");
     d.put("cluster.watch.interval", "1s");
+    d.put("cluster.failover.after", "30s");
     return java.util.Collections.unmodifiableMap(d);
   }
 
@@ -300,6 +301,10 @@ public final class ConfigLoader {
             || watchInterval.compareTo(Duration.ofMinutes(5)) > 0)) {
       problems.add("cluster.watch.interval: must be between 1s and 5m");
     }
+    Duration failoverAfter = duration(v, "cluster.failover.after", problems);
+    if (failoverAfter.compareTo(Duration.ofHours(1)) > 0) {
+      problems.add("cluster.failover.after: must be at most 1h");
+    }
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
@@ -341,7 +346,7 @@ public final class ConfigLoader {
         backupReservePercent,
         preRestoreKeepDays,
         trustedProxies,
-        new ClusterPolicy(runtime, failover, watchInterval));
+        new ClusterPolicy(runtime, failover, watchInterval, failoverAfter));
   }
 
   /** A size such as {@code 0}, {@code 512m} or {@code 1g}, in bytes. */

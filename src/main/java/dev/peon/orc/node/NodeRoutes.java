@@ -70,17 +70,7 @@ public final class NodeRoutes implements Routes {
     accepted(
         ctx,
         operations.submit(
-            "node.drain",
-            null,
-            false,
-            progress -> {
-              List<Map<String, Object>> moves =
-                  nodes.drain(n.id(), progress::report).stream().map(NodeService::json).toList();
-              Map<String, Object> result = new LinkedHashMap<>();
-              result.put("node", n.id());
-              result.put("moved", moves);
-              return result;
-            }));
+            "node.drain", null, false, progress -> nodes.drain(n.id(), progress::report)));
   }
 
   private void activate(Context ctx) {

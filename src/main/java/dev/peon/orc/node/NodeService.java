@@ -5,6 +5,9 @@ import dev.peon.orc.backup.BackupService;
 import dev.peon.orc.cluster.NodeDirectory;
 import dev.peon.orc.cluster.PlacementRequest;
 import dev.peon.orc.event.EventBus;
+import dev.peon.orc.operation.Operation;
+import dev.peon.orc.operation.OperationBusyException;
+import dev.peon.orc.operation.OperationService;
 import dev.peon.orc.runtime.ContainerRuntime;
 import dev.peon.orc.runtime.NodeInfo;
 import dev.peon.orc.runtime.RuntimeFailure;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +75,8 @@ public final class NodeService {
   private final SupervisionSettings supervision;
   private final EventBus events;
   private final Clock clock;
+  private final OperationService operations;
+  private final java.util.Set<String> draining = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public NodeService(
       ContainerRuntime runtime,
@@ -78,7 +84,9 @@ public final class NodeService {
       BackupService backups,
       SupervisionSettings supervision,
       EventBus events,
-      Clock clock) {
+      Clock clock,
+      OperationService operations) {
+    this.operations = operations;
     this.runtime = runtime;
     this.servers = servers;
     this.backups = backups;
@@ -119,25 +127,73 @@ public final class NodeService {
   }
 
   /**
-   * Drains a node: it takes no new servers, and each of its servers is moved to another node
-   * (running ones run again there). Answers the moves.
+   * Drains a node: it takes no new servers, and each of its servers is moved to another node by a
+   * {@code server.move} operation of its own (so it waits for, and is refused by, nothing else that
+   * runs on that server), running ones started again there. The node is paused while its servers
+   * move (Swarm's drain would kill them at once, without our stop) and drained at the end. A server
+   * that cannot move is reported and the others still move. Answers {@code moved} and {@code
+   * failed}.
    */
-  public List<Move> drain(String idOrHostname, Progress progress) {
+  public Map<String, Object> drain(String idOrHostname, Progress progress) {
     NodeInfo n = get(idOrHostname);
     requireCluster();
-    runtime.setNodeAvailability(n.id(), NodeInfo.Availability.DRAIN);
-    events.publish("node.availability", null, Map.of("node", n.id(), "availability", "drain"));
-    List<ServerId> on = servers.serversByNode().getOrDefault(n.id(), List.of());
-    List<Move> moves = new ArrayList<>();
-    int i = 0;
-    for (ServerId id : on.stream().sorted(Comparator.comparing(ServerId::uid)).toList()) {
-      int base = on.isEmpty() ? 0 : i * 100 / on.size();
-      progress.report(base, "moving " + id + " (" + (i + 1) + " of " + on.size() + ")");
-      moves.add(move(id, PlacementRequest.ANY, (p, m) -> progress.report(base, id + ": " + m)));
-      i++;
+    if (!draining.add(n.id())) {
+      throw new ServerException(
+          ServerException.Kind.BUSY, "The node [" + n.hostname() + "] is being drained already.");
     }
-    progress.report(100, "drained: " + moves.size() + " servers moved");
-    return moves;
+    try {
+      runtime.setNodeAvailability(n.id(), NodeInfo.Availability.PAUSE);
+      List<ServerId> on =
+          servers.serversByNode().getOrDefault(n.id(), List.of()).stream()
+              .sorted(Comparator.comparing(ServerId::uid))
+              .toList();
+      List<Object> moved = new ArrayList<>();
+      List<Map<String, Object>> failed = new ArrayList<>();
+      int i = 0;
+      for (ServerId id : on) {
+        progress.report(
+            i * 100 / on.size(), "moving " + id + " (" + (i + 1) + " of " + on.size() + ")");
+        i++;
+        try {
+          Operation op =
+              operations.submit(
+                  "server.move",
+                  id.uid(),
+                  true,
+                  p -> json(move(id, PlacementRequest.ANY, p::report)));
+          Operation done = operations.completion(op).get();
+          if (done.status() == Operation.Status.SUCCEEDED) {
+            moved.add(done.result());
+          } else {
+            failed.add(failure(id, done.error() == null ? "failed" : done.error().detail()));
+          }
+        } catch (OperationBusyException e) {
+          failed.add(failure(id, "another operation runs on the server; move it later"));
+        } catch (ExecutionException e) {
+          failed.add(failure(id, String.valueOf(e.getCause())));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new ServerException(ServerException.Kind.BUSY, "The drain was interrupted.");
+        }
+      }
+      runtime.setNodeAvailability(n.id(), NodeInfo.Availability.DRAIN);
+      events.publish("node.availability", null, Map.of("node", n.id(), "availability", "drain"));
+      progress.report(100, "drained: " + moved.size() + " moved, " + failed.size() + " failed");
+      Map<String, Object> result = new LinkedHashMap<>();
+      result.put("node", n.id());
+      result.put("moved", moved);
+      result.put("failed", failed);
+      return result;
+    } finally {
+      draining.remove(n.id());
+    }
+  }
+
+  private static Map<String, Object> failure(ServerId id, String reason) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("server", id.uid());
+    m.put("reason", reason);
+    return m;
   }
 
   /** Refuses a move that cannot happen (single engine, unknown node, no node free) at once. */
@@ -148,23 +204,57 @@ public final class NodeService {
 
   /**
    * Moves a server to another node: stops it, backs it up, places it on the chosen node and starts
-   * it there if it ran. The downtime is measured from the stop to running again.
+   * it there if it ran; the downtime runs from the stop to running again. Should the backup or the
+   * placing fail, a server that ran is started again where it was. A server whose node is lost
+   * cannot be stopped or quiesced there: it is placed elsewhere as it is and started if it was
+   * meant to run (the fail-over, by contrast, restores its latest backup).
    */
   public Move move(ServerId id, PlacementRequest placement, Progress progress) {
     requireCluster();
     String from = servers.nodeOf(id).orElse(null);
     String to = servers.chooseNodeFor(id, placement);
+    boolean fromLost =
+        from != null
+            && directory().find(from).map(n -> n.status() != NodeInfo.Status.READY).orElse(true);
+    if (fromLost) {
+      boolean wanted = supervision.status(id).desiredRunning();
+      Instant t0 = clock.instant();
+      progress.report(30, "its node is lost: placing on " + hostname(to) + " as it is");
+      servers.relocate(id, to);
+      Duration downtime = null;
+      if (wanted) {
+        progress.report(80, "starting on " + hostname(to));
+        servers.start(id);
+        downtime = Duration.between(t0, clock.instant());
+      }
+      Move m =
+          new Move(
+              id, from, to, downtime, null, "its node was lost: moved without a stop or a backup");
+      announce("server.moved", m);
+      return m;
+    }
     boolean wasRunning = servers.get(id).running();
     Instant stopped = clock.instant();
     if (wasRunning) {
       progress.report(10, "stopping");
       servers.stop(id);
     }
-    progress.report(30, "backing up before the move");
-    BackupRecord before =
-        backups.backupNow(id, BackupRecord.Origin.MANUAL, (p, m) -> progress.report(30, m));
-    progress.report(70, "placing on " + hostname(to));
-    servers.relocate(id, to);
+    BackupRecord before;
+    try {
+      progress.report(30, "backing up before the move");
+      before = backups.backupNow(id, BackupRecord.Origin.MANUAL, (p, m) -> progress.report(30, m));
+      progress.report(70, "placing on " + hostname(to));
+      servers.relocate(id, to);
+    } catch (RuntimeException e) {
+      if (wasRunning) {
+        try {
+          servers.start(id); // where it is now: the move failed, the game need not stay down
+        } catch (RuntimeException again) {
+          e.addSuppressed(again);
+        }
+      }
+      throw e;
+    }
     Duration downtime = null;
     if (wasRunning) {
       progress.report(80, "starting on " + hostname(to));

@@ -9,7 +9,6 @@ import dev.peon.orc.server.ServerService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the cluster's nodes every {@code interval} (one engine call) and acts on changes: a node
  * that stops being ready is announced ({@code node.down}) and its servers show {@code unavailable}
- * at once; with {@link NodeService.Failover#RESTORE} each of its servers is restored from its
- * latest backup on another node, one {@code server.failover} operation each. A node that comes back
+ * at once; with {@link NodeService.Failover#RESTORE}, once Swarm has reported it {@code DOWN} for
+ * {@code cluster.failover.after}, each of its servers is restored from its latest backup on another
+ * node, one {@code server.failover} operation each (see {@link NodeHealth}). A node that comes back
  * is announced ({@code node.ready}); servers already moved stay where they are.
  */
 public final class NodeWatcher implements AutoCloseable {
@@ -33,12 +33,13 @@ public final class NodeWatcher implements AutoCloseable {
   private final Clock clock;
   private final Duration interval;
   private final NodeService.Failover failover;
-  private final Map<String, NodeInfo.Status> last = new HashMap<>();
 
   /** Fail-overs not started yet (another operation ran on the server): retried every check. */
   private final Map<ServerId, Lost> pending = new java.util.LinkedHashMap<>();
 
   private record Lost(String node, Instant at) {}
+
+  private final NodeHealth health;
 
   private volatile boolean running = true;
   private final Thread thread;
@@ -50,7 +51,8 @@ public final class NodeWatcher implements AutoCloseable {
       EventBus events,
       Clock clock,
       Duration interval,
-      NodeService.Failover failover) {
+      NodeService.Failover failover,
+      Duration failoverAfter) {
     this.nodes = nodes;
     this.servers = servers;
     this.operations = operations;
@@ -58,6 +60,7 @@ public final class NodeWatcher implements AutoCloseable {
     this.clock = clock;
     this.interval = interval;
     this.failover = failover;
+    this.health = new NodeHealth(failoverAfter);
     this.thread = Thread.ofPlatform().daemon().name("peon-node-watcher").unstarted(this::loop);
   }
 
@@ -84,33 +87,32 @@ public final class NodeWatcher implements AutoCloseable {
 
   /** Compares with the last reading and acts on what changed. Package-private for tests. */
   void check(List<NodeInfo> now) {
-    retryPending(now);
-    for (NodeInfo n : now) {
-      NodeInfo.Status before = last.put(n.id(), n.status());
-      if (before == null) {
-        if (n.status() != NodeInfo.Status.READY) {
-          // down already when first seen (say at start-up): its servers still need a home
-          lost(n);
-        }
-        continue;
-      }
-      if (before == NodeInfo.Status.READY && n.status() != NodeInfo.Status.READY) {
-        lost(n);
-      } else if (before != NodeInfo.Status.READY && n.status() == NodeInfo.Status.READY) {
-        events.publish("node.ready", null, Map.of("node", n.id(), "hostname", n.hostname()));
-        LOG.atInfo().addKeyValue("node", n.hostname()).log("node ready again");
-      }
+    NodeHealth.Changes changes = health.read(now, clock.instant());
+    changes.lost().forEach(this::lost);
+    for (NodeInfo n : changes.back()) {
+      events.publish("node.ready", null, Map.of("node", n.id(), "hostname", n.hostname()));
+      LOG.atInfo().addKeyValue("node", n.hostname()).log("node ready again");
     }
+    if (failover == NodeService.Failover.RESTORE) {
+      changes
+          .failover()
+          .forEach(
+              (node, since) -> {
+                for (ServerId id : servers.serversByNode().getOrDefault(node, List.of())) {
+                  pending.put(id, new Lost(node, since));
+                }
+              });
+    }
+    retryPending(now);
   }
 
   private void lost(NodeInfo n) {
-    Instant at = clock.instant();
     List<ServerId> on = servers.serversByNode().getOrDefault(n.id(), List.of());
     LOG.atWarn()
         .addKeyValue("node", n.hostname())
         .addKeyValue("status", n.status())
         .addKeyValue("servers", on.size())
-        .log("node lost; its servers are unavailable");
+        .log("node not ready; its servers are unavailable");
     events.publish(
         "node.down",
         null,
@@ -123,13 +125,6 @@ public final class NodeWatcher implements AutoCloseable {
             n.status().name().toLowerCase(Locale.ROOT),
             "servers",
             on.stream().map(ServerId::uid).sorted().toList()));
-    if (failover != NodeService.Failover.RESTORE) {
-      return;
-    }
-    for (ServerId id : on) {
-      pending.put(id, new Lost(n.id(), at));
-    }
-    retryPending(List.of());
   }
 
   /**

@@ -142,4 +142,39 @@ class PlacementTest {
     assertThatThrownBy(() -> new PlacementRequest("", Map.of()))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aHostNameSharedWithAStaleEntryOfARejoinedNodeFindsTheReadyOne() {
+    NodeInfo stale = node("aaaa", 8 * GIB, NodeInfo.Status.DOWN, NodeInfo.Availability.ACTIVE);
+    NodeInfo rejoined = node("bbbb", 8 * GIB, NodeInfo.Status.READY, NodeInfo.Availability.ACTIVE);
+    // both are called host-<id> by node(): give them one name
+    NodeInfo staleNamed =
+        new NodeInfo(
+            stale.id(),
+            "node2",
+            stale.role(),
+            stale.availability(),
+            stale.status(),
+            stale.address(),
+            stale.publicAddress(),
+            stale.labels(),
+            2,
+            8 * GIB,
+            "20.10");
+    NodeInfo rejoinedNamed =
+        new NodeInfo(
+            rejoined.id(),
+            "node2",
+            rejoined.role(),
+            rejoined.availability(),
+            rejoined.status(),
+            rejoined.address(),
+            rejoined.publicAddress(),
+            rejoined.labels(),
+            2,
+            8 * GIB,
+            "20.10");
+    assertThat(Placement.find(List.of(staleNamed, rejoinedNamed), "node2")).contains(rejoinedNamed);
+    assertThat(Placement.find(List.of(staleNamed, rejoinedNamed), "aaaa")).contains(staleNamed);
+  }
 }

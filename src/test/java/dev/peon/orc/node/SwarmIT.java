@@ -102,6 +102,7 @@ class SwarmIT {
                     Map.entry("supervision.backoff.initial", "1s"),
                     Map.entry("supervision.backoff.max", "2s"),
                     Map.entry("cluster.failover", "restore"),
+                    Map.entry("cluster.failover.after", "2s"),
                     Map.entry("docker.host", cluster.managerHost())));
     app = Application.start(config, Clock.systemUTC());
     api = new TestApi(app.port(), KEY);
@@ -330,6 +331,13 @@ class SwarmIT {
   @Test
   @Order(6)
   void drainingANodeMovesItsServersAwayAndActivatingTakesServersAgain() {
+    // a running server on node2: it must run again elsewhere, stopped by us, not killed by Swarm
+    api.awaitResult(
+        api.post(
+            "/api/v2/servers",
+            "{\"game\": \"swarmgame\", \"name\": \"drainrun\", \"start\": true,"
+                + " \"placement\": {\"node\": \"node2\"}}"));
+    Await.until(WAIT, () -> state("swarmgame.drainrun").equals("running"));
     assertThat(api.get("/api/v2/nodes/node2").json().get("servers")).isNotEmpty();
     // through the CLI: it follows the drain operation and prints each move
     String drained = peon("nodes", "drain", "node2");
@@ -337,6 +345,11 @@ class SwarmIT {
     JsonNode node2 = api.get("/api/v2/nodes/node2").json();
     assertThat(node2.get("availability").asText()).isEqualTo("drain");
     assertThat(node2.get("servers")).isEmpty();
+    assertThat(nodeOf("swarmgame.drainrun")).isNotEqualTo(cluster.nodeId(2));
+    Await.until(WAIT, () -> state("swarmgame.drainrun").equals("running"));
+    assertThat(api.get("/api/v2/servers/swarmgame.drainrun").json().get("lastCrash").isNull())
+        .as("stopped by us, not killed")
+        .isTrue();
     Res placed =
         api.post(
             "/api/v2/servers",
