@@ -233,6 +233,9 @@ public final class ServerService {
       ServerId id = r.id();
       if (r.node() != null) {
         placements.put(id, r.node());
+      } else if (r.status() == ServerRecord.Status.ACTIVE) {
+        // made on a single engine before runtime=swarm: pinned now, counted like the others
+        placeUnplaced(id);
       }
       if (r.status() == ServerRecord.Status.CREATING) {
         LOG.atWarn().addKeyValue("serverId", id).log("undoing a create interrupted by a crash");
@@ -465,6 +468,37 @@ public final class ServerService {
       }
     }
     return out;
+  }
+
+  /**
+   * On a cluster, places a server that has no node yet (imported, or made before the switch to
+   * {@code runtime=swarm}) by the spread policy; logs and leaves it unplaced when no node fits.
+   */
+  private void placeUnplaced(ServerId id) {
+    if (!nodes.clustered() || placements.containsKey(id)) {
+      return;
+    }
+    try {
+      String node = place(PlacementRequest.ANY).id();
+      List<dev.peon.orc.plan.PortGroup> groups =
+          plans.find(id.game()).map(Plan::portGroups).orElse(List.of());
+      Optional<PortAllocation> fresh = repository.moveToNode(id, node, groups);
+      if (fresh.isPresent()) {
+        // another server there holds its ports: config.json follows the new reservation
+        Path file = layout.configJson(id);
+        ObjectNode cfg = configJson.read(file);
+        cfg.set(
+            "ports", configJson.portsNode(new dev.peon.orc.plan.PortGroup(fresh.get().entries())));
+        FileTrees.writeAtomically(file, configJson.render(cfg));
+      }
+      placements.put(id, node);
+      LOG.atInfo().addKeyValue("serverId", id).addKeyValue("node", node).log("server placed");
+    } catch (ServerException | RuntimeFailure | IOException e) {
+      LOG.atWarn()
+          .addKeyValue("serverId", id)
+          .addKeyValue("reason", e.getMessage())
+          .log("server not placed on a node");
+    }
   }
 
   /** Chooses a node for a new or moving server by the placement policy. */
@@ -1320,6 +1354,8 @@ public final class ServerService {
         Optional<ContainerInfo> existing = ownContainer(id);
         refuseForeignNames(id);
         ServerRecord rec = repository.insertImported(id, def.ports());
+        placeUnplaced(id);
+        def = readDefinition(id); // placing may have given it other ports
         try {
           ensureImagePresentOrWarn(def.image());
           handOver(layout.dir(id));
