@@ -128,10 +128,11 @@ public final class SwarmBench {
 
   private void setUp() throws IOException {
     SwarmCluster.cleanupLeftovers();
-    root = Files.createTempDirectory("peon-swarm-bench");
+    // short: containerd's sockets under the cluster folder must stay within 104 characters
+    root = Files.createTempDirectory("sb");
     progress("building a 3-node swarm under " + root);
     Instant t0 = Instant.now();
-    cluster = SwarmCluster.start(3, root.resolve("cluster"));
+    cluster = SwarmCluster.start(3, root.resolve("c"));
     String image = TestImages.fakeGame();
     cluster.loadImages(image);
     progress("cluster ready in " + Duration.between(t0, Instant.now()).toSeconds() + " s");
