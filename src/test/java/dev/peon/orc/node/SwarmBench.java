@@ -508,6 +508,8 @@ public final class SwarmBench {
 
     progress(
         "killing node" + lost + " (" + on.size() + " servers, " + wasRunning.size() + " running)");
+    long managerCpu0 = cpuTicks(managerDockerd());
+    long jvmCpu0 = jvmCpuNanos();
     Instant killed = Instant.now();
     cluster.killNode(lost);
     Map<String, Instant> unavailable = new HashMap<>();
@@ -549,6 +551,9 @@ public final class SwarmBench {
       }
       sleep(Duration.ofMillis(20));
     }
+    double wall = Duration.between(killed, Instant.now()).toMillis() / 1000.0;
+    double managerCpu = (cpuTicks(managerDockerd()) - managerCpu0) / 100.0;
+    double jvmCpu = (jvmCpuNanos() - jvmCpu0) / 1e9;
     int answering = 0;
     for (JsonNode s : api.get("/api/v2/servers").json().path("items")) {
       if (wasRunning.contains(s.path("id").asText())) {
@@ -604,6 +609,11 @@ public final class SwarmBench {
                 .map(Map.Entry::getValue)
                 .toList()));
     row("game port answering on the new node afterwards", answering + " of " + wasRunning.size());
+    row(
+        "CPU from the kill to the last fail-over ("
+            + fmt(wall)
+            + " s): manager's dockerd / orchestrator JVM",
+        fmt(managerCpu) + " s / " + fmt(jvmCpu) + " s");
     System.out.println();
   }
 
@@ -675,6 +685,48 @@ public final class SwarmBench {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** The pid of the manager's dockerd (found by its socket on the command line), or -1. */
+  private long managerDockerd() {
+    String mark = cluster.managerHost().substring("unix://".length());
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.toList()) {
+        String pid = proc.getFileName().toString();
+        if (!pid.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          String cmd =
+              Files.readString(
+                  proc.resolve("cmdline"), java.nio.charset.StandardCharsets.ISO_8859_1);
+          if (cmd.startsWith("dockerd\0") && cmd.contains(mark)) {
+            return Long.parseLong(pid);
+          }
+        } catch (IOException e) {
+          // gone meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** utime + stime of a process in clock ticks (100 per second on Linux), 0 when unknown. */
+  private static long cpuTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static long jvmCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static long heapAfterGc() {
