@@ -278,6 +278,20 @@ public final class NodeService {
    * was meant to run.
    */
   public Move failover(ServerId id, String lostNode, Instant lostAt, Progress progress) {
+    try {
+      return restoreElsewhere(id, lostNode, lostAt, progress);
+    } catch (RuntimeException e) {
+      // the operation shows the failure's kind; the log keeps its cause for whoever investigates
+      LOG.atError()
+          .addKeyValue("serverId", id)
+          .addKeyValue("lostNode", lostNode)
+          .setCause(e)
+          .log("fail-over failed: " + e.getMessage());
+      throw e;
+    }
+  }
+
+  private Move restoreElsewhere(ServerId id, String lostNode, Instant lostAt, Progress progress) {
     boolean wanted = supervision.status(id).desiredRunning() || wasRunning(id);
     String to = servers.chooseNodeFor(id, PlacementRequest.ANY);
     progress.report(10, "placing on " + hostname(to));

@@ -41,6 +41,12 @@ public final class NodeWatcher implements AutoCloseable {
 
   private final NodeHealth health;
 
+  /** Fail-overs run at once; the others wait their turn inside their operation. */
+  static final int PARALLEL = 4;
+
+  private final java.util.concurrent.Semaphore slots =
+      new java.util.concurrent.Semaphore(PARALLEL, true);
+
   private volatile boolean running = true;
   private final Thread thread;
 
@@ -148,9 +154,17 @@ public final class NodeWatcher implements AutoCloseable {
             "server.failover",
             id.uid(),
             true,
-            progress ->
-                NodeService.json(
-                    nodes.failover(id, lost.node(), lost.at(), (p, m) -> progress.report(p, m))));
+            progress -> {
+              // a lost node's servers all at once would outrun the cluster's scheduler
+              progress.report(0, "waiting for one of " + PARALLEL + " fail-over slots");
+              slots.acquire();
+              try {
+                return NodeService.json(
+                    nodes.failover(id, lost.node(), lost.at(), (p, m) -> progress.report(p, m)));
+              } finally {
+                slots.release();
+              }
+            });
         it.remove();
       } catch (OperationBusyException busy) {
         LOG.atInfo()

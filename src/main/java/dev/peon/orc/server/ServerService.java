@@ -1086,6 +1086,7 @@ public final class ServerService {
           requireExisting(id);
           // the old container first: should its removal fail, the server stays where it was
           onPurpose(id, () -> removeOwnContainer(id, false));
+          tracker.refresh(id); // no view shows the old state under the new node
           List<dev.peon.orc.plan.PortGroup> groups =
               plans.find(id.game()).map(Plan::portGroups).orElse(List.of());
           Optional<PortAllocation> fresh = repository.moveToNode(id, node, groups);
