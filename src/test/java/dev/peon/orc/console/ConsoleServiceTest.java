@@ -201,6 +201,9 @@ class ConsoleServiceTest {
     runtime.dropLogStreams(NAME, new RuntimeException("connection reset"));
     runtime.print(NAME, new LogLine(second.plusMillis(300), LogLine.Stream.STDOUT, "c"));
     await(() -> runtime.logFollowerCount(NAME) == 1);
+    // the fake hands a new follower its backlog after registering it, on the follower's thread: a
+    // line printed before that replay is read could overtake it and push the replay out as old
+    await(() -> console.lines(ID, null, 100).size() >= 3);
     runtime.print(NAME, new LogLine(second.plusMillis(400), LogLine.Stream.STDOUT, "d"));
     await(() -> console.lines(ID, null, 100).size() >= 4);
     assertThat(console.lines(ID, null, 100))
