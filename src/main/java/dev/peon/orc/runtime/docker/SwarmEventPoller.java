@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -30,11 +31,23 @@ import org.slf4j.LoggerFactory;
 final class SwarmEventPoller implements ContainerRuntime.Subscription {
   private static final Logger LOG = LoggerFactory.getLogger(SwarmEventPoller.class);
 
-  /** What one listing shows of one service. */
+  /**
+   * What one listing shows of one service: its running task, its newest task whatever its state,
+   * and its start label.
+   */
   record Seen(
-      String id, String name, Map<String, String> labels, String runningTask, String started) {
+      String id,
+      String name,
+      Map<String, String> labels,
+      String runningTask,
+      String currentTask,
+      String started) {
     Seen {
       labels = Map.copyOf(labels);
+    }
+
+    Seen(String id, String name, Map<String, String> labels, String runningTask, String started) {
+      this(id, name, labels, runningTask, runningTask, started);
     }
   }
 
@@ -126,15 +139,15 @@ final class SwarmEventPoller implements ContainerRuntime.Subscription {
     Map<String, Seen> seen = new HashMap<>();
     for (Service service : listing.services()) {
       var info = SwarmTasks.toInfo(service, byService.getOrDefault(service.getId(), List.of()));
-      String running =
-          SwarmTasks.current(byService.getOrDefault(service.getId(), List.of()))
-              .filter(SwarmTasks::running)
-              .map(Task::getId)
-              .orElse(null);
+      Optional<Task> current =
+          SwarmTasks.current(byService.getOrDefault(service.getId(), List.of()));
+      String running = current.filter(SwarmTasks::running).map(Task::getId).orElse(null);
+      String currentTask = current.map(Task::getId).orElse(null);
       Map<String, String> labels = service.getSpec() == null ? null : service.getSpec().getLabels();
       String started = labels == null ? null : labels.get(SwarmServices.STARTED_LABEL);
       seen.put(
-          service.getId(), new Seen(service.getId(), info.name(), info.labels(), running, started));
+          service.getId(),
+          new Seen(service.getId(), info.name(), info.labels(), running, currentTask, started));
     }
     return seen;
   }
@@ -155,7 +168,13 @@ final class SwarmEventPoller implements ContainerRuntime.Subscription {
       if (taskChanged && was.runningTask() != null) {
         events.add(event(RuntimeEvent.Kind.DIE, service, at));
       }
-      boolean newStart = !Objects.equals(was.started(), service.started());
+      // the start label is written once the task runs, so a listing may see it one poll after
+      // the task it belongs to: it is a run of its own (one that started and ended between two
+      // listings) only when no task runs now and the newest task is not the one seen running
+      boolean newStart =
+          !Objects.equals(was.started(), service.started())
+              && service.runningTask() == null
+              && (was.runningTask() == null || !was.runningTask().equals(service.currentTask()));
       if ((taskChanged && service.runningTask() != null) || newStart) {
         events.add(event(RuntimeEvent.Kind.START, service, at));
       }

@@ -51,6 +51,19 @@ class SwarmEventPollerTest {
   }
 
   @Test
+  void aStartLabelSeenAPollAfterItsTaskIsNoSecondStart() {
+    // listing 1: t1 runs, the label not written yet; listing 2: t1 died, the label is there
+    SwarmEventPoller.Seen before = seen("t1", null);
+    SwarmEventPoller.Seen after =
+        new SwarmEventPoller.Seen("svc", "peon.a.srv", LABELS, null, "t1", "s1");
+    assertThat(diff(before, after)).containsExactly(Kind.DIE);
+    // but a new task that started and ended between the listings is a death and a start
+    SwarmEventPoller.Seen restarted =
+        new SwarmEventPoller.Seen("svc", "peon.a.srv", LABELS, null, "t2", "s2");
+    assertThat(diff(seen("t1", "s1"), restarted)).containsExactly(Kind.DIE, Kind.START);
+  }
+
+  @Test
   void aStartOfOursIsSeenEvenWhenItsTaskEndedBeforeTheListing() {
     assertThat(diff(seen(null, "s1"), seen(null, "s2"))).containsExactly(Kind.START);
   }
