@@ -4,8 +4,6 @@ import dev.peon.orc.cluster.PlacementRequest;
 import dev.peon.orc.http.JsonInput;
 import dev.peon.orc.http.Problem;
 import dev.peon.orc.http.Routes;
-import dev.peon.orc.operation.Operation;
-import dev.peon.orc.operation.OperationJson;
 import dev.peon.orc.operation.OperationService;
 import dev.peon.orc.runtime.NodeInfo;
 import dev.peon.orc.server.ServerId;
@@ -67,7 +65,7 @@ public final class NodeRoutes implements Routes {
               "This orchestrator runs on a single engine (runtime=docker); only a Swarm node can"
                   + " be drained."));
     }
-    accepted(
+    ServerRoutes.accepted(
         ctx,
         operations.submit(
             "node.drain", null, false, progress -> nodes.drain(n.id(), progress::report)));
@@ -86,19 +84,13 @@ public final class NodeRoutes implements Routes {
     in.finish();
     // checked now, so a move that cannot happen answers at once and changes nothing
     nodes.checkMove(id, placement);
-    accepted(
+    ServerRoutes.accepted(
         ctx,
         operations.submit(
             "server.move",
             id.uid(),
             true,
             progress -> NodeService.json(nodes.move(id, placement, progress::report))));
-  }
-
-  private static void accepted(Context ctx, Operation op) {
-    ctx.status(202);
-    ctx.header("Location", "/api/v2/operations/" + op.id());
-    ctx.json(OperationJson.of(op));
   }
 
   private static String node(Context ctx) {

@@ -436,7 +436,8 @@ public final class ServerRoutes implements Routes {
 
   // ------------------------------------------------------------ mapping
 
-  static void accepted(Context ctx, Operation op) {
+  /** 202 with the operation and where to follow it. */
+  public static void accepted(Context ctx, Operation op) {
     ctx.status(202);
     ctx.header("Location", "/api/v2/operations/" + op.id());
     ctx.json(OperationJson.of(op));

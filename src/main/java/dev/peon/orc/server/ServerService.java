@@ -503,10 +503,15 @@ public final class ServerService {
 
   /** Chooses a node for a new or moving server by the placement policy. */
   private NodeInfo place(PlacementRequest request) {
+    return place(nodes.refresh(), request);
+  }
+
+  /** Chooses among {@code candidates} by the placement policy. */
+  private NodeInfo place(List<NodeInfo> candidates, PlacementRequest request) {
     Map<String, Integer> counts = new HashMap<>();
     placements.values().forEach(n -> counts.merge(n, 1, Integer::sum));
     try {
-      return Placement.choose(nodes.refresh(), memoryByNode(), counts, request);
+      return Placement.choose(candidates, memoryByNode(), counts, request);
     } catch (PlacementException e) {
       throw new ServerException(
           e.reason() == PlacementException.Reason.UNKNOWN_NODE
@@ -1053,23 +1058,16 @@ public final class ServerService {
           "This orchestrator runs on a single engine; it has no nodes.");
     }
     String current = placements.get(id);
+    if (request.node() == null) {
+      // the policy's best node other than where it is
+      return place(nodes.refresh().stream().filter(n -> !n.id().equals(current)).toList(), request)
+          .id();
+    }
     NodeInfo target = place(request);
     if (target.id().equals(current)) {
-      if (request.node() != null) {
-        throw new ServerException(
-            ServerException.Kind.INVALID,
-            "The server [" + id + "] is already on the node [" + target.hostname() + "].");
-      }
-      // the policy chose where it is: the best other node, if any
-      List<NodeInfo> others =
-          nodes.snapshot().stream().filter(n -> !n.id().equals(current)).toList();
-      Map<String, Integer> counts = new HashMap<>();
-      placements.values().forEach(n -> counts.merge(n, 1, Integer::sum));
-      try {
-        target = Placement.choose(others, memoryByNode(), counts, request);
-      } catch (PlacementException e) {
-        throw new ServerException(ServerException.Kind.NODE_UNAVAILABLE, e.getMessage());
-      }
+      throw new ServerException(
+          ServerException.Kind.INVALID,
+          "The server [" + id + "] is already on the node [" + target.hostname() + "].");
     }
     return target.id();
   }
